@@ -1,0 +1,157 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import { AppError, problemResponse } from "./errors.ts";
+import type { Platform } from "./platform.ts";
+import { type RequestState, withRequestState } from "./request-context.ts";
+
+interface Handler {
+  handle(request: Request): Promise<Response>;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const headerGetter = {
+  keys: (h: Headers) => [...h.keys()],
+  get: (h: Headers, key: string) => h.get(key) ?? undefined,
+};
+
+export interface HttpService {
+  server: Bun.Server<undefined>;
+  url: string;
+  /** Stops accepting, drains in-flight requests, closes resources. Safe to call twice. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/**
+ * Serves an app with what every request needs around it: a request id, a server span with the
+ * route template (continuing an incoming W3C trace), RED metrics, a body size limit and an
+ * access log line. Installs SIGTERM/SIGINT handlers that drain before exiting.
+ */
+export function serveHttp(
+  platform: Platform,
+  app: Handler,
+  options: { hostname: string; port: number; handleSignals?: boolean },
+): HttpService {
+  const { logger, metrics, telemetry, config } = platform;
+  const bodyLimit = config.HTTP_BODY_LIMIT_BYTES;
+
+  async function handle(request: Request, server: Bun.Server<undefined>): Promise<Response> {
+    const started = performance.now();
+    const incomingId = request.headers.get("x-request-id");
+    const state: RequestState = {
+      requestId: incomingId && REQUEST_ID.test(incomingId) ? incomingId : Bun.randomUUIDv7(),
+      clientAddress: server.requestIP(request)?.address,
+    };
+    const path = new URL(request.url).pathname;
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
+    const span = telemetry.tracer.startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { "http.request.method": request.method, "url.path": path },
+      },
+      parent,
+    );
+    const ctx = withRequestState(trace.setSpan(parent, span), state);
+
+    let response: Response;
+    try {
+      const checked = await withinBodyLimit(request, bodyLimit);
+      response =
+        checked instanceof Response
+          ? checked
+          : await context.with(ctx, () => app.handle(checked));
+    } catch (error) {
+      context.with(ctx, () => logger.error({ err: error }, "request failed outside the app"));
+      response = problemResponse(error);
+    }
+
+    const route = state.route ?? "unmatched";
+    const status = response.status;
+    span.updateName(`${request.method} ${route}`);
+    span.setAttributes({ "http.route": route, "http.response.status_code": status });
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+    const seconds = (performance.now() - started) / 1000;
+    metrics.observe(request.method, route, status, seconds);
+    response.headers.set("x-request-id", state.requestId);
+    context.with(ctx, () =>
+      logger.info(
+        { method: request.method, route, status, durationMs: Math.round(seconds * 1e4) / 10 },
+        "request",
+      ),
+    );
+    return response;
+  }
+
+  const server = Bun.serve({
+    hostname: options.hostname,
+    port: options.port,
+    // Bun answers bodies over this itself, with a bare 413, before `fetch` runs. It is set high
+    // so that `withinBodyLimit` answers problem+json; that check never reads past the limit.
+    maxRequestBodySize: Math.max(bodyLimit, 256 * 1024 * 1024),
+    fetch: handle,
+  });
+  const url = `http://${options.hostname}:${server.port}`;
+  logger.info({ url }, `${platform.service} listening`);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason = "shutdown") => {
+    stopping ??= drain(platform, server, reason);
+    return stopping;
+  };
+  if (options.handleSignals ?? true) {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      process.once(signal, () => {
+        void shutdown(signal).then(() => process.exit(0));
+      });
+    }
+  }
+  return { server, url, shutdown };
+}
+
+/**
+ * The request, or a 413 problem when its body is over the limit. A declared Content-Length is
+ * checked without reading; a chunked body is measured as it is read and the request rebuilt.
+ */
+async function withinBodyLimit(request: Request, limit: number): Promise<Request | Response> {
+  const tooLarge = () =>
+    problemResponse(new AppError("payload_too_large", `The body exceeds ${limit} bytes`));
+  const declared = request.headers.get("content-length");
+  if (declared !== null) return Number(declared) > limit ? tooLarge() : request;
+  if (!request.body) return request;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > limit) return tooLarge();
+    chunks.push(chunk);
+  }
+  return new Request(request, { body: Buffer.concat(chunks) });
+}
+
+async function drain(platform: Platform, server: Bun.Server<undefined>, reason: string) {
+  const { logger, lifecycle, config } = platform;
+  lifecycle.draining = true;
+  logger.info({ reason }, "draining");
+  let timer: Timer | undefined;
+  const timedOut = await Promise.race([
+    server.stop(false).then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), config.SHUTDOWN_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    logger.warn("drain timed out; closing remaining connections");
+    await server.stop(true);
+  }
+  await lifecycle.closeAll(logger);
+  logger.info("stopped");
+  logger.flush();
+}

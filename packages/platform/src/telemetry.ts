@@ -1,0 +1,81 @@
+import {
+  type Attributes,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+
+export interface Telemetry {
+  tracer: Tracer;
+  /** Flushes pending spans; call during shutdown. */
+  shutdown(): Promise<void>;
+}
+
+let provider: NodeTracerProvider | undefined;
+
+/**
+ * Registers the process-wide tracer provider (AsyncLocalStorage context, W3C trace context and
+ * baggage propagation). Spans are always created, so trace ids reach the logs; they are exported
+ * over OTLP/HTTP only when an endpoint is configured. One provider per process: a second call
+ * returns the first (tests build several apps in one process).
+ */
+export function initTelemetry(options: { service: string; otlpEndpoint?: string }): Telemetry {
+  if (!provider) {
+    const spanProcessors: SpanProcessor[] = [];
+    if (options.otlpEndpoint) {
+      const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
+      spanProcessors.push(
+        new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1000 }),
+      );
+    }
+    provider = new NodeTracerProvider({
+      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
+      spanProcessors,
+    });
+    provider.register();
+  }
+  const registered = provider;
+  return {
+    tracer: trace.getTracer(options.service),
+    shutdown: () => registered.shutdown(),
+  };
+}
+
+/**
+ * Runs `fn` inside a child span of the active one. Use it around database calls and outgoing
+ * requests; attributes must never carry secrets or user-supplied free text.
+ */
+export async function withSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
+  return trace.getTracer("hangout").startActiveSpan(name, { kind, attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setAttribute("error.type", error instanceof Error ? error.name : "unknown");
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** A client span for one database statement (OpenTelemetry database semantic conventions). */
+export const dbSpan = <T>(operation: string, table: string, fn: () => Promise<T>) =>
+  withSpan(
+    `${operation} ${table}`,
+    { "db.system.name": "mysql", "db.operation.name": operation, "db.collection.name": table },
+    fn,
+    SpanKind.CLIENT,
+  );

@@ -1,0 +1,34 @@
+import mysql from "mysql2/promise";
+import { migrateDatabase } from "../db.ts";
+
+/** The server tests run against; `.ci/run` and `npm test` make sure it answers. */
+export const testServerUrl =
+  process.env.TEST_DATABASE_URL ?? "mysql://hangout:hangout@127.0.0.1:3306";
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A throwaway database with a service's migrations applied, on the real server. Each test file
+ * gets its own, so files never see each other's rows and can run in any order.
+ */
+export async function createTestDatabase(service: string): Promise<TestDatabase> {
+  const name = `test_${service}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const url = `${testServerUrl.replace(/\/$/, "")}/${name}`;
+  await migrateDatabase(url, service);
+  return {
+    name,
+    url,
+    async drop() {
+      const connection = await mysql.createConnection({ uri: testServerUrl });
+      try {
+        await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      } finally {
+        await connection.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import { ConfigError } from "@hangout/platform/config";
+import { serveHttp } from "@hangout/platform/serve";
+import { createAuthService } from "./app.ts";
+import { loadAuthConfig } from "./config.ts";
+
+try {
+  const config = loadAuthConfig();
+  const { platform, app } = await createAuthService(config);
+  serveHttp(platform, app, { hostname: config.AUTH_HOST, port: config.AUTH_PORT });
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`auth: ${error.message}`);
+  process.exit(1);
+}

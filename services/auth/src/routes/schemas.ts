@@ -1,0 +1,44 @@
+import { t } from "elysia";
+import type { User } from "../repositories/users.ts";
+import type { TokenGrant } from "../services/accounts.ts";
+
+export const UserView = t.Object({
+  id: t.String({ format: "uuid" }),
+  email: t.String({ format: "email" }),
+  name: t.String(),
+  createdAt: t.String({ format: "date-time" }),
+});
+
+export const TokenResponse = t.Object({
+  accessToken: t.String(),
+  tokenType: t.Literal("Bearer"),
+  expiresIn: t.Integer({ description: "Seconds until the access token expires" }),
+  refreshToken: t.String(),
+  user: t.Object({ id: t.String(), email: t.String(), name: t.String() }),
+});
+
+export const Problem = t.Object(
+  {
+    type: t.String(),
+    title: t.String(),
+    status: t.Integer(),
+    detail: t.Optional(t.String()),
+    errors: t.Optional(t.Array(t.Object({ path: t.String(), message: t.String() }))),
+  },
+  { description: "RFC 9457 problem details (application/problem+json)" },
+);
+
+export const userView = (user: User) => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  createdAt: user.createdAt.toISOString(),
+});
+
+export const tokenResponse = (grant: TokenGrant) => ({
+  accessToken: grant.accessToken,
+  tokenType: "Bearer" as const,
+  expiresIn: grant.expiresIn,
+  refreshToken: grant.refreshToken,
+  user: { id: grant.user.id, email: grant.user.email, name: grant.user.name },
+});

@@ -1,0 +1,93 @@
+import { mysqlErrorCode } from "@hangout/platform/db";
+import { AppError } from "@hangout/platform/errors";
+import type { User, UsersRepository } from "../repositories/users.ts";
+import type { AccessTokens } from "./access-tokens.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
+import type { PasswordHasher } from "./passwords.ts";
+import type { Sessions } from "./sessions.ts";
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export interface TokenGrant {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  user: User;
+}
+
+const badCredentials = () => new AppError("unauthorized", "The email or password is wrong");
+
+/** Sign-up, login, refresh and logout: the account logic behind the routes. */
+export function createAccounts(deps: {
+  users: UsersRepository;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  sessions: Sessions;
+  tokens: AccessTokens;
+  clock: () => Date;
+}) {
+  const { users, passwords, throttle, sessions, tokens, clock } = deps;
+
+  const grant = async (user: User, refreshToken: string): Promise<TokenGrant> => ({
+    accessToken: await tokens.sign(user.id),
+    expiresIn: tokens.ttlSeconds,
+    refreshToken,
+    user,
+  });
+
+  return {
+    async signup(input: { email: string; password: string; name: string }): Promise<User> {
+      const now = clock();
+      const user: User = {
+        id: Bun.randomUUIDv7(),
+        email: normalizeEmail(input.email),
+        name: input.name.trim(),
+        passwordHash: await passwords.hash(input.password),
+        createdAt: now,
+        updatedAt: now,
+      };
+      try {
+        await users.insert(user);
+      } catch (error) {
+        if (mysqlErrorCode(error) === "ER_DUP_ENTRY") {
+          throw new AppError("conflict", "An account with this email already exists");
+        }
+        throw error;
+      }
+      return user;
+    },
+
+    async login(input: { email: string; password: string }, address: string | undefined) {
+      const email = normalizeEmail(input.email);
+      await throttle.assertAllowed(email, address);
+      const user = await users.findByEmail(email);
+      const ok = user
+        ? await passwords.verify(input.password, user.passwordHash)
+        : await passwords.verifyDecoy(input.password);
+      if (!user || !ok) {
+        await throttle.recordFailure(email, address);
+        throw badCredentials();
+      }
+      await throttle.recordSuccess(email);
+      return grant(user, await sessions.start(user.id));
+    },
+
+    async refresh(refreshToken: string): Promise<TokenGrant> {
+      const { userId, token } = await sessions.rotate(refreshToken);
+      const user = await users.findById(userId);
+      if (!user) throw new AppError("unauthorized", "The account no longer exists");
+      return grant(user, token);
+    },
+
+    logout: (refreshToken: string, userId: string) => sessions.end(refreshToken, userId),
+
+    async me(accessToken: string): Promise<User> {
+      const { sub } = await tokens.verify(accessToken);
+      const user = await users.findById(sub);
+      if (!user) throw new AppError("unauthorized", "The account no longer exists");
+      return user;
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;
