@@ -62,8 +62,11 @@ export type AccessTokenVerifier = ReturnType<typeof createAccessTokenVerifier>;
  * Keys from the auth service's JWKS endpoint, cached; an unknown `kid` triggers a refetch
  * (at most every 30 s), which is how a key rotation reaches other services.
  */
-export const remoteKeys = (jwksUrl: string) =>
-  createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+export const remoteKeys = (jwksUrl: string, options: { cooldownMs?: number } = {}) =>
+  createRemoteJWKSet(new URL(jwksUrl), {
+    cooldownDuration: options.cooldownMs ?? 30_000,
+    cacheMaxAge: 600_000,
+  });
 
 export const localKeys = (jwks: JSONWebKeySet) => createLocalJWKSet(jwks);
 

@@ -63,9 +63,7 @@ export function serveHttp(
     try {
       const checked = await withinBodyLimit(request, bodyLimit);
       response =
-        checked instanceof Response
-          ? checked
-          : await context.with(ctx, () => app.handle(checked));
+        checked instanceof Response ? checked : await context.with(ctx, () => app.handle(checked));
     } catch (error) {
       context.with(ctx, () => logger.error({ err: error }, "request failed outside the app"));
       response = problemResponse(error);

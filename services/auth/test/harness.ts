@@ -43,7 +43,7 @@ export const uniqueEmail = (prefix = "user") =>
  */
 export async function startAuth(
   env: Record<string, string> = {},
-  reuse?: { database: TestDatabase; privateKey: CryptoKey },
+  reuse?: { database: TestDatabase; privateKey: CryptoKey; port?: number },
 ): Promise<AuthHarness & { database: TestDatabase }> {
   const database = reuse?.database ?? (await createTestDatabase("auth"));
   const privateKey =
@@ -64,7 +64,7 @@ export async function startAuth(
   });
   const http = serveHttp(service.platform, service.app, {
     hostname: "127.0.0.1",
-    port: 0,
+    port: reuse?.port ?? 0,
     handleSignals: false,
   });
 
@@ -75,7 +75,7 @@ export async function startAuth(
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
 
-  const harness = {
+  const harness: AuthHarness & { database: TestDatabase } = {
     database,
     url: http.url,
     get logs() {
@@ -102,7 +102,11 @@ export async function startAuth(
       const body = (await response.json()) as { id: string; email: string };
       return { id: body.id, email: body.email, password: input.password };
     },
-    async login(email: string, password: string, headers?: Record<string, string>) {
+    async login(
+      email: string,
+      password: string,
+      headers?: Record<string, string>,
+    ): Promise<LoginBody> {
       const response = await harness.post("/auth/login", { email, password }, headers);
       if (response.status !== 200) throw new Error(`login failed: ${response.status}`);
       return (await response.json()) as LoginBody;
@@ -112,7 +116,7 @@ export async function startAuth(
       await http.shutdown("test finished");
       if (!keepDatabase) await database.drop();
     },
-  } satisfies AuthHarness & { database: TestDatabase };
+  };
   return harness;
 }
 

@@ -18,7 +18,9 @@ describe("POST /auth/signup", () => {
     expect(response.status).toBe(201);
     const body = (await response.json()) as Record<string, string>;
     expect(Object.keys(body).sort()).toEqual(["createdAt", "email", "id", "name"]);
-    expect(body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(body.id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(body.email).toBe(email.toLowerCase());
     expect(body.name).toBe("Ann");
     expect(new Date(body.createdAt!).toISOString()).toBe(body.createdAt!);

@@ -24,7 +24,8 @@ const fail = (h: AuthHarness, email: string, from: Record<string, string>) =>
 describe("login throttling", () => {
   test("locks the account after repeated failures, even for the right password", async () => {
     const user = await auth.signup();
-    for (let i = 0; i < 3; i++) expect((await fail(auth, user.email, newAddress())).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await fail(auth, user.email, newAddress())).status).toBe(401);
     const locked = await auth.post(
       "/auth/login",
       { email: user.email, password: user.password },
@@ -43,7 +44,8 @@ describe("login throttling", () => {
     auth.advance(301);
     await auth.login(user.email, user.password, newAddress());
     // The success cleared the account's count: two more failures are not yet a lock.
-    for (let i = 0; i < 2; i++) expect((await fail(auth, user.email, newAddress())).status).toBe(401);
+    for (let i = 0; i < 2; i++)
+      expect((await fail(auth, user.email, newAddress())).status).toBe(401);
     await auth.login(user.email, user.password, newAddress());
   });
 
@@ -51,7 +53,8 @@ describe("login throttling", () => {
     const user = await auth.signup();
     for (let i = 0; i < 2; i++) await fail(auth, user.email, newAddress());
     auth.advance(601);
-    for (let i = 0; i < 2; i++) expect((await fail(auth, user.email, newAddress())).status).toBe(401);
+    for (let i = 0; i < 2; i++)
+      expect((await fail(auth, user.email, newAddress())).status).toBe(401);
     await auth.login(user.email, user.password, newAddress());
   });
 
@@ -63,7 +66,8 @@ describe("login throttling", () => {
 
   test("locks a client address that tries many accounts", async () => {
     const address = newAddress();
-    for (let i = 0; i < 6; i++) expect((await fail(auth, uniqueEmail("spray"), address)).status).toBe(401);
+    for (let i = 0; i < 6; i++)
+      expect((await fail(auth, uniqueEmail("spray"), address)).status).toBe(401);
     const user = await auth.signup();
     const blocked = await auth.post(
       "/auth/login",

@@ -1,0 +1,69 @@
+import { describe, expect, test } from "bun:test";
+
+const fixture = new URL("./testing/fixtures/slow-service.ts", import.meta.url).pathname;
+
+async function startFixture() {
+  const child = Bun.spawn(["bun", fixture], {
+    stdout: "pipe",
+    stderr: "inherit",
+    env: { ...process.env, LOG_LEVEL: "info" },
+  });
+  const reader = child.stdout.getReader();
+  let out = "";
+  while (!out.includes("listening")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("fixture exited early");
+    out += new TextDecoder().decode(value);
+  }
+  const url = JSON.parse(out.split("\n").find((l) => l.includes("listening"))!).url as string;
+  const rest = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return out;
+      out += new TextDecoder().decode(value);
+    }
+  })();
+  return { child, url, output: () => rest };
+}
+
+describe("graceful shutdown", () => {
+  test("SIGTERM drains an in-flight request, refuses new ones, closes resources, exits 0", async () => {
+    const { child, url, output } = await startFixture();
+    const inFlight = fetch(`${url}/slow`);
+    await Bun.sleep(200);
+    child.kill("SIGTERM");
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ done: true });
+
+    expect(await child.exited).toBe(0);
+    expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    const messages = (await output())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).msg as string);
+    const order = ["draining", "request", "closed resource", "stopped"].map((m) =>
+      messages.indexOf(m),
+    );
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  test("a request longer than the drain timeout is cut off and the process still exits", async () => {
+    const child = Bun.spawn(["bun", fixture], {
+      stdout: "pipe",
+      env: { ...process.env, SLOW_MS: "10000", SHUTDOWN_TIMEOUT_MS: "300" },
+    });
+    const reader = child.stdout.getReader();
+    let out = "";
+    while (!out.includes("listening")) out += new TextDecoder().decode((await reader.read()).value);
+    const url = JSON.parse(out.split("\n").find((l) => l.includes("listening"))!).url as string;
+    const inFlight = fetch(`${url}/slow`).catch((error: Error) => error);
+    await Bun.sleep(200);
+    const started = performance.now();
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(await inFlight).toBeInstanceOf(Error);
+  });
+});
