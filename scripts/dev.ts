@@ -27,7 +27,10 @@ const services: DevService[] = [
 ];
 
 for (const service of services) {
-  await migrateDatabase(process.env[service.databaseUrlVar] ?? service.defaultDatabaseUrl, service.name);
+  await migrateDatabase(
+    process.env[service.databaseUrlVar] ?? service.defaultDatabaseUrl,
+    service.name,
+  );
 }
 
 const children = services.map((service) =>

@@ -11,5 +11,5 @@ export function clientAddress(headers: Headers, trustProxy: boolean): string | u
     const last = hops?.[hops.length - 1]?.trim();
     if (last) return last;
   }
-  return currentRequest()?.clientAddress;
+  return currentRequest()?.clientAddress();
 }

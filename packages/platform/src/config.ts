@@ -55,6 +55,8 @@ export const env = {
     defaultValue === undefined
       ? Type.String({ minLength: 1 })
       : Type.String({ minLength: 1, default: defaultValue }),
+  optionalInt: (options: { minimum?: number; maximum?: number } = {}) =>
+    Type.Optional(Type.Integer(options)),
   optionalString: () => Type.Optional(Type.String({ minLength: 1 })),
   url: (defaultValue?: string) =>
     defaultValue === undefined

@@ -1,5 +1,6 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import { restoreFastFormats } from "./formats.ts";
 
 // The docs page must work with no internet: Swagger UI's assets are served from the
 // swagger-ui-dist package instead of the plugin's default CDN.
@@ -7,6 +8,8 @@ const ASSETS = {
   "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
   "swagger-ui.css": "text/css; charset=utf-8",
 } as const;
+
+restoreFastFormats();
 
 const assetDir = new URL("./", import.meta.resolve("swagger-ui-dist/package.json")).pathname;
 

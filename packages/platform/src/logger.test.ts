@@ -22,22 +22,34 @@ describe("logger", () => {
     expect(new Date(last().time).toISOString()).toBe(last().time);
   });
 
-  test("redacts secrets at any depth up to three levels", () => {
+  test("redacts secrets at the top level and in request, body, input and error objects", () => {
     const { logger, lines } = capture();
     logger.info(
       {
         password: "p1",
-        body: { password: "p2", refreshToken: "r1", nested: { accessToken: "a1" } },
+        body: { password: "p2", refreshToken: "r1" },
+        input: { accessToken: "a1" },
         req: {
           headers: { authorization: "Bearer t1", cookie: "refresh_token=c1", "set-cookie": "s1" },
         },
+        headers: { authorization: "Bearer t3" },
         token: "t2",
         keep: "visible",
       },
       "request",
     );
     const text = lines.join("");
-    for (const secret of ["p1", "p2", "r1", "a1", "Bearer t1", "refresh_token=c1", "s1", '"t2"']) {
+    for (const secret of [
+      "p1",
+      "p2",
+      "r1",
+      "a1",
+      "Bearer t1",
+      "Bearer t3",
+      "refresh_token=c1",
+      "s1",
+      '"t2"',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain("visible");
@@ -48,7 +60,10 @@ describe("logger", () => {
     initTelemetry({ service: "test" });
     const { logger, last } = capture();
     const span = trace.getTracer("t").startSpan("work");
-    const ctx = withRequestState(trace.setSpan(context.active(), span), { requestId: "req-1" });
+    const ctx = withRequestState(trace.setSpan(context.active(), span), {
+      requestId: "req-1",
+      clientAddress: () => undefined,
+    });
     context.with(ctx, () => logger.info("inside"));
     span.end();
     expect(last()).toMatchObject({

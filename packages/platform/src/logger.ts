@@ -20,11 +20,21 @@ const SECRET_KEYS = [
   "ott",
 ];
 
-/** Redaction covers secrets at the top level and up to three objects deep (e.g. `req.headers.cookie`). */
-export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => {
-  const k = /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `["${key}"]`;
-  return [k.slice(k.startsWith(".") ? 1 : 0), `*${k}`, `*.*${k}`, `*.*.*${k}`];
-});
+/** Objects that carry request or error data; secrets are redacted at the top level and in these. */
+const CONTAINERS = ["", "req.headers", "headers", "body", "input", "err", "user"];
+
+/**
+ * Explicit paths only: pino's wildcard paths (`*.password`) cost 20 µs per line, and 150 µs at
+ * three levels, which was a quarter of a request's CPU in `bun run bench`; explicit ones ~0.6 µs.
+ * Nothing logs bodies or headers wholesale, so these paths are a safety net, not the mechanism.
+ */
+export const REDACT_PATHS = CONTAINERS.flatMap((container) =>
+  SECRET_KEYS.map((key) => {
+    const segment = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
+    if (!container) return segment;
+    return segment.startsWith("[") ? `${container}${segment}` : `${container}.${segment}`;
+  }),
+);
 
 export interface LoggerOptions {
   service: string;

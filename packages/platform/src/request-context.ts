@@ -8,7 +8,8 @@ export interface RequestState {
   requestId: string;
   /** The matched route template (`/auth/me`), set once the router has matched. */
   route?: string;
-  clientAddress?: string;
+  /** The socket peer's address, looked up on first use (only some routes need it). */
+  clientAddress(): string | undefined;
 }
 
 const REQUEST_STATE = createContextKey("hangout.request-state");

@@ -6,7 +6,7 @@ async function startFixture() {
   const child = Bun.spawn(["bun", fixture], {
     stdout: "pipe",
     stderr: "inherit",
-    env: { ...process.env, LOG_LEVEL: "info" },
+    env: { ...process.env, LOG_LEVEL: "debug" },
   });
   const reader = child.stdout.getReader();
   let out = "";
@@ -23,7 +23,10 @@ async function startFixture() {
       out += new TextDecoder().decode(value);
     }
   })();
-  return { child, url, output: () => rest };
+  const waitFor = async (message: string) => {
+    for (let i = 0; i < 200 && !out.includes(`"msg":"${message}"`); i++) await Bun.sleep(10);
+  };
+  return { child, url, output: () => rest, waitFor };
 }
 
 describe("graceful shutdown", () => {
@@ -47,6 +50,25 @@ describe("graceful shutdown", () => {
     );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  test("a handler whose client went away still finishes before resources close", async () => {
+    const { child, url, output, waitFor } = await startFixture();
+    const aborter = new AbortController();
+    const abandoned = fetch(`${url}/slow`, { signal: aborter.signal }).catch(() => "aborted");
+    await waitFor("slow started");
+    aborter.abort();
+    expect(await abandoned).toBe("aborted");
+    await Bun.sleep(50);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    const messages = (await output())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).msg as string);
+    // Bun's stop() resolves once the (gone) connection closes; the drain also waits for the handler.
+    expect(messages.indexOf("request")).toBeGreaterThan(-1);
+    expect(messages.indexOf("request")).toBeLessThan(messages.indexOf("closed resource"));
   });
 
   test("a request longer than the drain timeout is cut off and the process still exits", async () => {

@@ -40,14 +40,19 @@ export function serveHttp(
   const { logger, metrics, telemetry, config } = platform;
   const bodyLimit = config.HTTP_BODY_LIMIT_BYTES;
 
+  // Handlers still running. `server.stop()` can resolve while a handler whose client went away
+  // is still working, so the drain also waits for this to reach zero before closing the pool.
+  const inFlight = { count: 0, idle: Promise.withResolvers<void>() };
+
   async function handle(request: Request, server: Bun.Server<undefined>): Promise<Response> {
+    inFlight.count++;
     const started = performance.now();
     const incomingId = request.headers.get("x-request-id");
     const state: RequestState = {
       requestId: incomingId && REQUEST_ID.test(incomingId) ? incomingId : Bun.randomUUIDv7(),
-      clientAddress: server.requestIP(request)?.address,
+      clientAddress: () => server.requestIP(request)?.address,
     };
-    const path = new URL(request.url).pathname;
+    const path = pathOf(request.url);
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const span = telemetry.tracer.startSpan(
       request.method,
@@ -61,12 +66,15 @@ export function serveHttp(
 
     let response: Response;
     try {
-      const checked = await withinBodyLimit(request, bodyLimit);
+      // Requests without a body (GETs) skip the extra await of the size check.
+      const checked = request.body ? await withinBodyLimit(request, bodyLimit) : request;
       response =
         checked instanceof Response ? checked : await context.with(ctx, () => app.handle(checked));
     } catch (error) {
       context.with(ctx, () => logger.error({ err: error }, "request failed outside the app"));
       response = problemResponse(error);
+    } finally {
+      if (--inFlight.count === 0 && platform.lifecycle.draining) inFlight.idle.resolve();
     }
 
     const route = state.route ?? "unmatched";
@@ -78,12 +86,17 @@ export function serveHttp(
     const seconds = (performance.now() - started) / 1000;
     metrics.observe(request.method, route, status, seconds);
     response.headers.set("x-request-id", state.requestId);
-    context.with(ctx, () =>
-      logger.info(
-        { method: request.method, route, status, durationMs: Math.round(seconds * 1e4) / 10 },
-        "request",
-      ),
-    );
+    // Envoy writes the access log at the edge; here successes are debug, failures stand out.
+    const level = status >= 500 ? "warn" : status >= 400 ? "info" : "debug";
+    if (logger.isLevelEnabled(level)) {
+      const fields = {
+        method: request.method,
+        route,
+        status,
+        durationMs: Math.round(seconds * 1e4) / 10,
+      };
+      context.with(ctx, () => logger[level](fields, "request"));
+    }
     return response;
   }
 
@@ -100,7 +113,8 @@ export function serveHttp(
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason = "shutdown") => {
-    stopping ??= drain(platform, server, reason);
+    if (inFlight.count === 0) inFlight.idle.resolve();
+    stopping ??= drain(platform, server, inFlight.idle.promise, reason);
     return stopping;
   };
   if (options.handleSignals ?? true) {
@@ -111,6 +125,14 @@ export function serveHttp(
     }
   }
   return { server, url, shutdown };
+}
+
+/** The path of an absolute URL, without parsing the whole URL on every request. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.indexOf("?", start);
+  return end < 0 ? url.slice(start) : url.slice(start, end);
 }
 
 /**
@@ -133,13 +155,18 @@ async function withinBodyLimit(request: Request, limit: number): Promise<Request
   return new Request(request, { body: Buffer.concat(chunks) });
 }
 
-async function drain(platform: Platform, server: Bun.Server<undefined>, reason: string) {
+async function drain(
+  platform: Platform,
+  server: Bun.Server<undefined>,
+  handlersIdle: Promise<void>,
+  reason: string,
+) {
   const { logger, lifecycle, config } = platform;
   lifecycle.draining = true;
   logger.info({ reason }, "draining");
   let timer: Timer | undefined;
   const timedOut = await Promise.race([
-    server.stop(false).then(() => false),
+    Promise.all([server.stop(false), handlersIdle]).then(() => false),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), config.SHUTDOWN_TIMEOUT_MS);
     }),

@@ -1,4 +1,46 @@
-/** A real OTLP/HTTP JSON trace receiver on loopback, collecting every span it is sent. */
+import protobuf from "protobufjs";
+
+/**
+ * A real OTLP/HTTP trace receiver on loopback, collecting every span it is sent, in protobuf
+ * (the exporter's default) or JSON. Only the fields tests read are declared; protobuf skips the
+ * rest. Field numbers are those of opentelemetry-proto's trace/v1 and common/v1.
+ */
+const { root } = protobuf.parse(`
+  syntax = "proto3";
+  message ExportTraceServiceRequest { repeated ResourceSpans resourceSpans = 1; }
+  message ResourceSpans { Resource resource = 1; repeated ScopeSpans scopeSpans = 2; }
+  message Resource { repeated KeyValue attributes = 1; }
+  message ScopeSpans { repeated Span spans = 2; }
+  message Span {
+    bytes traceId = 1; bytes spanId = 2; bytes parentSpanId = 4; string name = 5; int32 kind = 6;
+    repeated KeyValue attributes = 9;
+  }
+  message KeyValue { string key = 1; AnyValue value = 2; }
+  message AnyValue {
+    oneof value { string stringValue = 1; bool boolValue = 2; int64 intValue = 3; double doubleValue = 4; }
+  }
+`);
+const ExportTraceServiceRequest = root.lookupType("ExportTraceServiceRequest");
+
+/** The request in OTLP/JSON's shape (ids as hex), whichever encoding it came in. */
+function decode(body: Uint8Array, contentType: string | null): unknown {
+  if (contentType?.includes("json")) return JSON.parse(new TextDecoder().decode(body));
+  const hex = (base64?: string) => (base64 ? Buffer.from(base64, "base64").toString("hex") : "");
+  const request = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(body), {
+    bytes: String,
+    longs: Number,
+    arrays: true,
+  }) as { resourceSpans: { scopeSpans: { spans: Record<string, string>[] }[] }[] };
+  for (const resource of request.resourceSpans)
+    for (const scope of resource.scopeSpans)
+      for (const span of scope.spans) {
+        span.traceId = hex(span.traceId);
+        span.spanId = hex(span.spanId);
+        span.parentSpanId = hex(span.parentSpanId);
+      }
+  return request;
+}
+
 export interface ReceivedSpan {
   traceId: string;
   spanId: string;
@@ -23,9 +65,10 @@ export function startOtlpReceiver() {
     hostname: "127.0.0.1",
     port: 0,
     async fetch(request) {
-      const text = await request.text();
-      bodies.push(text);
-      const payload = JSON.parse(text) as {
+      const body = new Uint8Array(await request.arrayBuffer());
+      // Raw bytes as text: protobuf keeps strings verbatim, so secret searches work on either.
+      bodies.push(new TextDecoder().decode(body));
+      const payload = decode(body, request.headers.get("content-type")) as {
         resourceSpans: {
           resource: { attributes: { key: string; value: OtlpValue }[] };
           scopeSpans: {
@@ -43,6 +86,7 @@ export function startOtlpReceiver() {
           for (const span of scope.spans) {
             spans.push({
               ...span,
+              parentSpanId: span.parentSpanId || undefined,
               service,
               attributes: Object.fromEntries(
                 (span.attributes ?? []).map((a) => [a.key, otlpValue(a.value)]),

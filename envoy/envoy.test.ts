@@ -1,0 +1,467 @@
+import { describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import {
+  crossReferenceIssues,
+  findHttpConnectionManagers,
+  type JsonObject,
+  LOCAL_RATELIMIT_TYPE,
+  listRoutes,
+  matchRoute,
+  retryConditions,
+  routeMethods,
+  tokenBucket,
+} from "./checks.ts";
+import { createSelfSignedCertificate, ensureDevCertificate } from "./dev-cert.ts";
+import { formatIssues, validateEnvoyConfig, validateEnvoyYaml } from "./validate.ts";
+
+const ENVOY_YAML = join(import.meta.dir, "envoy.yaml");
+const text = readFileSync(ENVOY_YAML, "utf8");
+// biome-ignore lint/suspicious/noExplicitAny: test navigation through a parsed YAML document
+type Any = any;
+const config: Any = parse(text);
+const clone = (): Any => structuredClone(config);
+
+const hcms = findHttpConnectionManagers(config);
+const httpsIndex = hcms.findIndex((h) => h.listener === "https");
+const https = hcms[httpsIndex]!;
+const HCM = https.path; // e.g. static_resources.listeners[0].filter_chains[0].filters[0].typed_config
+const routes = listRoutes(https.hcm.route_config, `${HCM}.route_config`);
+const routeIndex = (name: string) => {
+  const i = routes.findIndex((r) => r.route.name === name);
+  if (i < 0) throw new Error(`route ${name} not found`);
+  return i;
+};
+const routePath = (name: string) => routes[routeIndex(name)]!.path;
+/** The same route inside a cloned document. */
+const hcmIn = (doc: Any): Any => findHttpConnectionManagers(doc)[httpsIndex]!.hcm;
+const routeIn = (doc: Any, name: string): Any =>
+  hcmIn(doc).route_config.virtual_hosts[0].routes[routeIndex(name)];
+
+describe("envoy.yaml against Envoy's own v3 protos", () => {
+  test("validates with 0 errors and 0 warnings, in reasonable time", () => {
+    const started = performance.now();
+    const result = validateEnvoyYaml(text);
+    const ms = performance.now() - started;
+    expect(formatIssues(result)).toBe("");
+    expect(result.errors).toHaveLength(0);
+    expect(result.warnings).toHaveLength(0);
+    expect(ms).toBeLessThan(5000);
+  });
+
+  test("lowerCamelCase field names are accepted like snake_case", () => {
+    const doc = clone();
+    const tls = doc.static_resources.listeners[0].filter_chains[0].transport_socket.typed_config;
+    tls.commonTlsContext = tls.common_tls_context;
+    delete tls.common_tls_context;
+    doc.staticResources = doc.static_resources;
+    delete doc.static_resources;
+    expect(validateEnvoyConfig(doc).errors).toEqual([]);
+  });
+});
+
+interface BrokenCase {
+  name: string;
+  break: (doc: Any) => void;
+  path: () => string;
+  message: RegExp;
+}
+
+const cases: BrokenCase[] = [
+  {
+    name: "misspelled field in a route action",
+    break: (doc) => {
+      const r = routeIn(doc, "auth_login").route;
+      r.retry_polcy = r.retry_policy;
+      delete r.retry_policy;
+    },
+    path: () => `${routePath("auth_login")}.route.retry_polcy`,
+    message: /unknown field "retry_polcy" in envoy\.config\.route\.v3\.RouteAction.*retry_policy/,
+  },
+  {
+    name: "misspelled top-level field",
+    break: (doc) => {
+      doc.static_resource = doc.static_resources;
+      delete doc.static_resources;
+    },
+    path: () => "static_resource",
+    message:
+      /unknown field "static_resource" in envoy\.config\.bootstrap\.v3\.Bootstrap.*static_resources/,
+  },
+  {
+    name: "misspelled field inside a typed_config (Any is recursed)",
+    break: (doc) => {
+      const bucket = hcmIn(doc).http_filters[0].typed_config.token_bucket;
+      bucket.max_token = bucket.max_tokens;
+      delete bucket.max_tokens;
+    },
+    path: () => `${HCM}.http_filters[0].typed_config.token_bucket.max_token`,
+    message: /unknown field "max_token" in envoy\.type\.v3\.TokenBucket/,
+  },
+  {
+    name: "bad @type",
+    break: (doc) => {
+      hcmIn(doc).http_filters[0].typed_config["@type"] =
+        "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimt";
+    },
+    path: () => `${HCM}.http_filters[0].typed_config.@type`,
+    message: /unresolvable type_url .*LocalRateLimt/,
+  },
+  {
+    name: "bad enum value",
+    break: (doc) => {
+      doc.static_resources.clusters[0].lb_policy = "ROUND_ROBBIN";
+    },
+    path: () => "static_resources.clusters[0].lb_policy",
+    message: /invalid value "ROUND_ROBBIN" for enum envoy\.config\.cluster\.v3\.Cluster\.LbPolicy/,
+  },
+  {
+    name: "oneof conflict",
+    break: (doc) => {
+      routeIn(doc, "auth_login").route.cluster_header = "x-cluster";
+    },
+    path: () => `${routePath("auth_login")}.route`,
+    message: /oneof "cluster_specifier" .* several members set: cluster, cluster_header/,
+  },
+  {
+    name: "bad Duration",
+    break: (doc) => {
+      doc.static_resources.clusters[0].connect_timeout = "1 second";
+    },
+    path: () => "static_resources.clusters[0].connect_timeout",
+    message: /expected a duration/,
+  },
+  {
+    name: "non-integer port",
+    break: (doc) => {
+      doc.admin.address.socket_address.port_value = "abc";
+    },
+    path: () => "admin.address.socket_address.port_value",
+    message: /expected an integer \(uint32\)/,
+  },
+  {
+    name: "wrapper written as an object",
+    break: (doc) => {
+      hcmIn(doc).http2_protocol_options.max_concurrent_streams = { value: 100 };
+    },
+    path: () => `${HCM}.http2_protocol_options.max_concurrent_streams`,
+    message: /UInt32Value takes the bare value/,
+  },
+  {
+    name: "scalar where a list is required",
+    break: (doc) => {
+      doc.static_resources.listeners[0].filter_chains[0].transport_socket.typed_config.common_tls_context.alpn_protocols =
+        "h2";
+    },
+    path: () =>
+      "static_resources.listeners[0].filter_chains[0].transport_socket.typed_config.common_tls_context.alpn_protocols",
+    message: /expected a list/,
+  },
+  {
+    name: "validate rule: token bucket max_tokens must be > 0",
+    break: (doc) => {
+      routeIn(doc, "auth_signup").typed_per_filter_config[
+        "envoy.filters.http.local_ratelimit"
+      ].token_bucket.max_tokens = 0;
+    },
+    path: () =>
+      `${routePath("auth_signup")}.typed_per_filter_config["envoy.filters.http.local_ratelimit"].token_bucket.max_tokens`,
+    message: /greater than 0/,
+  },
+  {
+    name: "required oneof left empty",
+    break: (doc) => {
+      delete hcmIn(doc).route_config;
+    },
+    path: () => HCM,
+    message: /oneof "route_specifier" .* is required/,
+  },
+  {
+    name: "same field under snake_case and lowerCamelCase",
+    break: (doc) => {
+      hcmIn(doc).statPrefix = "again";
+    },
+    path: () => `${HCM}.statPrefix`,
+    message: /set twice/,
+  },
+];
+
+describe("broken copies are rejected at the right path", () => {
+  for (const c of cases) {
+    test(c.name, () => {
+      const doc = clone();
+      c.break(doc);
+      const { errors } = validateEnvoyConfig(doc);
+      expect(errors.length).toBeGreaterThan(0);
+      const hit = errors.find((e) => e.path === c.path());
+      if (!hit)
+        throw new Error(`no error at ${c.path()}; got:\n${JSON.stringify(errors, null, 2)}`);
+      expect(hit.message).toMatch(c.message);
+    });
+  }
+
+  test("duplicate YAML keys are rejected", () => {
+    const broken = text.replace(
+      "stat_prefix: ingress_https\n",
+      "stat_prefix: ingress_https\n                stat_prefix: again\n",
+    );
+    expect(broken).not.toBe(text);
+    expect(validateEnvoyYaml(broken).errors[0]?.message).toMatch(/unique/i);
+  });
+
+  test("deprecated fields are reported as warnings", () => {
+    const doc = clone();
+    routeIn(doc, "auth_read").route.max_grpc_timeout = "1s";
+    const result = validateEnvoyConfig(doc);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.map((w) => w.path)).toContain(
+      `${routePath("auth_read")}.route.max_grpc_timeout`,
+    );
+  });
+});
+
+describe("cross-references and policy", () => {
+  test("every referenced cluster exists, names are unique, admin is loopback", () => {
+    expect(crossReferenceIssues(config)).toEqual([]);
+  });
+
+  test("a route to an unknown cluster is reported", () => {
+    const doc = clone();
+    routeIn(doc, "auth_read").route.cluster = "authx";
+    expect(crossReferenceIssues(doc)).toEqual([
+      { path: `${routePath("auth_read")}.route.cluster`, message: 'unknown cluster "authx"' },
+    ]);
+  });
+
+  test("admin on a public address is reported", () => {
+    const doc = clone();
+    doc.admin.address.socket_address.address = "0.0.0.0";
+    expect(crossReferenceIssues(doc).map((i) => i.path)).toEqual([
+      "admin.address.socket_address.address",
+    ]);
+  });
+
+  test("a per-route config for a filter that is not in the chain is reported", () => {
+    const doc = clone();
+    const perFilter = routeIn(doc, "auth_login").typed_per_filter_config;
+    perFilter["envoy.filters.http.local_rate_limit"] =
+      perFilter["envoy.filters.http.local_ratelimit"];
+    delete perFilter["envoy.filters.http.local_ratelimit"];
+    expect(crossReferenceIssues(doc).map((i) => i.message)).toEqual([
+      'no http filter named "envoy.filters.http.local_rate_limit" in this connection manager',
+    ]);
+  });
+
+  test("admin is bound to 127.0.0.1:9901", () => {
+    expect(config.admin.address.socket_address).toEqual({ address: "127.0.0.1", port_value: 9901 });
+  });
+
+  test("listeners: HTTPS 8443 with TLS and ALPN h2 + http/1.1, HTTP 8080 redirecting", () => {
+    const byName = Object.fromEntries(
+      config.static_resources.listeners.map((l: Any) => [l.name, l]),
+    ) as Record<string, Any>;
+    expect(byName.https.address.socket_address.port_value).toBe(8443);
+    const tls = byName.https.filter_chains[0].transport_socket.typed_config;
+    expect(tls["@type"]).toEndWith("DownstreamTlsContext");
+    expect(tls.common_tls_context.alpn_protocols).toEqual(["h2", "http/1.1"]);
+    for (const c of tls.common_tls_context.tls_certificates) {
+      expect(c.certificate_chain.filename).toStartWith("/etc/envoy/certs/");
+      expect(c.private_key.filename).toStartWith("/etc/envoy/certs/");
+    }
+    expect(byName.http_redirect.address.socket_address.port_value).toBe(8080);
+    const redirectHcm = hcms.find((h) => h.listener === "http_redirect")!.hcm;
+    for (const path of ["/", "/auth/login", "/anything?x=1"]) {
+      const hit = matchRoute(redirectHcm.route_config, "GET", path);
+      expect((hit?.route as Any)?.redirect?.https_redirect).toBe(true);
+    }
+  });
+
+  const expectations: [string, string, string | undefined][] = [
+    ["POST", "/auth/login", "auth_login"],
+    ["POST", "/auth/signup", "auth_signup"],
+    ["POST", "/auth/refresh", "auth_write"],
+    ["POST", "/auth/logout", "auth_write"],
+    ["GET", "/auth/me", "auth_read"],
+    ["GET", "/.well-known/jwks.json", "auth_jwks"],
+    ["HEAD", "/.well-known/jwks.json", "auth_jwks"],
+    ["GET", "/metrics", undefined],
+    ["GET", "/healthz", undefined],
+    ["GET", "/readyz", undefined],
+    ["GET", "/docs", undefined],
+    ["GET", "/docs/json", undefined],
+    ["GET", "/stats/prometheus", undefined],
+    ["POST", "/.well-known/jwks.json", undefined],
+    ["GET", "/authx", undefined],
+  ];
+  for (const [method, path, routeName] of expectations) {
+    test(`public ${method} ${path} → ${routeName ?? "not routed (404)"}`, () => {
+      const hit = matchRoute(https.hcm.route_config, method, path);
+      if (routeName === undefined) {
+        expect(hit?.cluster).toBeUndefined();
+      } else {
+        expect(hit?.name).toBe(routeName);
+        expect(hit?.cluster).toBe("auth");
+      }
+    });
+  }
+
+  test("login and signup carry a tighter local rate limit than the global one", () => {
+    const global = (https.hcm.http_filters as Any[]).find(
+      (f) => f.name === "envoy.filters.http.local_ratelimit",
+    );
+    expect(global.typed_config["@type"]).toEndWith(LOCAL_RATELIMIT_TYPE);
+    const globalBucket = tokenBucket(global.typed_config)!;
+    expect(globalBucket.maxTokens).toBeGreaterThan(0);
+    for (const name of ["auth_login", "auth_signup"]) {
+      const perRoute = routes[routeIndex(name)]!.route.typed_per_filter_config as Any;
+      const config = perRoute["envoy.filters.http.local_ratelimit"];
+      expect(config["@type"]).toEndWith(LOCAL_RATELIMIT_TYPE);
+      expect(config.filter_enforced.default_value.numerator).toBe(100);
+      const bucket = tokenBucket(config)!;
+      expect(bucket.maxTokens).toBeLessThan(globalBucket.maxTokens);
+      expect(bucket.tokensPerSecond).toBeLessThan(globalBucket.tokensPerSecond);
+    }
+    // the global bucket is enforced, not shadow mode
+    expect(global.typed_config.filter_enforced.default_value.numerator).toBe(100);
+  });
+
+  test("retries only where safe, bounded, and every forwarding route has a timeout", () => {
+    const SAFE_FOR_READS = new Set([
+      "reset",
+      "connect-failure",
+      "refused-stream",
+      "retriable-status-codes",
+    ]);
+    for (const { listener, path, hcm } of hcms) {
+      for (const { route, path: rp } of listRoutes(hcm.route_config, `${path}.route_config`)) {
+        const action = route.route as JsonObject | undefined;
+        if (!action) continue;
+        expect({ route: rp, timeout: action.timeout !== undefined }).toEqual({
+          route: rp,
+          timeout: true,
+        });
+        const policy = action.retry_policy as Any;
+        if (!policy || listener !== "https") continue;
+        const conditions = retryConditions(policy.retry_on);
+        const methods = routeMethods(route);
+        const readOnly = methods?.every((m) => m === "GET" || m === "HEAD") === true;
+        expect(Number(policy.num_retries ?? 1)).toBeLessThanOrEqual(3);
+        if (readOnly) {
+          for (const c of conditions)
+            expect({ route: rp, c, safe: SAFE_FOR_READS.has(c) }).toEqual({
+              route: rp,
+              c,
+              safe: true,
+            });
+          expect(policy.per_try_timeout).toBeDefined();
+          expect(parseFloat(policy.per_try_timeout)).toBeLessThan(
+            parseFloat(String(action.timeout)),
+          );
+          for (const code of policy.retriable_status_codes ?? []) expect(code).toBe(503);
+        } else {
+          expect({ route: rp, conditions }).toEqual({ route: rp, conditions: ["connect-failure"] });
+        }
+      }
+    }
+  });
+
+  test("request ids, W3C trace context to the collector, JSON access log for Loki", () => {
+    const hcm = https.hcm as Any;
+    expect(hcm.generate_request_id).toBe(true);
+    expect(hcm.always_set_request_id_in_response).toBe(true);
+    const provider = hcm.tracing.provider;
+    expect(provider.name).toBe("envoy.tracers.opentelemetry");
+    expect(provider.typed_config.http_service.http_uri.cluster).toBe("otel_collector");
+    expect(provider.typed_config.http_service.http_uri.uri).toEndWith("/v1/traces");
+    const log = hcm.access_log[0].typed_config.log_format.json_format;
+    for (const key of [
+      "timestamp",
+      "method",
+      "path",
+      "status",
+      "duration_ms",
+      "request_id",
+      "traceparent",
+      "trace_id",
+      "upstream_cluster",
+      "upstream_host",
+    ]) {
+      expect(log[key]).toBeString();
+    }
+    expect(log.request_id).toBe("%REQ(X-REQUEST-ID)%");
+    expect(log.traceparent).toBe("%REQ(TRACEPARENT)%");
+  });
+
+  test("the stats listener exposes only GET /stats/prometheus and /ready of the admin", () => {
+    const stats = hcms.find((h) => h.listener === "stats")!;
+    const admin = config.static_resources.clusters.find((c: Any) => c.name === "envoy_admin");
+    expect(
+      admin.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address,
+    ).toEqual({
+      address: "127.0.0.1",
+      port_value: 9901,
+    });
+    expect(matchRoute(stats.hcm.route_config, "GET", "/stats/prometheus")?.cluster).toBe(
+      "envoy_admin",
+    );
+    expect(matchRoute(stats.hcm.route_config, "GET", "/ready")?.cluster).toBe("envoy_admin");
+    for (const [method, path] of [
+      ["POST", "/quitquitquit"],
+      ["GET", "/config_dump"],
+      ["POST", "/stats/prometheus"],
+      ["POST", "/healthcheck/fail"],
+    ] as const) {
+      expect(matchRoute(stats.hcm.route_config, method, path)).toBeUndefined();
+    }
+  });
+});
+
+describe("dev-cert.ts (self-signed edge certificate)", () => {
+  test("produces a valid X.509 v3 certificate for localhost that a TLS client accepts", async () => {
+    const { certPem, keyPem } = createSelfSignedCertificate({
+      hosts: ["localhost", "127.0.0.1", "::1"],
+      days: 30,
+    });
+    const cert = new X509Certificate(certPem);
+    expect(cert.verify(cert.publicKey)).toBe(true);
+    expect(cert.checkHost("localhost")).toBe("localhost");
+    expect(cert.checkIP("127.0.0.1")).toBe("127.0.0.1");
+    expect(cert.subjectAltName).toContain("DNS:localhost");
+    expect(cert.ca).toBe(false);
+    const days = (new Date(cert.validTo).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29);
+    expect(days).toBeLessThan(31);
+
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      tls: { cert: certPem, key: keyPem },
+      fetch: () => new Response("hello over tls"),
+    });
+    try {
+      const res = await fetch(`https://localhost:${server.port}/`, { tls: { ca: certPem } });
+      expect(await res.text()).toBe("hello over tls");
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("keeps a valid certificate and replaces one close to expiry", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edge-certs-"));
+    try {
+      expect(ensureDevCertificate(dir, { hosts: ["localhost"] })).toBe("created");
+      const first = readFileSync(join(dir, "tls.crt"), "utf8");
+      expect(ensureDevCertificate(dir, { hosts: ["localhost"] })).toBe("kept");
+      expect(readFileSync(join(dir, "tls.crt"), "utf8")).toBe(first);
+      const shortLived = createSelfSignedCertificate({ hosts: ["localhost"], days: 2 });
+      writeFileSync(join(dir, "tls.crt"), shortLived.certPem);
+      writeFileSync(join(dir, "tls.key"), shortLived.keyPem);
+      expect(ensureDevCertificate(dir, { hosts: ["localhost"] })).toBe("created");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

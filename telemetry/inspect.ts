@@ -1,0 +1,118 @@
+/** Helpers for telemetry.test.ts: read Grafana dashboards, PromQL and compose values. */
+
+/** The metrics every HTTP service exports (packages/platform/src/metrics.ts + prom-client defaults). */
+export const ALLOWED_DASHBOARD_METRICS = new Set([
+  "http_requests_total",
+  "http_request_duration_seconds_bucket",
+  "process_resident_memory_bytes",
+]);
+
+const BUILTIN_DATASOURCES = /^(-- .* --|grafana|\$.*|\$\{.*\})$/;
+
+type Node = unknown;
+
+function visit(node: Node, fn: (key: string, value: Node, parent: Record<string, Node>) => void) {
+  if (Array.isArray(node)) {
+    for (const n of node) visit(n, fn);
+  } else if (node !== null && typeof node === "object") {
+    const obj = node as Record<string, Node>;
+    for (const [k, v] of Object.entries(obj)) {
+      fn(k, v, obj);
+      visit(v, fn);
+    }
+  }
+}
+
+/** Every datasource uid a dashboard references (panels, targets, variables, annotations). */
+export function datasourceUids(dashboard: Node): Set<string> {
+  const uids = new Set<string>();
+  visit(dashboard, (key, value) => {
+    if (key !== "datasource") return;
+    const uid =
+      typeof value === "string" ? value : (value as { uid?: unknown } | null | undefined)?.uid;
+    if (typeof uid === "string" && !BUILTIN_DATASOURCES.test(uid)) uids.add(uid);
+  });
+  return uids;
+}
+
+/** The PromQL of every Prometheus panel target. */
+export function prometheusExpressions(dashboard: Node): string[] {
+  const out: string[] = [];
+  visit(dashboard, (key, value, parent) => {
+    if (key !== "targets" || !Array.isArray(value)) return;
+    for (const target of value as Record<string, Node>[]) {
+      const ds = (target.datasource ?? parent.datasource) as { type?: string } | undefined;
+      if (ds?.type === "prometheus" && typeof target.expr === "string") out.push(target.expr);
+    }
+  });
+  return out;
+}
+
+const PROMQL_KEYWORDS = new Set([
+  "and",
+  "or",
+  "unless",
+  "bool",
+  "offset",
+  "by",
+  "without",
+  "on",
+  "ignoring",
+  "group_left",
+  "group_right",
+  "inf",
+  "nan",
+]);
+
+/** Metric names in a PromQL expression (selectors, not functions, labels or keywords). */
+export function metricNames(expr: string): Set<string> {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""') // strings
+    .replace(/\{[^}]*\}/g, " ") // label matchers
+    .replace(/\[[^\]]*\]/g, " ") // ranges and subqueries
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ");
+  const names = new Set<string>();
+  for (const m of stripped.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*/g)) {
+    const name = m[0];
+    const rest = stripped.slice(m.index + name.length);
+    if (/^\s*\(/.test(rest)) continue; // a function call
+    if (PROMQL_KEYWORDS.has(name.toLowerCase())) continue;
+    const before = stripped.slice(0, m.index);
+    if (/[\d.]$/.test(before)) continue; // part of a number such as 1e3
+    names.add(name);
+  }
+  return names;
+}
+
+/** Resolves compose interpolation with defaults only (the environment is ignored on purpose). */
+export function resolveComposeVars(value: string): string {
+  return value
+    .replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g,
+      (_, _name: string, dflt?: string) => dflt ?? "",
+    )
+    .replace(/\$\$/g, "$");
+}
+
+/** Alloy (River) source with comments removed and every string literal emptied to `""`. */
+export function stripAlloyCommentsAndStrings(source: string): string {
+  let out = "";
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === '"') {
+      let j = i + 1;
+      while (j < source.length && source[j] !== '"') j += source[j] === "\\" ? 2 : 1;
+      out += '""';
+      i = j;
+    } else if (ch === "/" && source[i + 1] === "/") {
+      while (i < source.length && source[i] !== "\n") i++;
+      out += "\n";
+    } else if (ch === "/" && source[i + 1] === "*") {
+      const end = source.indexOf("*/", i + 2);
+      i = end < 0 ? source.length : end + 1;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}

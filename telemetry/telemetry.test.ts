@@ -1,0 +1,516 @@
+/**
+ * Checks of the compose stack's configuration that can run without Docker, Grafana, Loki, Tempo,
+ * Alloy or the collector: parse everything, `promtool` on the Prometheus config and rules,
+ * `docker compose config` (or Debian's docker-compose) on the compose file, and the references
+ * between the files (ports, datasource uids, metric names, mounted paths, pinned images).
+ */
+import { describe, expect, test } from "bun:test";
+import { createPrivateKey } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
+import {
+  ALLOWED_DASHBOARD_METRICS,
+  datasourceUids,
+  metricNames,
+  prometheusExpressions,
+  resolveComposeVars,
+  stripAlloyCommentsAndStrings,
+} from "./inspect.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const TELEMETRY = import.meta.dir;
+// biome-ignore lint/suspicious/noExplicitAny: test navigation through parsed YAML/JSON documents
+type Any = any;
+
+const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
+const yamlFile = (path: string): Any => parseYaml(read(path), { uniqueKeys: true, merge: true });
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** Runs a command; fails the test with an install hint when the tool is missing. */
+function run(cmd: string[], installHint: string, cwd = ROOT) {
+  const exe = Bun.which(cmd[0]!);
+  if (!exe) {
+    throw new Error(
+      `${cmd[0]} not found on PATH: ${installHint} (the test does not skip without it)`,
+    );
+  }
+  const proc = Bun.spawnSync([exe, ...cmd.slice(1)], { cwd, stdout: "pipe", stderr: "pipe" });
+  return {
+    exitCode: proc.exitCode,
+    output: `${proc.stdout.toString()}${proc.stderr.toString()}`,
+  };
+}
+
+const compose: Any = yamlFile("docker-compose.yml");
+const services: Record<string, Any> = compose.services;
+
+describe("every telemetry config parses", () => {
+  const files = filesUnder(TELEMETRY).filter((f) => /\.(ya?ml|json)$/.test(f));
+  test("there are configs to check", () => {
+    expect(files.length).toBeGreaterThanOrEqual(8);
+  });
+  for (const file of files) {
+    test(relative(ROOT, file), () => {
+      const text = readFileSync(file, "utf8");
+      const doc = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
+      expect(doc).toBeObject();
+    });
+  }
+
+  test("the Alloy config is balanced and uses only known block names", () => {
+    const text = stripAlloyCommentsAndStrings(read("telemetry/alloy/config.alloy"));
+    let depth = 0;
+    for (const ch of text) {
+      if (ch === "{") depth++;
+      if (ch === "}") depth--;
+      expect(depth).toBeGreaterThanOrEqual(0);
+    }
+    expect(depth).toBe(0);
+    const components = [...text.matchAll(/^([a-z_]+(?:\.[a-z_]+)+)\s+""\s*\{/gm)].map((m) => m[1]);
+    expect(components.sort()).toEqual(
+      [
+        "discovery.docker",
+        "discovery.relabel",
+        "loki.process",
+        "loki.source.docker",
+        "loki.write",
+      ].sort(),
+    );
+  });
+});
+
+describe("Prometheus", () => {
+  test("promtool check config telemetry/prometheus/prometheus.yml (and its rule files)", () => {
+    const { exitCode, output } = run(
+      ["promtool", "check", "config", "telemetry/prometheus/prometheus.yml"],
+      "apt-get install -y prometheus",
+    );
+    expect(output).toContain("SUCCESS");
+    expect(output).toMatch(/1 rule files found/);
+    expect(exitCode).toBe(0);
+  });
+
+  test("promtool test rules: the auth alerts fire on the synthetic series", () => {
+    const { exitCode, output } = run(
+      ["promtool", "test", "rules", "auth.test.yml"],
+      "apt-get install -y prometheus",
+      join(TELEMETRY, "prometheus/rules"),
+    );
+    expect(output).toContain("SUCCESS");
+    expect(exitCode).toBe(0);
+  });
+
+  const prom: Any = yamlFile("telemetry/prometheus/prometheus.yml");
+  const job = (name: string) => prom.scrape_configs.find((j: Any) => j.job_name === name);
+
+  test("scrapes auth:3001/metrics directly, the collector, and Envoy's stats listener", () => {
+    expect(job("auth").static_configs[0].targets).toEqual(["auth:3001"]);
+    expect(job("auth").metrics_path ?? "/metrics").toBe("/metrics");
+    expect(job("otel-collector").static_configs[0].targets).toEqual(["otel-collector:8888"]);
+    expect(job("envoy").metrics_path).toBe("/stats/prometheus");
+    expect(job("envoy").static_configs[0].targets).toEqual(["envoy:9902"]);
+  });
+
+  test("the Envoy target is the listener that proxies /stats/prometheus to the admin", () => {
+    const envoy: Any = parseYaml(read("envoy/envoy.yaml"));
+    const stats = envoy.static_resources.listeners.find(
+      (l: Any) => l.address.socket_address.port_value === 9902,
+    );
+    expect(stats).toBeDefined();
+    const routes =
+      stats.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+    const prometheusRoute = routes.find((r: Any) => r.match.path === "/stats/prometheus");
+    expect(prometheusRoute.route.cluster).toBe("envoy_admin");
+  });
+
+  test("the collector exposes its own metrics where Prometheus scrapes them", () => {
+    const otel: Any = yamlFile("telemetry/otel-collector/config.yaml");
+    const reader = otel.service.telemetry.metrics.readers[0].pull.exporter.prometheus;
+    expect(`otel-collector:${reader.port}`).toBe(
+      job("otel-collector").static_configs[0].targets[0],
+    );
+    expect(reader.host).toBe("0.0.0.0");
+  });
+});
+
+describe("OpenTelemetry collector, Tempo, Loki, Alloy", () => {
+  const otel: Any = yamlFile("telemetry/otel-collector/config.yaml");
+  const tempo: Any = yamlFile("telemetry/tempo/tempo.yaml");
+  const loki: Any = yamlFile("telemetry/loki/loki.yaml");
+
+  test("collector: OTLP/HTTP on 0.0.0.0:4318 → batch → Tempo over OTLP", () => {
+    expect(otel.receivers.otlp.protocols.http.endpoint).toBe("0.0.0.0:4318");
+    const traces = otel.service.pipelines.traces;
+    expect(traces.receivers).toEqual(["otlp"]);
+    expect(traces.processors.at(-1)).toBe("batch");
+    expect(traces.processors[0]).toBe("memory_limiter");
+    expect(traces.exporters).toEqual(["otlp/tempo"]);
+    // every component a pipeline names is defined, and every extension used is declared
+    for (const pipeline of Object.values(otel.service.pipelines) as Any[]) {
+      for (const r of pipeline.receivers) expect(otel.receivers).toHaveProperty([r]);
+      for (const p of pipeline.processors) expect(otel.processors).toHaveProperty([p]);
+      for (const e of pipeline.exporters) expect(otel.exporters).toHaveProperty([e]);
+    }
+    for (const e of otel.service.extensions) expect(otel.extensions).toHaveProperty([e]);
+    // the exporter reaches Tempo's OTLP gRPC receiver
+    const tempoGrpc = tempo.distributor.receivers.otlp.protocols.grpc.endpoint as string;
+    expect(otel.exporters["otlp/tempo"].endpoint).toBe(`tempo:${tempoGrpc.split(":").at(-1)}`);
+  });
+
+  test("the services' and Envoy's OTLP endpoint is the collector's receiver", () => {
+    expect(services.auth.environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+      "http://otel-collector:4318",
+    );
+    const envoy: Any = parseYaml(read("envoy/envoy.yaml"));
+    const collector = envoy.static_resources.clusters.find((c: Any) => c.name === "otel_collector");
+    const address =
+      collector.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
+    expect(`${address.address}:${address.port_value}`).toBe("otel-collector:4318");
+  });
+
+  test("Tempo listens on 3200; Loki on 3100 with structured metadata (tsdb, schema v13)", () => {
+    expect(tempo.server.http_listen_port).toBe(3200);
+    expect(loki.server.http_listen_port).toBe(3100);
+    expect(loki.limits_config.allow_structured_metadata).toBe(true);
+    const schema = loki.schema_config.configs.at(-1);
+    expect(schema.store).toBe("tsdb");
+    expect(schema.schema).toBe("v13");
+  });
+
+  test("Alloy: docker logs → JSON → labels service + level only → Loki", () => {
+    const alloy = read("telemetry/alloy/config.alloy");
+    expect(alloy).toContain('url = "http://loki:3100/loki/api/v1/push"');
+    const labelTargets = [...alloy.matchAll(/target_label\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
+    expect(labelTargets).toEqual(["service"]);
+    const labelsBlock = /stage\.labels\s*\{\s*values\s*=\s*\{([^}]*)\}/.exec(alloy)?.[1] ?? "";
+    expect([...labelsBlock.matchAll(/(\w+)\s*=/g)].map((m) => m[1])).toEqual(["level"]);
+    const metadataBlock =
+      /stage\.structured_metadata\s*\{\s*values\s*=\s*\{([^}]*)\}/.exec(alloy)?.[1] ?? "";
+    expect([...metadataBlock.matchAll(/(\w+)\s*=/g)].map((m) => m[1])).toEqual(["trace_id"]);
+    // pino's traceId and Envoy's trace_id both feed the structured metadata
+    expect(alloy).toContain('trace_id = "traceId || trace_id"');
+    expect(services.alloy.volumes).toContain("/var/run/docker.sock:/var/run/docker.sock:ro");
+  });
+});
+
+describe("Grafana provisioning and dashboard", () => {
+  const datasources: Any[] = yamlFile(
+    "telemetry/grafana/provisioning/datasources/datasources.yaml",
+  ).datasources;
+  const provisioned = new Set(datasources.map((d) => d.uid));
+  const dashboardDir = join(TELEMETRY, "grafana/dashboards");
+  const dashboards = readdirSync(dashboardDir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => ({
+      file: f,
+      json: JSON.parse(readFileSync(join(dashboardDir, f), "utf8")) as Any,
+    }));
+
+  test("Prometheus, Loki and Tempo are provisioned with fixed uids, Prometheus default", () => {
+    expect(datasources.map((d) => [d.type, d.uid]).sort()).toEqual([
+      ["loki", "loki"],
+      ["prometheus", "prometheus"],
+      ["tempo", "tempo"],
+    ]);
+    expect(datasources.filter((d) => d.isDefault).map((d) => d.uid)).toEqual(["prometheus"]);
+    const byUid = Object.fromEntries(datasources.map((d) => [d.uid, d]));
+    const urls = Object.fromEntries(datasources.map((d) => [d.uid, d.url]));
+    expect(urls).toEqual({
+      prometheus: "http://prometheus:9090",
+      loki: "http://loki:3100",
+      tempo: "http://tempo:3200",
+    });
+    // Loki → Tempo: derived field on the trace id in the line (pino traceId, Envoy trace_id)
+    const derived = byUid.loki.jsonData.derivedFields.find((f: Any) => f.matcherType === "regex");
+    expect(derived.datasourceUid).toBe("tempo");
+    const regex = new RegExp(derived.matcherRegex);
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    expect(regex.exec(`{"level":"info","traceId":"${traceId}","msg":"x"}`)?.[1]).toBe(traceId);
+    expect(regex.exec(`{"status":200,"trace_id":"${traceId}"}`)?.[1]).toBe(traceId);
+    expect(derived.url).toBe("$${__value.raw}");
+    // Tempo → Loki (traces to logs) and → Prometheus
+    expect(byUid.tempo.jsonData.tracesToLogsV2.datasourceUid).toBe("loki");
+    expect(byUid.tempo.jsonData.tracesToLogsV2.filterByTraceID).toBe(true);
+    expect(byUid.tempo.jsonData.serviceMap.datasourceUid).toBe("prometheus");
+    // every cross-link points at a provisioned datasource
+    const links = JSON.stringify(datasources).matchAll(/"datasourceUid":"([^"]+)"/g);
+    for (const [, uid] of links) expect(provisioned).toContain(uid);
+  });
+
+  test("there is an auth dashboard", () => {
+    expect(dashboards.map((d) => d.json.uid)).toContain("hangout-auth");
+  });
+
+  for (const { file, json } of dashboards) {
+    test(`${file}: every datasource uid it references is provisioned`, () => {
+      const uids = datasourceUids(json);
+      expect(uids.size).toBeGreaterThan(0);
+      for (const uid of uids) expect(provisioned).toContain(uid);
+    });
+
+    test(`${file}: metric names are the ones the services export`, () => {
+      const exprs = prometheusExpressions(json);
+      expect(exprs.length).toBeGreaterThan(0);
+      const used = new Set(exprs.flatMap((e) => [...metricNames(e)]));
+      expect([...used].sort()).toEqual([...ALLOWED_DASHBOARD_METRICS].sort());
+    });
+
+    test(`${file}: panels have unique ids and a grid position`, () => {
+      const ids = json.panels.map((p: Any) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const p of json.panels)
+        expect(p.gridPos).toMatchObject({ h: expect.any(Number), w: expect.any(Number) });
+    });
+  }
+
+  test("the auth dashboard covers rate, errors, p50/p99 by route and resident memory", () => {
+    const json = dashboards.find((d) => d.json.uid === "hangout-auth")!.json;
+    const exprs = prometheusExpressions(json).join("\n");
+    expect(exprs).toMatch(/sum by \(method, route\) \(rate\(http_requests_total/);
+    expect(exprs).toMatch(/status=~"5\.\."/);
+    expect(exprs).toMatch(/histogram_quantile\(0\.5, sum by \(le, route\)/);
+    expect(exprs).toMatch(/histogram_quantile\(0\.99, sum by \(le, route\)/);
+    expect(exprs).toContain("process_resident_memory_bytes");
+  });
+
+  test("the platform metrics module exports the metric names the dashboard uses", () => {
+    const metricsModule = read("packages/platform/src/metrics.ts");
+    expect(metricsModule).toContain('"http_requests_total"');
+    expect(metricsModule).toContain('"http_request_duration_seconds"');
+    expect(metricsModule).toContain("collectDefaultMetrics"); // process_resident_memory_bytes
+    expect(metricsModule).toContain("setDefaultLabels({ service })"); // the dashboard's $service
+    for (const label of ["method", "route", "status"])
+      expect(metricsModule).toContain(`"${label}"`);
+  });
+
+  test("the dashboard provider reads the folder compose mounts", () => {
+    const provider = yamlFile("telemetry/grafana/provisioning/dashboards/dashboards.yaml")
+      .providers[0];
+    expect(services.grafana.volumes).toContain(
+      `./telemetry/grafana/dashboards:${provider.options.path}:ro`,
+    );
+    expect(services.grafana.volumes).toContain(
+      "./telemetry/grafana/provisioning:/etc/grafana/provisioning:ro",
+    );
+  });
+});
+
+describe("docker-compose.yml", () => {
+  test("is valid for Compose (docker compose config / docker-compose config)", () => {
+    const hint = "apt-get install -y docker-compose (or the docker compose plugin)";
+    const hasPlugin =
+      Bun.which("docker") !== null &&
+      Bun.spawnSync(["docker", "compose", "version"], { stdout: "ignore", stderr: "ignore" })
+        .exitCode === 0;
+    const { exitCode, output } = hasPlugin
+      ? run(["docker", "compose", "-f", "docker-compose.yml", "config", "-q"], hint)
+      : run(["docker-compose", "-f", "docker-compose.yml", "config", "-q"], hint);
+    expect(output).toBe("");
+    expect(exitCode).toBe(0);
+  });
+
+  test("has the production-like stack of this issue", () => {
+    expect(Object.keys(services).sort()).toEqual(
+      [
+        "alloy",
+        "auth",
+        "auth-keys",
+        "auth-migrate",
+        "edge-certs",
+        "envoy",
+        "grafana",
+        "loki",
+        "mysql",
+        "otel-collector",
+        "prometheus",
+        "tempo",
+        "tempo-init",
+      ].sort(),
+    );
+  });
+
+  test("every image pins a tag (no latest), also the Dockerfile's base images", () => {
+    for (const [name, svc] of Object.entries(services)) {
+      expect({ name, image: typeof svc.image }).toEqual({ name, image: "string" });
+      const image = resolveComposeVars(svc.image);
+      const tag =
+        /^[^@]+:([^/:@]+)$/.exec(image)?.[1] ?? (image.includes("@sha256:") ? "digest" : undefined);
+      expect({ name, image, pinned: tag !== undefined && tag !== "latest" }).toEqual({
+        name,
+        image,
+        pinned: true,
+      });
+    }
+    const dockerfile = read("Dockerfile");
+    const bunVersion = /^ARG BUN_VERSION=(\S+)$/m.exec(dockerfile)?.[1];
+    const packageJson = JSON.parse(read("package.json"));
+    expect(`bun@${bunVersion}`).toBe(packageJson.packageManager);
+    for (const [, from] of dockerfile.matchAll(/^FROM\s+(\S+)/gm)) {
+      const image = from!.replace(/\$\{BUN_VERSION\}/, bunVersion!);
+      expect(image).toMatch(/^[^:]+:[^:]+$/);
+      expect(image).not.toMatch(/:latest$/);
+    }
+  });
+
+  test("every config file it mounts exists in the repository", () => {
+    let mounts = 0;
+    for (const [name, svc] of Object.entries(services)) {
+      for (const volume of svc.volumes ?? []) {
+        const source = resolveComposeVars(String(volume).split(":")[0]!);
+        if (!source.startsWith("./")) continue; // named volume or host socket
+        mounts++;
+        expect({ name, source, exists: existsSync(join(ROOT, source)) }).toEqual({
+          name,
+          source,
+          exists: true,
+        });
+      }
+      for (const file of svc.env_file ?? []) expect(existsSync(join(ROOT, file))).toBe(true);
+    }
+    expect(mounts).toBeGreaterThanOrEqual(9);
+    // the Dockerfile and the init scripts it relies on
+    expect(existsSync(join(ROOT, services.auth.build.dockerfile))).toBe(true);
+    expect(existsSync(join(ROOT, ".dockerignore"))).toBe(true);
+  });
+
+  test("dependencies: migrate after MySQL is healthy, auth after migrate succeeded, Envoy after auth", () => {
+    expect(services["auth-migrate"].depends_on.mysql.condition).toBe("service_healthy");
+    expect(services.auth.depends_on["auth-migrate"].condition).toBe(
+      "service_completed_successfully",
+    );
+    expect(services.envoy.depends_on.auth.condition).toBe("service_healthy");
+    expect(services.envoy.depends_on["edge-certs"].condition).toBe(
+      "service_completed_successfully",
+    );
+    expect(services.auth.healthcheck.test.join(" ")).toContain("/readyz");
+    expect(services.mysql.healthcheck).toBeDefined();
+    for (const [name, svc] of Object.entries(services)) {
+      for (const dep of Object.keys(svc.depends_on ?? {})) {
+        expect({ name, dep, exists: dep in services }).toEqual({ name, dep, exists: true });
+      }
+    }
+  });
+
+  test("auth runs behind Envoy with the contract's environment", () => {
+    const env = services.auth.environment;
+    expect(services.auth.command).toEqual(["bun", "services/auth/src/main.ts"]);
+    expect(services["auth-migrate"].command).toEqual(["bun", "services/auth/src/migrate.ts"]);
+    expect(env.AUTH_HOST).toBe("0.0.0.0");
+    expect(env.AUTH_PORT).toBe("3001");
+    expect(env.AUTH_TRUST_PROXY).toBe("true");
+    expect(resolveComposeVars(env.AUTH_DATABASE_URL)).toBe(
+      "mysql://auth:auth-dev-password@mysql:3306/auth",
+    );
+    expect(env.AUTH_JWT_PRIVATE_KEY_FILE).toStartWith("/app/.data/auth/");
+    expect(services.auth.volumes).toContain("auth-data:/app/.data/auth");
+    // the DB password has one source of truth (same default in the URL, MySQL and its init script)
+    expect(resolveComposeVars(services.mysql.environment.AUTH_DB_PASSWORD)).toBe(
+      "auth-dev-password",
+    );
+  });
+
+  test("ports follow ARCHITECTURE.md; only Envoy listens beyond loopback", () => {
+    const published: Record<string, string[]> = {};
+    for (const [name, svc] of Object.entries(services)) {
+      published[name] = (svc.ports ?? []).map((p: string) => resolveComposeVars(p));
+    }
+    expect(published.envoy).toEqual(["8443:8443", "8080:8080"]);
+    expect(published.auth).toEqual(["127.0.0.1:3001:3001"]);
+    expect(published.mysql).toEqual(["127.0.0.1:3306:3306"]);
+    expect(published.prometheus).toEqual(["127.0.0.1:9090:9090"]);
+    expect(published.grafana).toEqual(["127.0.0.1:3000:3000"]);
+    expect(published.loki).toEqual(["127.0.0.1:3100:3100"]);
+    expect(published.tempo).toEqual(["127.0.0.1:3200:3200"]);
+    expect(published["otel-collector"]).toEqual(["127.0.0.1:4318:4318"]);
+    for (const [name, ports] of Object.entries(published)) {
+      if (name === "envoy") continue;
+      for (const p of ports)
+        expect({ name, p, loopback: p.startsWith("127.0.0.1:") }).toEqual({
+          name,
+          p,
+          loopback: true,
+        });
+    }
+  });
+
+  test("Envoy gets its config and certificates where envoy.yaml expects them", () => {
+    const envoy = services.envoy;
+    const configPath = envoy.command[envoy.command.indexOf("--config-path") + 1];
+    expect(envoy.volumes).toContain(`./envoy/envoy.yaml:${configPath}:ro`);
+    expect(resolveComposeVars(envoy.volumes[1])).toBe("edge-certs:/etc/envoy/certs:ro");
+    expect(services["edge-certs"].volumes).toEqual(["edge-certs:/app/.data/certs"]);
+    expect(services["edge-certs"].command).toEqual([
+      "bun",
+      "envoy/dev-cert.ts",
+      "/app/.data/certs",
+    ]);
+    const envoyYaml = read("envoy/envoy.yaml");
+    expect(envoyYaml).toContain("filename: /etc/envoy/certs/tls.crt");
+    expect(envoyYaml).toContain("filename: /etc/envoy/certs/tls.key");
+  });
+
+  test("auth-keys creates an ES256 PKCS#8 key once, where auth reads it, and keeps it", async () => {
+    const keys = services["auth-keys"];
+    const keyFile = keys.environment.AUTH_JWT_PRIVATE_KEY_FILE;
+    expect(keyFile).toBe(services.auth.environment.AUTH_JWT_PRIVATE_KEY_FILE);
+    expect(keys.volumes).toEqual(services.auth.volumes);
+    expect(keys.command.slice(0, 2)).toEqual(["bun", "-e"]);
+    const dir = mkdtempSync(join(tmpdir(), "auth-keys-"));
+    try {
+      const path = join(dir, "jwt-es256.pem");
+      const runOnce = () =>
+        Bun.spawnSync([process.execPath, "-e", keys.command[2]], {
+          env: { ...process.env, AUTH_JWT_PRIVATE_KEY_FILE: path },
+          stdout: "pipe",
+          stderr: "pipe",
+        });
+      const first = runOnce();
+      expect(first.stdout.toString().trim()).toBe(`created ${path}`);
+      expect(first.exitCode).toBe(0);
+      const pem = readFileSync(path, "utf8");
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const key = createPrivateKey(pem);
+      expect(key.asymmetricKeyType).toBe("ec");
+      expect(key.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+      expect(pem).toStartWith("-----BEGIN PRIVATE KEY-----");
+      expect(runOnce().stdout.toString().trim()).toBe(`kept ${path}`);
+      expect(readFileSync(path, "utf8")).toBe(pem);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("MySQL init script creates the auth database and user, quoting the password", () => {
+    const script = join(ROOT, "deploy/mysql/init/10-databases.sh");
+    const proc = Bun.spawnSync(
+      ["bash", "-c", `docker_process_sql() { echo "ARGS $*"; cat; }; source "${script}"`],
+      {
+        env: { PATH: process.env.PATH ?? "", AUTH_DB_PASSWORD: "it's\\x" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    const out = proc.stdout.toString();
+    expect(proc.exitCode).toBe(0);
+    expect(out).toContain("CREATE DATABASE IF NOT EXISTS `auth`");
+    expect(out).toContain("CREATE USER IF NOT EXISTS 'auth'@'%' IDENTIFIED BY 'it''s\\\\x';");
+    expect(out).toContain("GRANT ALL PRIVILEGES ON `auth`.* TO 'auth'@'%';");
+    const missing = Bun.spawnSync(
+      ["bash", "-c", `docker_process_sql() { cat; }; source "${script}"`],
+      {
+        env: { PATH: process.env.PATH ?? "" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
+    expect(missing.exitCode).not.toBe(0);
+  });
+});
