@@ -49,8 +49,9 @@ export function initTelemetry(options: { service: string; otlpEndpoint?: string 
 }
 
 /**
- * Runs `fn` inside a child span of the active one. Use it around database calls and outgoing
- * requests; attributes must never carry secrets or user-supplied free text.
+ * Runs `fn` inside a child span of the active one, which is active inside `fn` so that its own
+ * spans nest under it. Use it around outgoing calls; attributes must never carry secrets or
+ * user-supplied free text.
  */
 export async function withSpan<T>(
   name: string,
@@ -62,8 +63,7 @@ export async function withSpan<T>(
     try {
       return await fn(span);
     } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      span.setAttribute("error.type", error instanceof Error ? error.name : "unknown");
+      markFailed(span, error);
       throw error;
     } finally {
       span.end();
@@ -71,11 +71,36 @@ export async function withSpan<T>(
   });
 }
 
-/** A client span for one database statement (OpenTelemetry database semantic conventions). */
-export const dbSpan = <T>(operation: string, table: string, fn: () => Promise<T>) =>
-  withSpan(
-    `${operation} ${table}`,
-    { "db.system.name": "mysql", "db.operation.name": operation, "db.collection.name": table },
-    fn,
-    SpanKind.CLIENT,
-  );
+/**
+ * A client span for one database statement (OpenTelemetry database semantic conventions). A
+ * statement has no children, so the span is never made the active one: that saves a context
+ * switch on every query, on the hot path of every request.
+ */
+export async function dbSpan<T>(
+  operation: string,
+  table: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const span = trace.getTracer("hangout").startSpan(`${operation} ${table}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      "db.system.name": "mysql",
+      "db.operation.name": operation,
+      "db.collection.name": table,
+    },
+  });
+  try {
+    return await fn();
+  } catch (error) {
+    markFailed(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Error status plus the error's type; never its message, which may carry user data. */
+function markFailed(span: Span, error: unknown) {
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  span.setAttribute("error.type", error instanceof Error ? error.name : "unknown");
+}
