@@ -40,7 +40,7 @@ describe("graceful shutdown", () => {
     expect(await response.json()).toEqual({ done: true });
 
     expect(await child.exited).toBe(0);
-    expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     const messages = (await output())
       .trim()
       .split("\n")

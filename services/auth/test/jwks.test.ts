@@ -34,7 +34,7 @@ describe("GET /.well-known/jwks.json", () => {
     );
     const { user, token } = await loginToken(auth);
     expect((await verify(token)).sub).toBe(user.id);
-    expect(verify(`${token.slice(0, -4)}AAAA`)).rejects.toBeInstanceOf(AppError);
+    await expect(verify(`${token.slice(0, -4)}AAAA`)).rejects.toBeInstanceOf(AppError);
   });
 
   test("a new signing key reaches verifiers through an unknown-kid refetch", async () => {

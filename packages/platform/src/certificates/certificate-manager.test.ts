@@ -111,7 +111,7 @@ describe("CertificateManager against step-ca", () => {
     try {
       const before = manager.certificate!;
       await ca.stop();
-      expect(manager.renew()).rejects.toThrow();
+      await expect(manager.renew()).rejects.toThrow();
       expect(manager.certificate!.serial).toBe(before.serial);
       await manager.readinessCheck().check();
       ca = await startStepCa({ binary, dir: pki.dir });
@@ -131,6 +131,6 @@ describe("CertificateManager against step-ca", () => {
     });
     const { createKeyAndCsr } = await import("./csr.ts");
     const { csrPem } = await createKeyAndCsr("hangout");
-    expect(issuer.sign("hangout", csrPem, "5m")).rejects.toThrow(/401|403/);
+    await expect(issuer.sign("hangout", csrPem, "5m")).rejects.toThrow(/401|403/);
   });
 });

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "node:tls";
+import * as grpc from "@grpc/grpc-js";
+import { createChannel, createClient, Status } from "nice-grpc";
+import { HealthDefinition } from "nice-grpc-server-health";
+import pino from "pino";
+import { type BootstrapResult, bootstrapCa } from "../../../../step-ca/bootstrap.ts";
+import { ensureStepCaBinary, type RunningStepCa, startStepCa } from "../../../../step-ca/run.ts";
+import { CertificateManager } from "../certificates/certificate-manager.ts";
+import { x509 } from "../certificates/pem.ts";
+import { stepCaIssuer } from "../certificates/step-ca-issuer.ts";
+import { freePort } from "../testing/ports.ts";
+import { createMtlsChannel } from "./client.ts";
+import { createGrpcServer } from "./server.ts";
+
+// Real step-ca certificates, real grpc-js over mTLS on loopback: the file service's shape
+// (only `hangout` may call it) with the health service as the method under test.
+const logger = pino({ level: "silent" });
+let ca: RunningStepCa;
+let pki: BootstrapResult;
+const managers: Record<string, CertificateManager> = {};
+let server: ReturnType<typeof createGrpcServer>;
+let target: string;
+
+beforeAll(async () => {
+  const binary = await ensureStepCaBinary();
+  pki = await bootstrapCa({
+    dir: await mkdtemp(join(tmpdir(), "step-ca-")),
+    address: `127.0.0.1:${freePort()}`,
+  });
+  ca = await startStepCa({ binary, dir: pki.dir });
+  for (const service of ["file", "hangout", "auth"]) {
+    managers[service] = new CertificateManager({
+      service,
+      lifetime: "10m",
+      logger,
+      issuer: stepCaIssuer({
+        url: ca.url,
+        rootPem: ca.rootPem,
+        provisioner: service,
+        provisionerKey: await Bun.file(pki.provisioners[service]!).json(),
+      }),
+    });
+    await managers[service].start();
+  }
+  server = createGrpcServer({ certificates: managers.file!, allowedCallers: ["hangout"], logger });
+  target = `localhost:${await server.listen("127.0.0.1:0")}`;
+}, 600_000);
+
+afterAll(async () => {
+  await server?.shutdown();
+  for (const manager of Object.values(managers)) manager.stop();
+  await ca?.stop();
+});
+
+const check = (channel: ReturnType<typeof createChannel>) =>
+  createClient(HealthDefinition, channel).check(
+    { service: "" },
+    { signal: AbortSignal.timeout(3000) },
+  );
+
+/** The serial of the certificate the server presents to a brand-new TLS connection. */
+function serverSerial(port: number): Promise<string> {
+  const hangout = managers.hangout!.certificate!;
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port,
+      servername: "file",
+      ca: ca.rootPem,
+      cert: hangout.chainPem,
+      key: hangout.keyPem,
+      ALPNProtocols: ["h2"],
+    });
+    socket.once("secureConnect", () => {
+      resolve(socket.getPeerCertificate().serialNumber.toLowerCase().replace(/^0+/, ""));
+      socket.destroy();
+    });
+    socket.once("error", reject);
+  });
+}
+const normalize = (serial: string) => serial.toLowerCase().replace(/^0+/, "");
+
+describe("gRPC over mTLS", () => {
+  test("the allowed identity (hangout) is served", async () => {
+    const channel = createMtlsChannel(target, "file", managers.hangout!);
+    try {
+      expect((await check(channel)).status).toBe(1); // SERVING
+    } finally {
+      channel.close();
+    }
+  });
+
+  test("a valid certificate of another identity (auth) gets PERMISSION_DENIED", async () => {
+    const channel = createMtlsChannel(target, "file", managers.auth!);
+    try {
+      await check(channel);
+      throw new Error("expected PERMISSION_DENIED");
+    } catch (error) {
+      expect((error as { code: Status }).code).toBe(Status.PERMISSION_DENIED);
+    } finally {
+      channel.close();
+    }
+  });
+
+  test("a client without a certificate cannot connect", async () => {
+    const channel = createChannel(target, grpc.credentials.createSsl(Buffer.from(ca.rootPem)), {
+      "grpc.ssl_target_name_override": "file",
+    });
+    try {
+      await expect(check(channel)).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    } finally {
+      channel.close();
+    }
+  });
+
+  test("a certificate from another CA, even naming hangout, cannot connect", async () => {
+    const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+    const keys = (await crypto.subtle.generateKey(algorithm, true, [
+      "sign",
+      "verify",
+    ])) as CryptoKeyPair;
+    const foreign = await x509.X509CertificateGenerator.createSelfSigned({
+      name: "CN=hangout",
+      keys,
+      signingAlgorithm: algorithm,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 600_000),
+      extensions: [new x509.SubjectAlternativeNameExtension([{ type: "dns", value: "hangout" }])],
+    });
+    const keyPem = x509.PemConverter.encode(
+      await crypto.subtle.exportKey("pkcs8", keys.privateKey),
+      "PRIVATE KEY",
+    );
+    const channel = createChannel(
+      target,
+      grpc.credentials.createSsl(
+        Buffer.from(ca.rootPem),
+        Buffer.from(keyPem),
+        Buffer.from(foreign.toString("pem")),
+      ),
+      { "grpc.ssl_target_name_override": "file" },
+    );
+    try {
+      await expect(check(channel)).rejects.toMatchObject({ code: Status.UNAVAILABLE });
+    } finally {
+      channel.close();
+    }
+  });
+
+  test("a renewed server certificate reaches new connections without a restart", async () => {
+    const port = Number(target.split(":")[1]);
+    const before = await serverSerial(port);
+    expect(before).toBe(normalize(managers.file!.certificate!.serial));
+    await managers.file!.renew();
+    const after = normalize(managers.file!.certificate!.serial);
+    expect(after).not.toBe(before);
+    expect(await serverSerial(port)).toBe(after);
+    // Calls keep working across the swap.
+    const channel = createMtlsChannel(target, "file", managers.hangout!);
+    try {
+      expect((await check(channel)).status).toBe(1);
+    } finally {
+      channel.close();
+    }
+  });
+});
