@@ -1,9 +1,12 @@
 /**
  * The embedded default: every service on this machine with hot reload, against the local
- * MySQL/MariaDB server (made to answer by scripts/ensure-mysql.sh). Applies migrations first,
- * prints every URL, and stops the services on Ctrl-C.
+ * MySQL/MariaDB server (made to answer by scripts/ensure-mysql.sh) and a real step-ca (built from
+ * Debian's sources by scripts/ensure-step-ca.sh, bootstrapped into .data/step-ca). Applies
+ * migrations first, prints every URL, and stops everything on Ctrl-C.
  */
 import { migrateDatabase } from "@hangout/platform/db";
+import { bootstrapCa } from "../step-ca/bootstrap.ts";
+import { ensureStepCaBinary, startStepCa } from "../step-ca/run.ts";
 
 interface DevService {
   name: string;
@@ -21,7 +24,13 @@ const services: DevService[] = [
     defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/auth",
     urls: (env) => {
       const base = `http://${env.AUTH_HOST ?? "127.0.0.1"}:${env.AUTH_PORT ?? 3001}`;
-      return [`${base}/docs`, `${base}/.well-known/jwks.json`, `${base}/metrics`];
+      const grpc = `localhost:${env.AUTH_GRPC_PORT ?? 50052}`;
+      return [
+        `${base}/docs`,
+        `${base}/.well-known/jwks.json`,
+        `${base}/metrics`,
+        `${grpc} (gRPC, mTLS: auth.v1.UserDirectory)`,
+      ];
     },
   },
 ];
@@ -33,14 +42,23 @@ for (const service of services) {
   );
 }
 
+const pki = await bootstrapCa();
+const ca = await startStepCa({ binary: await ensureStepCaBinary(), dir: pki.dir });
+
 const children = services.map((service) =>
   Bun.spawn(["bun", "--watch", service.entry], {
     stdio: ["inherit", "inherit", "inherit"],
-    env: { ...process.env, DEPLOY_ENV: process.env.DEPLOY_ENV ?? "development" },
+    env: {
+      ...process.env,
+      DEPLOY_ENV: process.env.DEPLOY_ENV ?? "development",
+      STEP_CA_URL: process.env.STEP_CA_URL ?? ca.url,
+      STEP_CA_ROOT_FILE: process.env.STEP_CA_ROOT_FILE ?? pki.rootCert,
+    },
   }),
 );
 
 console.log("\nHangout Planner (embedded default) is starting:");
+console.log(`  step-ca  ${ca.url} (root: ${pki.rootCert})`);
 for (const service of services) {
   for (const url of service.urls(process.env)) console.log(`  ${service.name.padEnd(8)} ${url}`);
 }
@@ -52,4 +70,5 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 const codes = await Promise.all(children.map((child) => child.exited));
+await ca.stop();
 process.exit(codes.some((code) => code !== 0 && code !== 143) ? 1 : 0);

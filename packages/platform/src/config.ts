@@ -81,4 +81,16 @@ export const commonConfigSchema = {
   DATA_DIR: env.string(".data"),
 };
 
+/**
+ * Where a service gets its mTLS certificate: step-ca's URL and root, and the service's own JWK
+ * provisioner key (made by step-ca/bootstrap.ts). Without STEP_CA_URL, gRPC is off.
+ */
+export const certificateConfigSchema = {
+  STEP_CA_URL: env.optionalUrl(),
+  STEP_CA_ROOT_FILE: env.string(".data/step-ca/certs/root_ca.crt"),
+  /** Defaults to .data/step-ca/secrets/provisioners/<service>.json. */
+  STEP_CA_PROVISIONER_KEY_FILE: env.optionalString(),
+  CERT_LIFETIME: Type.String({ pattern: "^\\d+(s|m|h)$", default: "1h" }),
+};
+
 export type CommonConfig = Static<TObject<typeof commonConfigSchema>>;

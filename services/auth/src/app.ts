@@ -1,9 +1,13 @@
+import { certificatesFromConfig } from "@hangout/platform/certificates/from-config";
 import { createDatabase, createPool, databaseCheck } from "@hangout/platform/db";
+import { createGrpcServer } from "@hangout/platform/grpc/server";
 import { createHttpApp } from "@hangout/platform/http-app";
 import { createPlatform, type PlatformOptions } from "@hangout/platform/platform";
+import { UserDirectoryDefinition } from "@hangout/proto/auth/v1/user_directory";
 import type { AuthConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
 import type { AuthDeps } from "./deps.ts";
+import { userDirectory } from "./grpc/user-directory.ts";
 import { loadSigningKey } from "./keys.ts";
 import { createLoginThrottlesRepository } from "./repositories/login-throttles.ts";
 import { createRefreshTokensRepository } from "./repositories/refresh-tokens.ts";
@@ -51,11 +55,17 @@ export async function createAuthService(config: AuthConfig, options: AuthService
     clock,
   });
   const deps: AuthDeps = { platform, config, accounts, sessions, tokens };
+  const certificates = await certificatesFromConfig(
+    "auth",
+    config,
+    platform.logger,
+    platform.metrics.registry,
+  );
 
   const app = createHttpApp(platform, {
     version: "1.0.0",
     description: "Accounts, login sessions and the keys that verify access tokens.",
-    readiness: [databaseCheck(pool)],
+    readiness: [databaseCheck(pool), ...(certificates ? [certificates.readinessCheck()] : [])],
   })
     .use(signupRoute(deps))
     .use(loginRoute(deps))
@@ -64,5 +74,25 @@ export async function createAuthService(config: AuthConfig, options: AuthService
     .use(meRoute(deps))
     .use(jwksRoute(deps));
 
-  return { platform, app, pool };
+  /** Obtains the certificate and serves UserDirectory over mTLS (only `hangout` may call). */
+  async function startGrpc(): Promise<number | undefined> {
+    if (!certificates) {
+      platform.logger.info("STEP_CA_URL is not set: the UserDirectory gRPC server is off");
+      return undefined;
+    }
+    await certificates.start();
+    platform.lifecycle.onClose("certificates", () => certificates.stop());
+    const grpc = createGrpcServer({
+      certificates,
+      allowedCallers: ["hangout"],
+      logger: platform.logger,
+    });
+    grpc.server.add(UserDirectoryDefinition, userDirectory(users));
+    const port = await grpc.listen(`${config.AUTH_HOST}:${config.AUTH_GRPC_PORT}`);
+    platform.lifecycle.onClose("grpc", () => grpc.shutdown());
+    platform.logger.info({ port }, "UserDirectory gRPC listening (mTLS)");
+    return port;
+  }
+
+  return { platform, app, pool, certificates, startGrpc };
 }

@@ -1,9 +1,18 @@
-import { commonConfigSchema, configSchema, env, loadConfig } from "@hangout/platform/config";
+import {
+  certificateConfigSchema,
+  commonConfigSchema,
+  configSchema,
+  env,
+  loadConfig,
+} from "@hangout/platform/config";
 
 export const authConfigSchema = configSchema({
   ...commonConfigSchema,
+  ...certificateConfigSchema,
   AUTH_HOST: env.string("127.0.0.1"),
   AUTH_PORT: env.port(3001),
+  /** The UserDirectory gRPC server (mTLS); on only when STEP_CA_URL is set. */
+  AUTH_GRPC_PORT: env.port(50052),
   AUTH_DATABASE_URL: env.url("mysql://hangout:hangout@127.0.0.1:3306/auth"),
   /** PKCS#8 PEM of the ES256 signing key; wins over the key file. */
   AUTH_JWT_PRIVATE_KEY: env.optionalString(),

@@ -5,8 +5,9 @@ import { loadAuthConfig } from "./config.ts";
 
 try {
   const config = loadAuthConfig();
-  const { platform, app } = await createAuthService(config);
+  const { platform, app, startGrpc } = await createAuthService(config);
   serveHttp(platform, app, { hostname: config.AUTH_HOST, port: config.AUTH_PORT });
+  await startGrpc();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(`auth: ${error.message}`);

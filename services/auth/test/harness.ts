@@ -44,7 +44,7 @@ export const uniqueEmail = (prefix = "user") =>
 export async function startAuth(
   env: Record<string, string> = {},
   reuse?: { database: TestDatabase; privateKey: CryptoKey; port?: number },
-): Promise<AuthHarness & { database: TestDatabase }> {
+): Promise<AuthHarness & { database: TestDatabase; grpcPort?: number }> {
   const database = reuse?.database ?? (await createTestDatabase("auth"));
   const privateKey =
     reuse?.privateKey ?? (await generateKeyPair("ES256", { extractable: true })).privateKey;
@@ -62,6 +62,7 @@ export async function startAuth(
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void lines.push(line) },
   });
+  const grpcPort = await service.startGrpc();
   const http = serveHttp(service.platform, service.app, {
     hostname: "127.0.0.1",
     port: reuse?.port ?? 0,
@@ -75,8 +76,9 @@ export async function startAuth(
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
 
-  const harness: AuthHarness & { database: TestDatabase } = {
+  const harness: AuthHarness & { database: TestDatabase; grpcPort?: number } = {
     database,
+    grpcPort,
     url: http.url,
     get logs() {
       return lines.map((line) => JSON.parse(line));

@@ -1,5 +1,5 @@
 import { dbSpan } from "@hangout/platform/telemetry";
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { AuthDatabase } from "../db/index.ts";
 import { users } from "../db/schema.ts";
 
@@ -25,6 +25,16 @@ export function createUsersRepository(db: AuthDatabase) {
     },
     findById: (id: string) =>
       dbSpan("SELECT", "users", async () => (await byId.execute({ id }))[0]),
+    findByIds: (ids: string[]) =>
+      dbSpan("SELECT", "users", () =>
+        ids.length ? db.select().from(users).where(inArray(users.id, ids)) : Promise.resolve([]),
+      ),
+    findByEmails: (emails: string[]) =>
+      dbSpan("SELECT", "users", () =>
+        emails.length
+          ? db.select().from(users).where(inArray(users.email, emails))
+          : Promise.resolve([]),
+      ),
     findByEmail: (email: string) =>
       dbSpan("SELECT", "users", async () => (await byEmail.execute({ email }))[0]),
   };
