@@ -1,49 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CertificateManager } from "@hangout/platform/certificates/certificate-manager";
-import { stepCaIssuer } from "@hangout/platform/certificates/step-ca-issuer";
+import type { CertificateManager } from "@hangout/platform/certificates/certificate-manager";
 import { createMtlsChannel } from "@hangout/platform/grpc/client";
-import { createLogger } from "@hangout/platform/logger";
 import { freePort } from "@hangout/platform/testing/ports";
+import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import { UserDirectoryDefinition } from "@hangout/proto/auth/v1/user_directory";
 import { createClient, Status } from "nice-grpc";
-import { type BootstrapResult, bootstrapCa } from "../../../step-ca/bootstrap.ts";
-import { ensureStepCaBinary, type RunningStepCa, startStepCa } from "../../../step-ca/run.ts";
 import { startAuth } from "./harness.ts";
 
 // auth.v1.UserDirectory served by the real auth service, certificates from the real step-ca.
-let ca: RunningStepCa;
-let pki: BootstrapResult;
+let testCa: TestCa;
 let auth: Awaited<ReturnType<typeof startAuth>>;
 const callers: Record<string, CertificateManager> = {};
 
 beforeAll(async () => {
-  pki = await bootstrapCa({
-    dir: await mkdtemp(join(tmpdir(), "step-ca-")),
-    address: `127.0.0.1:${freePort()}`,
-  });
-  ca = await startStepCa({ binary: await ensureStepCaBinary(), dir: pki.dir });
+  testCa = await startTestCa();
   auth = await startAuth({
-    STEP_CA_URL: ca.url,
-    STEP_CA_ROOT_FILE: pki.rootCert,
-    STEP_CA_PROVISIONER_KEY_FILE: pki.provisioners.auth!,
+    STEP_CA_URL: testCa.ca.url,
+    STEP_CA_ROOT_FILE: testCa.pki.rootCert,
+    STEP_CA_PROVISIONER_KEY_FILE: testCa.pki.provisioners.auth!,
     AUTH_GRPC_PORT: String(freePort()),
     CERT_LIFETIME: "10m",
   });
   for (const service of ["hangout", "file"]) {
-    callers[service] = new CertificateManager({
-      service,
-      lifetime: "10m",
-      logger: createLogger({ service: "test", level: "silent" }),
-      issuer: stepCaIssuer({
-        url: ca.url,
-        rootPem: ca.rootPem,
-        provisioner: service,
-        provisionerKey: await Bun.file(pki.provisioners[service]!).json(),
-      }),
-    });
+    callers[service] = await testCa.managerFor(service);
     await callers[service].start();
   }
 }, 600_000);
@@ -51,7 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const caller of Object.values(callers)) caller.stop();
   await auth?.close();
-  await ca?.stop();
+  await testCa?.stop();
 });
 
 const directoryAs = (caller: string) =>

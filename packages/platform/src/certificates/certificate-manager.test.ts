@@ -1,50 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pino from "pino";
 import { Registry } from "prom-client";
-import { type BootstrapResult, bootstrapCa } from "../../../../step-ca/bootstrap.ts";
-import { ensureStepCaBinary, type RunningStepCa, startStepCa } from "../../../../step-ca/run.ts";
-import { freePort } from "../testing/ports.ts";
-import { CertificateManager } from "./certificate-manager.ts";
+import { startTestCa, type TestCa } from "../testing/step-ca.ts";
+import { createKeyAndCsr } from "./csr.ts";
 import { parseCertificate, splitPemChain, x509 } from "./pem.ts";
 import { stepCaIssuer } from "./step-ca-issuer.ts";
 
 // Against the real step-ca (built from Debian's sources by scripts/ensure-step-ca.sh).
-let ca: RunningStepCa;
-let pki: BootstrapResult;
-let binary: string;
-const address = `127.0.0.1:${freePort()}`;
-const logger = pino({ level: "silent" });
+let testCa: TestCa;
 
 beforeAll(async () => {
-  binary = await ensureStepCaBinary();
-  pki = await bootstrapCa({
-    dir: await mkdtemp(join(tmpdir(), "step-ca-")),
-    address,
-    certDuration: "5m",
-  });
-  ca = await startStepCa({ binary, dir: pki.dir });
+  testCa = await startTestCa();
 }, 600_000);
-afterAll(() => ca?.stop());
+afterAll(() => testCa?.stop());
 
-const managerFor = async (service: string, registry?: Registry, renewAt?: number) =>
-  new CertificateManager({
-    service,
-    lifetime: "5m",
-    logger,
-    registry,
-    renewAt,
-    jitter: 0,
-    retry: { initialMs: 50, maxMs: 200 },
-    issuer: stepCaIssuer({
-      url: ca.url,
-      rootPem: ca.rootPem,
-      provisioner: service,
-      provisionerKey: await Bun.file(pki.provisioners[service]!).json(),
-    }),
-  });
+const managerFor = (service: string, registry?: Registry, renewAt?: number) =>
+  testCa.managerFor(service, { lifetime: "5m", registry, renewAt, jitter: 0 });
 
 describe("CertificateManager against step-ca", () => {
   test("obtains a leaf for its service name, chained to our root, with the requested lifetime", async () => {
@@ -110,11 +80,11 @@ describe("CertificateManager against step-ca", () => {
     await manager.start();
     try {
       const before = manager.certificate!;
-      await ca.stop();
+      await testCa.ca.stop();
       await expect(manager.renew()).rejects.toThrow();
       expect(manager.certificate!.serial).toBe(before.serial);
       await manager.readinessCheck().check();
-      ca = await startStepCa({ binary, dir: pki.dir });
+      await testCa.restart();
       await manager.renew();
       expect(manager.certificate!.serial).not.toBe(before.serial);
     } finally {
@@ -124,12 +94,11 @@ describe("CertificateManager against step-ca", () => {
 
   test("a provisioner key cannot obtain a certificate for another service's provisioner", async () => {
     const issuer = stepCaIssuer({
-      url: ca.url,
-      rootPem: ca.rootPem,
+      url: testCa.ca.url,
+      rootPem: testCa.ca.rootPem,
       provisioner: "hangout",
-      provisionerKey: await Bun.file(pki.provisioners.file!).json(),
+      provisionerKey: await Bun.file(testCa.pki.provisioners.file!).json(),
     });
-    const { createKeyAndCsr } = await import("./csr.ts");
     const { csrPem } = await createKeyAndCsr("hangout");
     await expect(issuer.sign("hangout", csrPem, "5m")).rejects.toThrow(/401|403/);
   });

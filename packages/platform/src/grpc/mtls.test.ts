@@ -1,49 +1,27 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { connect } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { createChannel, createClient, Status } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
-import pino from "pino";
-import { type BootstrapResult, bootstrapCa } from "../../../../step-ca/bootstrap.ts";
-import { ensureStepCaBinary, type RunningStepCa, startStepCa } from "../../../../step-ca/run.ts";
-import { CertificateManager } from "../certificates/certificate-manager.ts";
+import type { CertificateManager } from "../certificates/certificate-manager.ts";
 import { x509 } from "../certificates/pem.ts";
-import { stepCaIssuer } from "../certificates/step-ca-issuer.ts";
-import { freePort } from "../testing/ports.ts";
+import { createLogger } from "../logger.ts";
+import { startTestCa, type TestCa } from "../testing/step-ca.ts";
 import { createMtlsChannel } from "./client.ts";
 import { createGrpcServer } from "./server.ts";
 
 // Real step-ca certificates, real grpc-js over mTLS on loopback: the file service's shape
 // (only `hangout` may call it) with the health service as the method under test.
-const logger = pino({ level: "silent" });
-let ca: RunningStepCa;
-let pki: BootstrapResult;
+const logger = createLogger({ service: "test", level: "silent" });
+let testCa: TestCa;
 const managers: Record<string, CertificateManager> = {};
 let server: ReturnType<typeof createGrpcServer>;
 let target: string;
 
 beforeAll(async () => {
-  const binary = await ensureStepCaBinary();
-  pki = await bootstrapCa({
-    dir: await mkdtemp(join(tmpdir(), "step-ca-")),
-    address: `127.0.0.1:${freePort()}`,
-  });
-  ca = await startStepCa({ binary, dir: pki.dir });
+  testCa = await startTestCa();
   for (const service of ["file", "hangout", "auth"]) {
-    managers[service] = new CertificateManager({
-      service,
-      lifetime: "10m",
-      logger,
-      issuer: stepCaIssuer({
-        url: ca.url,
-        rootPem: ca.rootPem,
-        provisioner: service,
-        provisionerKey: await Bun.file(pki.provisioners[service]!).json(),
-      }),
-    });
+    managers[service] = await testCa.managerFor(service);
     await managers[service].start();
   }
   server = createGrpcServer({ certificates: managers.file!, allowedCallers: ["hangout"], logger });
@@ -53,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.shutdown();
   for (const manager of Object.values(managers)) manager.stop();
-  await ca?.stop();
+  await testCa?.stop();
 });
 
 const check = (channel: ReturnType<typeof createChannel>) =>
@@ -70,7 +48,7 @@ function serverSerial(port: number): Promise<string> {
       host: "127.0.0.1",
       port,
       servername: "file",
-      ca: ca.rootPem,
+      ca: testCa.ca.rootPem,
       cert: hangout.chainPem,
       key: hangout.keyPem,
       ALPNProtocols: ["h2"],
@@ -107,9 +85,13 @@ describe("gRPC over mTLS", () => {
   });
 
   test("a client without a certificate cannot connect", async () => {
-    const channel = createChannel(target, grpc.credentials.createSsl(Buffer.from(ca.rootPem)), {
-      "grpc.ssl_target_name_override": "file",
-    });
+    const channel = createChannel(
+      target,
+      grpc.credentials.createSsl(Buffer.from(testCa.ca.rootPem)),
+      {
+        "grpc.ssl_target_name_override": "file",
+      },
+    );
     try {
       await expect(check(channel)).rejects.toMatchObject({ code: Status.UNAVAILABLE });
     } finally {
@@ -138,7 +120,7 @@ describe("gRPC over mTLS", () => {
     const channel = createChannel(
       target,
       grpc.credentials.createSsl(
-        Buffer.from(ca.rootPem),
+        Buffer.from(testCa.ca.rootPem),
         Buffer.from(keyPem),
         Buffer.from(foreign.toString("pem")),
       ),
