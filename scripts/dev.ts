@@ -43,7 +43,17 @@ for (const service of services) {
 }
 
 const pki = await bootstrapCa();
-const ca = await startStepCa({ binary: await ensureStepCaBinary(), dir: pki.dir });
+// step-ca when it can be built here; otherwise the services mint from the same CA material.
+const ca = await ensureStepCaBinary().then(
+  (binary) => startStepCa({ binary, dir: pki.dir }),
+  (error: Error) => {
+    console.warn(`step-ca unavailable (${error.message}); using the in-process local CA`);
+    return undefined;
+  },
+);
+const caEnv: Record<string, string> = ca
+  ? { STEP_CA_URL: process.env.STEP_CA_URL ?? ca.url, STEP_CA_ROOT_FILE: pki.rootCert }
+  : { LOCAL_CA_DIR: pki.dir };
 
 const children = services.map((service) =>
   Bun.spawn(["bun", "--watch", service.entry], {
@@ -51,14 +61,13 @@ const children = services.map((service) =>
     env: {
       ...process.env,
       DEPLOY_ENV: process.env.DEPLOY_ENV ?? "development",
-      STEP_CA_URL: process.env.STEP_CA_URL ?? ca.url,
-      STEP_CA_ROOT_FILE: process.env.STEP_CA_ROOT_FILE ?? pki.rootCert,
+      ...caEnv,
     },
   }),
 );
 
 console.log("\nHangout Planner (embedded default) is starting:");
-console.log(`  step-ca  ${ca.url} (root: ${pki.rootCert})`);
+console.log(`  step-ca  ${ca ? ca.url : "(local CA in-process)"} (root: ${pki.rootCert})`);
 for (const service of services) {
   for (const url of service.urls(process.env)) console.log(`  ${service.name.padEnd(8)} ${url}`);
 }
@@ -70,5 +79,5 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 const codes = await Promise.all(children.map((child) => child.exited));
-await ca.stop();
+await ca?.stop();
 process.exit(codes.some((code) => code !== 0 && code !== 143) ? 1 : 0);

@@ -83,10 +83,12 @@ export const commonConfigSchema = {
 
 /**
  * Where a service gets its mTLS certificate: step-ca's URL and root, and the service's own JWK
- * provisioner key (made by step-ca/bootstrap.ts). Without STEP_CA_URL, gRPC is off.
+ * provisioner key (made by step-ca/bootstrap.ts). Without STEP_CA_URL, LOCAL_CA_DIR (the same
+ * bootstrap folder) mints certificates in-process; with neither, gRPC is off.
  */
 export const certificateConfigSchema = {
   STEP_CA_URL: env.optionalUrl(),
+  LOCAL_CA_DIR: env.optionalString(),
   STEP_CA_ROOT_FILE: env.string(".data/step-ca/certs/root_ca.crt"),
   /** Defaults to .data/step-ca/secrets/provisioners/<service>.json. */
   STEP_CA_PROVISIONER_KEY_FILE: env.optionalString(),

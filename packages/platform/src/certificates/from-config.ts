@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { certificateConfigSchema } from "../config.ts";
 import { CertificateManager } from "./certificate-manager.ts";
-import { stepCaIssuer } from "./step-ca-issuer.ts";
+import { localCaIssuer } from "./local-ca-issuer.ts";
+import { type CertificateIssuer, stepCaIssuer } from "./step-ca-issuer.ts";
 
 type CertificateConfig = Static<TObject<typeof certificateConfigSchema>>;
 
@@ -14,19 +15,30 @@ export async function certificatesFromConfig(
   logger: Logger,
   registry: Registry,
 ): Promise<CertificateManager | undefined> {
-  if (!config.STEP_CA_URL) return undefined;
-  const keyFile =
-    config.STEP_CA_PROVISIONER_KEY_FILE ?? `.data/step-ca/secrets/provisioners/${service}.json`;
-  return new CertificateManager({
-    service,
-    lifetime: config.CERT_LIFETIME,
-    logger,
-    registry,
-    issuer: stepCaIssuer({
-      url: config.STEP_CA_URL,
-      rootPem: await Bun.file(config.STEP_CA_ROOT_FILE).text(),
-      provisioner: service,
-      provisionerKey: await Bun.file(keyFile).json(),
-    }),
-  });
+  const manager = (issuer: CertificateIssuer) =>
+    new CertificateManager({ service, lifetime: config.CERT_LIFETIME, logger, registry, issuer });
+  if (config.STEP_CA_URL) {
+    const keyFile =
+      config.STEP_CA_PROVISIONER_KEY_FILE ?? `.data/step-ca/secrets/provisioners/${service}.json`;
+    return manager(
+      stepCaIssuer({
+        url: config.STEP_CA_URL,
+        rootPem: await Bun.file(config.STEP_CA_ROOT_FILE).text(),
+        provisioner: service,
+        provisionerKey: await Bun.file(keyFile).json(),
+      }),
+    );
+  }
+  if (config.LOCAL_CA_DIR) {
+    const read = (path: string) => Bun.file(`${config.LOCAL_CA_DIR}/${path}`).text();
+    logger.warn("LOCAL_CA_DIR: certificates are minted in-process, not by step-ca");
+    return manager(
+      await localCaIssuer({
+        rootPem: await read("certs/root_ca.crt"),
+        intermediatePem: await read("certs/intermediate_ca.crt"),
+        intermediateKeyPem: await read("secrets/intermediate_ca_key"),
+      }),
+    );
+  }
+  return undefined;
 }
