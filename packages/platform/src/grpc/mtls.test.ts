@@ -133,6 +133,42 @@ describe("gRPC over mTLS", () => {
     }
   });
 
+  test("an existing channel moves to a renewed client certificate after the max connection age", async () => {
+    const calls: { serial: string }[] = [];
+    const recording = createLogger({
+      service: "test",
+      level: "debug",
+      destination: { write: (line: string) => void calls.push(JSON.parse(line)) },
+    });
+    const aged = createGrpcServer({
+      certificates: managers.file!,
+      allowedCallers: ["hangout"],
+      logger: recording,
+      maxConnectionAgeMs: 1000,
+    });
+    const channel = createMtlsChannel(
+      `localhost:${await aged.listen("127.0.0.1:0")}`,
+      "file",
+      managers.hangout!,
+    );
+    const lastSerial = () => normalize(calls.at(-1)!.serial);
+    try {
+      await check(channel);
+      const first = lastSerial();
+      expect(first).toBe(normalize(managers.hangout!.certificate!.serial));
+      await managers.hangout!.renew();
+      await check(channel);
+      expect(lastSerial()).toBe(first); // same connection, old certificate
+      await Bun.sleep(1500);
+      await check(channel);
+      expect(lastSerial()).toBe(normalize(managers.hangout!.certificate!.serial));
+      expect(lastSerial()).not.toBe(first);
+    } finally {
+      channel.close();
+      await aged.shutdown();
+    }
+  });
+
   test("a renewed server certificate reaches new connections without a restart", async () => {
     const port = Number(target.split(":")[1]);
     const before = await serverSerial(port);

@@ -40,7 +40,11 @@ export function createGrpcServer(options: GrpcServerOptions): {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
             const caller = callerIdentity(call);
-            if (caller && allowed.has(caller)) return nextMetadata(metadata);
+            if (caller && allowed.has(caller)) {
+              const serial = call.getAuthContext()?.sslPeerCertificate?.serialNumber;
+              options.logger.debug({ caller, serial, method: method.path }, "gRPC call");
+              return nextMetadata(metadata);
+            }
             options.logger.warn({ caller, method: method.path }, "gRPC caller not allowed");
             call.sendStatus({
               code: grpc.status.PERMISSION_DENIED,
