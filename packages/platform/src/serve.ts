@@ -85,7 +85,6 @@ export function serveHttp(
     span.end();
     const seconds = (performance.now() - started) / 1000;
     metrics.observe(request.method, route, status, seconds);
-    response.headers.set("x-request-id", state.requestId);
     // Envoy writes the access log at the edge; here successes are debug, failures stand out.
     const level = status >= 500 ? "warn" : status >= 400 ? "info" : "debug";
     if (logger.isLevelEnabled(level)) {
@@ -96,6 +95,11 @@ export function serveHttp(
         durationMs: Math.round(seconds * 1e4) / 10,
       };
       context.with(ctx, () => logger[level](fields, "request"));
+    }
+    try {
+      response.headers.set("x-request-id", state.requestId);
+    } catch {
+      // Immutable headers: the answer to a request whose client has gone; nobody reads it.
     }
     return response;
   }
@@ -178,5 +182,6 @@ async function drain(
   }
   await lifecycle.closeAll(logger);
   logger.info("stopped");
-  logger.flush();
+  // The logger writes asynchronously; without this the last lines are lost at process.exit.
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
 }
