@@ -17,9 +17,7 @@ let bundle: string;
 beforeAll(async () => {
   testCa = await startTestCa();
   auth = await startAuth({
-    STEP_CA_URL: testCa.ca.url,
-    STEP_CA_ROOT_FILE: testCa.pki.rootCert,
-    STEP_CA_PROVISIONER_KEY_FILE: testCa.pki.provisioners.auth!,
+    ...testCa.envFor("auth"),
     AUTH_GRPC_PORT: String(freePort()),
   });
   hangout = await testCa.managerFor("hangout");

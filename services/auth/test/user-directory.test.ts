@@ -15,9 +15,7 @@ const callers: Record<string, CertificateManager> = {};
 beforeAll(async () => {
   testCa = await startTestCa();
   auth = await startAuth({
-    STEP_CA_URL: testCa.ca.url,
-    STEP_CA_ROOT_FILE: testCa.pki.rootCert,
-    STEP_CA_PROVISIONER_KEY_FILE: testCa.pki.provisioners.auth!,
+    ...testCa.envFor("auth"),
     AUTH_GRPC_PORT: String(freePort()),
     CERT_LIFETIME: "10m",
   });

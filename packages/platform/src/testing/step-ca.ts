@@ -21,6 +21,8 @@ export interface TestCa {
     service: string,
     options?: Partial<Omit<CertificateManagerOptions, "service" | "issuer">>,
   ): Promise<CertificateManager>;
+  /** The environment that points `service` at this CA (its URL, root and provisioner key). */
+  envFor(service: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,11 @@ export async function startTestCa(): Promise<TestCa> {
         }),
       });
     },
+    envFor: (service) => ({
+      STEP_CA_URL: testCa.ca.url,
+      STEP_CA_ROOT_FILE: pki.rootCert,
+      STEP_CA_PROVISIONER_KEY_FILE: pki.provisioners[service]!,
+    }),
     stop: () => testCa.ca.stop(),
   };
   return testCa;
