@@ -12,6 +12,8 @@ import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 
+/** Re-exported so services name span kinds without depending on the API package themselves. */
+export { SpanKind };
 export interface Telemetry {
   tracer: Tracer;
   /** Flushes pending spans; call during shutdown. */

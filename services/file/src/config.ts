@@ -1,0 +1,39 @@
+import {
+  certificateConfigSchema,
+  commonConfigSchema,
+  configSchema,
+  env,
+  loadConfig,
+} from "@hangout/platform/config";
+
+export const fileConfigSchema = configSchema({
+  ...commonConfigSchema,
+  ...certificateConfigSchema,
+  FILE_HOST: env.string("127.0.0.1"),
+  /** FileService over mTLS; only the `hangout` identity may call. */
+  FILE_GRPC_PORT: env.port(50051),
+  /** /healthz, /readyz, /metrics and the docs; no public API. */
+  FILE_HTTP_PORT: env.port(3003),
+  FILE_DATABASE_URL: env.url("mysql://hangout:hangout@127.0.0.1:3306/file"),
+  FILE_UPLOAD_URL_TTL_SECONDS: env.int(900, { minimum: 60, maximum: 3600 }),
+  FILE_DOWNLOAD_URL_TTL_SECONDS: env.int(300, { minimum: 10, maximum: 3600 }),
+  FILE_REAPER_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
+  /** How long after its upload URL expired a PENDING file may still be confirmed. */
+  FILE_REAPER_GRACE_SECONDS: env.int(300, { minimum: 0 }),
+  /** The URL the service talks to. */
+  S3_ENDPOINT: env.url("http://127.0.0.1:4566"),
+  /** The URL clients use in presigned URLs (a public host); S3_ENDPOINT when unset. */
+  S3_PUBLIC_ENDPOINT: env.optionalUrl(),
+  S3_REGION: env.string("us-east-1"),
+  S3_BUCKET: env.string("hangout-files"),
+  S3_FORCE_PATH_STYLE: env.bool(true),
+  S3_ACCESS_KEY_ID: env.string("S3RVER"),
+  S3_SECRET_ACCESS_KEY: env.string("S3RVER"),
+  /** Comma-separated browser origins allowed to PUT to presigned URLs (bucket CORS). */
+  S3_CORS_ORIGINS: env.string("http://localhost:3002"),
+});
+
+export type FileConfig = ReturnType<typeof loadFileConfig>;
+
+export const loadFileConfig = (source: Record<string, string | undefined> = process.env) =>
+  loadConfig(fileConfigSchema, source);

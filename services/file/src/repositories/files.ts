@@ -1,0 +1,87 @@
+import { dbSpan } from "@hangout/platform/telemetry";
+import { and, asc, eq, inArray, lt, lte } from "drizzle-orm";
+import type { FileDatabase } from "../db/index.ts";
+import { files } from "../db/schema.ts";
+
+export type FileRow = typeof files.$inferSelect;
+export type NewFileRow = typeof files.$inferInsert;
+
+const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
+
+/**
+ * The `files` table. Every state change is a conditional UPDATE on the expected status, so
+ * concurrent confirms, deletes and reapers (on any number of instances) cannot overtake each
+ * other: exactly one of them wins each row.
+ */
+export function createFilesRepository(db: FileDatabase) {
+  return {
+    /** One multi-row INSERT: all intents of a call are recorded, or none. */
+    insertMany: (rows: NewFileRow[]) =>
+      dbSpan("INSERT", "files", async () => {
+        await db.insert(files).values(rows);
+      }),
+
+    findByIds: (ids: string[]) =>
+      dbSpan("SELECT", "files", () => db.select().from(files).where(inArray(files.id, ids))),
+
+    /** PENDING → UPLOADED; false when the row is no longer PENDING. */
+    markUploaded: (id: string, at: Date) =>
+      dbSpan(
+        "UPDATE",
+        "files",
+        async () =>
+          affected(
+            await db
+              .update(files)
+              .set({ status: "UPLOADED", uploadedAt: at })
+              .where(and(eq(files.id, id), eq(files.status, "PENDING"))),
+          ) === 1,
+      ),
+
+    /** Claims rows for deletion (PENDING or UPLOADED → DELETING) and returns every claimed row. */
+    claimForDeletion: (ids: string[], at: Date) =>
+      dbSpan("UPDATE", "files", async () => {
+        await db
+          .update(files)
+          .set({ status: "DELETING", claimedAt: at })
+          .where(and(inArray(files.id, ids), inArray(files.status, ["PENDING", "UPLOADED"])));
+        return db
+          .select()
+          .from(files)
+          .where(and(inArray(files.id, ids), eq(files.status, "DELETING")));
+      }),
+
+    /**
+     * The reaper's claim: up to `limit` PENDING rows whose upload URL expired before `cutoff`
+     * become DELETING. Returns every DELETING row claimed at or before `at` (also those a crashed
+     * delete or another reaper left), to finish them.
+     */
+    claimAbandoned: (cutoff: Date, at: Date, limit: number) =>
+      dbSpan("UPDATE", "files", async () => {
+        await db
+          .update(files)
+          .set({ status: "DELETING", claimedAt: at })
+          .where(and(eq(files.status, "PENDING"), lt(files.expiresAt, cutoff)))
+          .orderBy(asc(files.expiresAt))
+          .limit(limit);
+        return db
+          .select()
+          .from(files)
+          .where(and(eq(files.status, "DELETING"), lte(files.claimedAt, at)))
+          .limit(limit);
+      }),
+
+    /** Removes a claimed row once its object is gone. */
+    removeClaimed: (id: string) =>
+      dbSpan(
+        "DELETE",
+        "files",
+        async () =>
+          affected(
+            await db.delete(files).where(and(eq(files.id, id), eq(files.status, "DELETING"))),
+          ) === 1,
+      ),
+  };
+}
+
+export type FilesRepository = ReturnType<typeof createFilesRepository>;

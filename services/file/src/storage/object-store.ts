@@ -1,0 +1,195 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutBucketCorsCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { ReadinessCheck } from "@hangout/platform/health";
+import { SpanKind, withSpan } from "@hangout/platform/telemetry";
+import type { FileConfig } from "../config.ts";
+
+/** Every object is stored encrypted at rest; the presigned PUT signs the header. */
+export const SERVER_SIDE_ENCRYPTION = "AES256";
+
+/** The headers a presigned PUT signs; the client must send them exactly. */
+const SIGNED_PUT_HEADERS = [
+  "content-type",
+  "content-length",
+  "x-amz-checksum-sha256",
+  "x-amz-server-side-encryption",
+];
+
+export interface UploadTerms {
+  contentType: string;
+  size: number;
+  /** base64 SHA-256 of the bytes. */
+  sha256: string;
+}
+
+export interface ObjectStore {
+  /** Creates the bucket if missing and sets its CORS (browser PUT/GET from these origins). */
+  ensureBucket(corsOrigins: string[]): Promise<void>;
+  presignPut(
+    key: string,
+    terms: UploadTerms,
+    expiresInSeconds: number,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  /** Size and type of a stored object, or undefined when there is none. */
+  head(key: string): Promise<{ size: number; contentType: string } | undefined>;
+  /** The object's bytes as a stream (undefined when there is none). */
+  read(key: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /** Deletes the object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  readinessCheck(): ReadinessCheck;
+  close(): void;
+}
+
+const isNotFound = (error: unknown) =>
+  error instanceof S3ServiceException &&
+  (error.$metadata.httpStatusCode === 404 || error.name === "NoSuchKey");
+
+export function createObjectStore(config: FileConfig): ObjectStore {
+  const clientFor = (endpoint: string) =>
+    new S3Client({
+      endpoint,
+      region: config.S3_REGION,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      credentials: {
+        accessKeyId: config.S3_ACCESS_KEY_ID,
+        secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      },
+      // The SDK's default (a CRC32 on every request) breaks presigned PUTs that sign our own
+      // SHA-256 checksum, and S3-compatible stores that do not know the newer checksums.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      maxAttempts: 3,
+    });
+  const s3 = clientFor(config.S3_ENDPOINT);
+  // Presigned URLs name the host clients reach; the host is part of the signature.
+  const presigner = config.S3_PUBLIC_ENDPOINT ? clientFor(config.S3_PUBLIC_ENDPOINT) : s3;
+  const Bucket = config.S3_BUCKET;
+
+  /** A client span per S3 call, so a trace shows the storage hop. */
+  const call = <T>(operation: string, key: string | undefined, fn: () => Promise<T>) =>
+    withSpan(
+      `S3.${operation}`,
+      {
+        "rpc.system": "aws-api",
+        "rpc.service": "S3",
+        "rpc.method": operation,
+        "aws.s3.bucket": Bucket,
+        ...(key ? { "aws.s3.key": key } : {}),
+      },
+      fn,
+      SpanKind.CLIENT,
+    );
+
+  return {
+    async ensureBucket(corsOrigins) {
+      const exists = await call("HeadBucket", undefined, () =>
+        s3.send(new HeadBucketCommand({ Bucket })).then(
+          () => true,
+          (error) => {
+            if (isNotFound(error)) return false;
+            throw error;
+          },
+        ),
+      );
+      if (!exists)
+        await call("CreateBucket", undefined, () => s3.send(new CreateBucketCommand({ Bucket })));
+      await call("PutBucketCors", undefined, () =>
+        s3.send(
+          new PutBucketCorsCommand({
+            Bucket,
+            CORSConfiguration: {
+              CORSRules: [
+                {
+                  AllowedOrigins: corsOrigins,
+                  AllowedMethods: ["PUT", "GET", "HEAD"],
+                  AllowedHeaders: SIGNED_PUT_HEADERS,
+                  ExposeHeaders: ["ETag"],
+                  MaxAgeSeconds: 3600,
+                },
+              ],
+            },
+          }),
+        ),
+      );
+    },
+
+    async presignPut(key, terms, expiresIn) {
+      const command = new PutObjectCommand({
+        Bucket,
+        Key: key,
+        ContentType: terms.contentType,
+        ContentLength: terms.size,
+        ChecksumSHA256: terms.sha256,
+        ServerSideEncryption: SERVER_SIDE_ENCRYPTION,
+      });
+      const url = await getSignedUrl(presigner, command, {
+        expiresIn,
+        signableHeaders: new Set(SIGNED_PUT_HEADERS),
+        // Left in the query string, these would be signed as parameters, not as headers the
+        // store checks against the body.
+        unhoistableHeaders: new Set(["x-amz-checksum-sha256", "x-amz-server-side-encryption"]),
+      });
+      return {
+        url,
+        headers: {
+          "content-type": terms.contentType,
+          "content-length": String(terms.size),
+          "x-amz-checksum-sha256": terms.sha256,
+          "x-amz-server-side-encryption": SERVER_SIDE_ENCRYPTION,
+        },
+      };
+    },
+
+    presignGet: (key, expiresIn) =>
+      getSignedUrl(presigner, new GetObjectCommand({ Bucket, Key: key }), { expiresIn }),
+
+    head: (key) =>
+      call("HeadObject", key, async () => {
+        try {
+          const head = await s3.send(new HeadObjectCommand({ Bucket, Key: key }));
+          return { size: head.ContentLength ?? 0, contentType: head.ContentType ?? "" };
+        } catch (error) {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        }
+      }),
+
+    read: (key) =>
+      call("GetObject", key, async () => {
+        try {
+          const object = await s3.send(new GetObjectCommand({ Bucket, Key: key }));
+          return object.Body?.transformToWebStream() as ReadableStream<Uint8Array> | undefined;
+        } catch (error) {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        }
+      }),
+
+    async delete(key) {
+      await call("DeleteObject", key, () => s3.send(new DeleteObjectCommand({ Bucket, Key: key })));
+    },
+
+    readinessCheck: () => ({
+      name: "object-store",
+      check: async () => {
+        await s3.send(new HeadBucketCommand({ Bucket }));
+      },
+    }),
+
+    close() {
+      s3.destroy();
+      if (presigner !== s3) presigner.destroy();
+    },
+  };
+}
