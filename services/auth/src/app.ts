@@ -86,6 +86,7 @@ export async function createAuthService(config: AuthConfig, options: AuthService
       certificates,
       allowedCallers: ["hangout"],
       logger: platform.logger,
+      registry: platform.metrics.registry,
     });
     grpc.server.add(UserDirectoryDefinition, userDirectory(users));
     const port = await grpc.listen(`${config.AUTH_HOST}:${config.AUTH_GRPC_PORT}`);

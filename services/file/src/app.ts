@@ -68,6 +68,7 @@ export async function createFileService(config: FileConfig, options: FileService
       certificates,
       allowedCallers: ALLOWED_CALLERS,
       logger: platform.logger,
+      registry: platform.metrics.registry,
     });
     grpc.server.add(FileServiceDefinition, fileService(files));
     const port = await grpc.listen(`${config.FILE_HOST}:${config.FILE_GRPC_PORT}`);

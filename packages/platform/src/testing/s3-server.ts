@@ -30,6 +30,7 @@ export async function startLocalS3(
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopped = false;
   return {
     endpoint,
     port,
@@ -42,7 +43,10 @@ export async function startLocalS3(
       S3_ACCESS_KEY_ID: "S3RVER",
       S3_SECRET_ACCESS_KEY: "S3RVER",
     },
+    /** Idempotent: tests stop the store to simulate an outage, then close their harness. */
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await server.close();
       if (!options.directory) await rm(directory, { recursive: true, force: true });
     },

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createDatabase, createPool } from "@hangout/platform/db";
+import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
+import type { PresignedUpload } from "@hangout/proto/file/v1/file";
+import { schema } from "../src/db/schema.ts";
+import { createFilesRepository } from "../src/repositories/files.ts";
+import { type FileHarness, startFileService } from "./harness.ts";
+
+let ca: TestCa;
+let file: FileHarness;
+
+beforeAll(async () => {
+  ca = await startTestCa();
+  file = await startFileService(ca, { FILE_REAPER_GRACE_SECONDS: "60" });
+});
+afterAll(async () => {
+  await file.close();
+  await ca.stop();
+});
+
+const jpgIntent = async () => {
+  const bytes = await testImage("jpg");
+  return {
+    filename: "a.jpg",
+    contentType: "image/jpeg",
+    size: bytes.length,
+    sha256: sha256Base64(bytes),
+    ownerRef: "memory:r",
+  };
+};
+const put = async (upload: PresignedUpload) =>
+  fetch(upload.url, { method: "PUT", headers: upload.headers, body: await testImage("jpg") });
+const stored = async (fileId: string) =>
+  (await file.service.store.head(`files/${fileId}`)) !== undefined;
+const rows = async (ids: string[]) =>
+  (await createFilesRepository(createDatabase(pool(), schema)).findByIds(ids)).map((r) => r.id);
+let sharedPool: ReturnType<typeof createPool> | undefined;
+const pool = () => {
+  sharedPool ??= createPool(file.database.url);
+  return sharedPool;
+};
+afterAll(() => sharedPool?.end());
+
+test("removes abandoned PENDING uploads (object and row) only after expiry plus grace, never UPLOADED ones", async () => {
+  const { uploads } = await file.client.createUploads({
+    intents: [await jpgIntent(), await jpgIntent(), await jpgIntent()],
+  });
+  const [kept, abandoned, neverUploaded] = uploads as [
+    PresignedUpload,
+    PresignedUpload,
+    PresignedUpload,
+  ];
+  await put(kept);
+  await put(abandoned);
+  await file.client.confirmUploads({ fileIds: [kept.fileId] });
+
+  file.advance(900 + 59); // expired, still within the grace period
+  expect(await file.service.files.reap()).toBe(0);
+
+  file.advance(2);
+  expect(await file.service.files.reap()).toBe(2);
+  expect(await rows(uploads.map((u) => u.fileId))).toEqual([kept.fileId]);
+  expect(await stored(abandoned.fileId)).toBe(false);
+  expect(await stored(neverUploaded.fileId)).toBe(false);
+  expect(await stored(kept.fileId)).toBe(true);
+  expect((await file.client.getDownloadUrls({ fileIds: [kept.fileId] })).urls).toHaveLength(1);
+
+  // Years later the confirmed file is still untouched.
+  file.advance(3 * 365 * 24 * 3600);
+  expect(await file.service.files.reap()).toBe(0);
+  expect(await stored(kept.fileId)).toBe(true);
+  file.advance(-(900 + 61 + 3 * 365 * 24 * 3600));
+});
+
+test("two reapers at once remove each abandoned upload exactly once, without errors", async () => {
+  const { uploads } = await file.client.createUploads({
+    intents: await Promise.all(Array.from({ length: 10 }, jpgIntent)),
+  });
+  await Promise.all(uploads.map(put));
+  file.advance(900 + 61);
+  try {
+    const removed = await Promise.all([file.service.files.reap(), file.service.files.reap()]);
+    // Both may finish a shared claim, but each row is deleted by exactly one of them.
+    expect(removed[0] + removed[1]).toBe(10);
+    expect(await rows(uploads.map((u) => u.fileId))).toEqual([]);
+    for (const upload of uploads) expect(await stored(upload.fileId)).toBe(false);
+  } finally {
+    file.advance(-(900 + 61));
+  }
+});
+
+test("a delete that crashed after its claim is finished by the next reaper pass", async () => {
+  const { uploads } = await file.client.createUploads({ intents: [await jpgIntent()] });
+  const upload = uploads[0]!;
+  await put(upload);
+  await file.client.confirmUploads({ fileIds: [upload.fileId] });
+  // The first step of DeleteFiles, then "crash": the row is DELETING, the object still there.
+  await createFilesRepository(createDatabase(pool(), schema)).claimForDeletion(
+    [upload.fileId],
+    new Date(),
+  );
+  expect((await file.client.getDownloadUrls({ fileIds: [upload.fileId] })).urls).toEqual([]);
+  expect(await file.service.files.reap()).toBe(1);
+  expect(await stored(upload.fileId)).toBe(false);
+  expect(await rows([upload.fileId])).toEqual([]);
+});
