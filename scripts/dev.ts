@@ -1,10 +1,12 @@
 /**
  * The embedded default: every service on this machine with hot reload, against the local
  * MySQL/MariaDB server (made to answer by scripts/ensure-mysql.sh) and a real step-ca (built from
- * Debian's sources by scripts/ensure-step-ca.sh, bootstrapped into .data/step-ca). Applies
+ * Debian's sources by scripts/ensure-step-ca.sh, bootstrapped into .data/step-ca) and an
+ * S3-compatible store in this process (port 4566). Applies
  * migrations first, prints every URL, and stops everything on Ctrl-C.
  */
 import { migrateDatabase } from "@hangout/platform/db";
+import { startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { bootstrapCa } from "../step-ca/bootstrap.ts";
 import { ensureStepCaBinary, startStepCa } from "../step-ca/run.ts";
 
@@ -33,6 +35,20 @@ const services: DevService[] = [
       ];
     },
   },
+  {
+    name: "file",
+    entry: "services/file/src/main.ts",
+    databaseUrlVar: "FILE_DATABASE_URL",
+    defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/file",
+    urls: (env) => {
+      const base = `http://${env.FILE_HOST ?? "127.0.0.1"}:${env.FILE_HTTP_PORT ?? 3003}`;
+      return [
+        `${base}/readyz`,
+        `${base}/metrics`,
+        `localhost:${env.FILE_GRPC_PORT ?? 50051} (gRPC, mTLS: file.v1.FileService)`,
+      ];
+    },
+  },
 ];
 
 for (const service of services) {
@@ -41,6 +57,12 @@ for (const service of services) {
     service.name,
   );
 }
+
+// The S3-compatible store, in this process; objects persist in .data/s3 across runs.
+const s3 = await startLocalS3({
+  port: Number(process.env.S3_LOCAL_PORT ?? 4566),
+  directory: ".data/s3",
+});
 
 const pki = await bootstrapCa();
 // step-ca when it can be built here; otherwise the services mint from the same CA material.
@@ -61,6 +83,7 @@ const children = services.map((service) =>
     env: {
       ...process.env,
       DEPLOY_ENV: process.env.DEPLOY_ENV ?? "development",
+      ...s3.env,
       ...caEnv,
     },
   }),
@@ -68,6 +91,7 @@ const children = services.map((service) =>
 
 console.log("\nHangout Planner (embedded default) is starting:");
 console.log(`  step-ca  ${ca ? ca.url : "(local CA in-process)"} (root: ${pki.rootCert})`);
+console.log(`  s3       ${s3.endpoint} (bucket ${s3.env.S3_BUCKET}, objects in .data/s3)`);
 for (const service of services) {
   for (const url of service.urls(process.env)) console.log(`  ${service.name.padEnd(8)} ${url}`);
 }
@@ -80,4 +104,5 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 const codes = await Promise.all(children.map((child) => child.exited));
 await ca?.stop();
+await s3.stop();
 process.exit(codes.some((code) => code !== 0 && code !== 143) ? 1 : 0);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
@@ -22,6 +22,7 @@ export async function startLocalS3(
   options: { port?: number; directory?: string; bucket?: string } = {},
 ): Promise<LocalS3> {
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), "s3-")));
+  await mkdir(directory, { recursive: true });
   const server = new S3rver({
     address: "127.0.0.1",
     port: options.port ?? 0,
