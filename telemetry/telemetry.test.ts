@@ -4,9 +4,18 @@
  * `docker compose config` (or Debian's docker-compose) on the compose file, and the references
  * between the files (ports, datasource uids, metric names, mounted paths, pinned images).
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createPrivateKey } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -114,6 +123,11 @@ describe("Prometheus", () => {
   test("scrapes auth:3001/metrics directly, the collector, and Envoy's stats listener", () => {
     expect(job("auth").static_configs[0].targets).toEqual(["auth:3001"]);
     expect(job("auth").metrics_path ?? "/metrics").toBe("/metrics");
+    // file: its HTTP port (health and metrics; gRPC has none)
+    expect(job("file").static_configs[0].targets).toEqual([
+      `file:${services.file.environment.FILE_HTTP_PORT}`,
+    ]);
+    expect(job("file").metrics_path ?? "/metrics").toBe("/metrics");
     expect(job("otel-collector").static_configs[0].targets).toEqual(["otel-collector:8888"]);
     expect(job("envoy").metrics_path).toBe("/stats/prometheus");
     expect(job("envoy").static_configs[0].targets).toEqual(["envoy:9902"]);
@@ -166,9 +180,11 @@ describe("OpenTelemetry collector, Tempo, Loki, Alloy", () => {
   });
 
   test("the services' and Envoy's OTLP endpoint is the collector's receiver", () => {
-    expect(services.auth.environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
-      "http://otel-collector:4318",
-    );
+    for (const name of ["auth", "file"]) {
+      expect(services[name].environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+        "http://otel-collector:4318",
+      );
+    }
     const envoy: Any = parseYaml(read("envoy/envoy.yaml"));
     const collector = envoy.static_resources.clusters.find((c: Any) => c.name === "otel_collector");
     const address =
@@ -326,11 +342,17 @@ describe("docker-compose.yml", () => {
         "auth-migrate",
         "edge-certs",
         "envoy",
+        "file",
+        "file-migrate",
         "grafana",
+        "localstack",
         "loki",
         "mysql",
+        "mysql-databases",
         "otel-collector",
         "prometheus",
+        "step-ca",
+        "step-ca-init",
         "tempo",
         "tempo-init",
       ].sort(),
@@ -392,6 +414,33 @@ describe("docker-compose.yml", () => {
     );
     expect(services.auth.healthcheck.test.join(" ")).toContain("/readyz");
     expect(services.mysql.healthcheck).toBeDefined();
+    // file: after its schema, the CA material, a healthy CA and a healthy S3 store
+    const file = services.file.depends_on;
+    expect(file["file-migrate"].condition).toBe("service_completed_successfully");
+    expect(file["step-ca-init"].condition).toBe("service_completed_successfully");
+    expect(file["step-ca"].condition).toBe("service_healthy");
+    expect(file.localstack.condition).toBe("service_healthy");
+    expect(services["file-migrate"].depends_on.mysql.condition).toBe("service_healthy");
+    expect(services["file-migrate"].depends_on["mysql-databases"].condition).toBe(
+      "service_completed_successfully",
+    );
+    expect(services["mysql-databases"].depends_on.mysql.condition).toBe("service_healthy");
+    expect(services["step-ca"].depends_on["step-ca-init"].condition).toBe(
+      "service_completed_successfully",
+    );
+    expect(services.file.healthcheck.test.join(" ")).toContain(
+      `http://127.0.0.1:${services.file.environment.FILE_HTTP_PORT}/readyz`,
+    );
+    expect(services["step-ca"].healthcheck.test.slice(0, 4)).toEqual([
+      "CMD",
+      "step",
+      "ca",
+      "health",
+    ]);
+    expect(services.localstack.healthcheck.test.join(" ")).toContain("/_localstack/health");
+    // one-shot jobs never restart
+    for (const job of ["mysql-databases", "step-ca-init", "file-migrate", "auth-migrate"])
+      expect(services[job].restart).toBe("no");
     for (const [name, svc] of Object.entries(services)) {
       for (const dep of Object.keys(svc.depends_on ?? {})) {
         expect({ name, dep, exists: dep in services }).toEqual({ name, dep, exists: true });
@@ -410,6 +459,9 @@ describe("docker-compose.yml", () => {
       "mysql://auth:auth-dev-password@mysql:3306/auth",
     );
     expect(env.AUTH_JWT_PRIVATE_KEY_FILE).toStartWith("/app/.data/auth/");
+    // auth.v1.UserDirectory over mTLS (on because STEP_CA_URL is set)
+    expect(env.AUTH_GRPC_PORT).toBe("50052");
+    expect(env.STEP_CA_URL).toBeDefined();
     expect(services.auth.volumes).toContain("auth-data:/app/.data/auth");
     // the DB password has one source of truth (same default in the URL, MySQL and its init script)
     expect(resolveComposeVars(services.mysql.environment.AUTH_DB_PASSWORD)).toBe(
@@ -424,6 +476,9 @@ describe("docker-compose.yml", () => {
     }
     expect(published.envoy).toEqual(["8443:8443", "8080:8080"]);
     expect(published.auth).toEqual(["127.0.0.1:3001:3001"]);
+    expect(published.file).toEqual(["127.0.0.1:3003:3003"]); // health and metrics; gRPC stays inside
+    expect(published["step-ca"]).toEqual(["127.0.0.1:9443:9443"]);
+    expect(published.localstack).toEqual(["127.0.0.1:4566:4566"]);
     expect(published.mysql).toEqual(["127.0.0.1:3306:3306"]);
     expect(published.prometheus).toEqual(["127.0.0.1:9090:9090"]);
     expect(published.grafana).toEqual(["127.0.0.1:3000:3000"]);
@@ -461,7 +516,8 @@ describe("docker-compose.yml", () => {
     const keys = services["auth-keys"];
     const keyFile = keys.environment.AUTH_JWT_PRIVATE_KEY_FILE;
     expect(keyFile).toBe(services.auth.environment.AUTH_JWT_PRIVATE_KEY_FILE);
-    expect(keys.volumes).toEqual(services.auth.volumes);
+    expect(keys.volumes).toEqual(["auth-data:/app/.data/auth"]);
+    expect(services.auth.volumes).toContain(keys.volumes[0]);
     expect(keys.command.slice(0, 2)).toEqual(["bun", "-e"]);
     const dir = mkdtempSync(join(tmpdir(), "auth-keys-"));
     try {
@@ -488,12 +544,18 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  test("MySQL init script creates the auth database and user, quoting the password", () => {
+  const DB_PASSWORDS = {
+    AUTH_DB_PASSWORD: "it's\\x",
+    FILE_DB_PASSWORD: "file-pw",
+    HANGOUT_DB_PASSWORD: "hangout-pw",
+  };
+
+  test("MySQL init script creates one database and user per service, quoting the password", () => {
     const script = join(ROOT, "deploy/mysql/init/10-databases.sh");
     const proc = Bun.spawnSync(
       ["bash", "-c", `docker_process_sql() { echo "ARGS $*"; cat; }; source "${script}"`],
       {
-        env: { PATH: process.env.PATH ?? "", AUTH_DB_PASSWORD: "it's\\x" },
+        env: { PATH: process.env.PATH ?? "", ...DB_PASSWORDS },
         stdout: "pipe",
         stderr: "pipe",
       },
@@ -503,14 +565,315 @@ describe("docker-compose.yml", () => {
     expect(out).toContain("CREATE DATABASE IF NOT EXISTS `auth`");
     expect(out).toContain("CREATE USER IF NOT EXISTS 'auth'@'%' IDENTIFIED BY 'it''s\\\\x';");
     expect(out).toContain("GRANT ALL PRIVILEGES ON `auth`.* TO 'auth'@'%';");
-    const missing = Bun.spawnSync(
-      ["bash", "-c", `docker_process_sql() { cat; }; source "${script}"`],
-      {
-        env: { PATH: process.env.PATH ?? "" },
+    for (const name of ["file", "hangout"]) {
+      expect(out).toContain(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
+      expect(out).toContain(`CREATE USER IF NOT EXISTS '${name}'@'%' IDENTIFIED BY '${name}-pw';`);
+      expect(out).toContain(`GRANT ALL PRIVILEGES ON \`${name}\`.* TO '${name}'@'%';`);
+    }
+    for (const unset of Object.keys(DB_PASSWORDS)) {
+      const env: Record<string, string> = { PATH: process.env.PATH ?? "", ...DB_PASSWORDS };
+      delete env[unset];
+      const missing = Bun.spawnSync(
+        ["bash", "-c", `docker_process_sql() { cat; }; source "${script}"`],
+        { env, stdout: "pipe", stderr: "pipe" },
+      );
+      expect({ unset, exitCode: missing.exitCode }).toEqual({ unset, exitCode: 1 });
+    }
+  });
+
+  test("every database password has one source: MySQL, mysql-databases and the service URLs", () => {
+    expect(services["mysql-databases"].environment).toEqual(services.mysql.environment);
+    const env = services.mysql.environment;
+    expect(resolveComposeVars(env.FILE_DB_PASSWORD)).toBe("file-dev-password");
+    expect(resolveComposeVars(services.file.environment.FILE_DATABASE_URL)).toBe(
+      "mysql://file:file-dev-password@mysql:3306/file",
+    );
+    expect(services["file-migrate"].environment.FILE_DATABASE_URL).toBe(
+      services.file.environment.FILE_DATABASE_URL,
+    );
+    expect(resolveComposeVars(env.HANGOUT_DB_PASSWORD)).toBe("hangout-dev-password");
+  });
+
+  test("mysql-databases applies the same script as root over TCP, the password not in argv", () => {
+    const job = services["mysql-databases"];
+    const mount = (job.volumes as string[]).find((v) => v.startsWith("./deploy/mysql/init:"))!;
+    const target = mount.split(":")[1]!;
+    expect(mount).toBe(`./deploy/mysql/init:${target}:ro`);
+    expect(job.image).toBe(services.mysql.image);
+    expect(job.entrypoint.slice(0, 2)).toEqual(["bash", "-c"]);
+    const scriptText = resolveComposeVars(job.entrypoint[2]).replaceAll(
+      target,
+      join(ROOT, "deploy/mysql/init"),
+    );
+    // A stand-in `mysql` client that records its arguments, its option file and its input.
+    const dir = mkdtempSync(join(tmpdir(), "mysql-databases-"));
+    try {
+      const log = join(dir, "calls.log");
+      writeFileSync(
+        join(dir, "mysql"),
+        `#!/bin/bash\n{ echo "ARGV $*"; cat "\${1#--defaults-extra-file=}"; cat; } >> "${log}"\n`,
+      );
+      chmodSync(join(dir, "mysql"), 0o755);
+      const proc = Bun.spawnSync(["bash", "-c", scriptText], {
+        env: {
+          PATH: `${dir}:${process.env.PATH ?? ""}`,
+          MYSQL_ROOT_PASSWORD: "root-pw",
+          ...DB_PASSWORDS,
+        },
         stdout: "pipe",
         stderr: "pipe",
-      },
-    );
-    expect(missing.exitCode).not.toBe(0);
+      });
+      expect(proc.stderr.toString()).toBe("");
+      expect(proc.exitCode).toBe(0);
+      const calls = readFileSync(log, "utf8");
+      const argvLines = calls.split("\n").filter((l) => l.startsWith("ARGV "));
+      expect(argvLines).toHaveLength(3);
+      for (const line of argvLines) {
+        expect(line).toMatch(/^ARGV --defaults-extra-file=\S+ --protocol=tcp -h mysql -uroot /);
+        expect(line).not.toContain("root-pw");
+      }
+      expect(calls).toContain('password="root-pw"');
+      for (const name of ["auth", "file", "hangout"])
+        expect(calls).toContain(`CREATE USER IF NOT EXISTS '${name}'@'%'`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
+});
+
+describe("docker-compose.yml: the file service and its S3 store", () => {
+  const env = services.file.environment;
+
+  test("file runs with the contract's environment", () => {
+    expect(services.file.command).toEqual(["bun", "services/file/src/main.ts"]);
+    expect(services["file-migrate"].command).toEqual(["bun", "services/file/src/migrate.ts"]);
+    expect(env.FILE_HOST).toBe("0.0.0.0");
+    expect(env.FILE_GRPC_PORT).toBe("50051");
+    expect(env.FILE_HTTP_PORT).toBe("3003");
+    expect(resolveComposeVars(env.S3_REGION)).toBe("us-east-1");
+    expect(resolveComposeVars(env.S3_BUCKET)).toBe("hangout-files");
+    expect(env.S3_FORCE_PATH_STYLE).toBe("true");
+    for (const name of [
+      "FILE_UPLOAD_URL_TTL_SECONDS",
+      "FILE_DOWNLOAD_URL_TTL_SECONDS",
+      "FILE_REAPER_INTERVAL_SECONDS",
+    ])
+      expect({ name, value: env[name] }).toEqual({ name, value: expect.stringMatching(/^\d+$/) });
+    expect(env.FILE_UPLOAD_URL_TTL_SECONDS).toBe("900"); // 15 minutes (ARCHITECTURE.md)
+    // the migration job sees the same settings as the service
+    for (const [name, value] of Object.entries(services["file-migrate"].environment))
+      expect({ name, value }).toEqual({ name, value: env[name] });
+  });
+
+  test("S3: the service reaches LocalStack inside, browsers at its published port", () => {
+    const store = services.localstack;
+    expect(store.image).toStartWith("localstack/localstack:");
+    const [hostIp, hostPort, containerPort] = resolveComposeVars(store.ports[0]).split(":");
+    const inside = new URL(resolveComposeVars(env.S3_ENDPOINT));
+    expect(`${inside.protocol}//${inside.hostname}:${inside.port}`).toBe(
+      `http://localstack:${containerPort}`,
+    );
+    const outside = new URL(resolveComposeVars(env.S3_PUBLIC_ENDPOINT));
+    expect(hostIp).toBe("127.0.0.1");
+    expect(outside.hostname).toBe("localhost");
+    expect(outside.port).toBe(hostPort!);
+    // S3 only; presigned URLs' signatures are checked, which LocalStack does against `test`
+    expect(store.environment.SERVICES).toBe("s3");
+    expect(store.environment.S3_SKIP_SIGNATURE_VALIDATION).toBe("0");
+    expect(resolveComposeVars(env.S3_SECRET_ACCESS_KEY)).toBe("test");
+    // the browser origin that may PUT is the edge (Envoy's published HTTPS port)
+    const origins = resolveComposeVars(env.S3_CORS_ORIGINS).split(",");
+    const https = resolveComposeVars(services.envoy.ports[0]).split(":")[0];
+    expect(origins).toContain(`https://localhost:${https}`);
+    // the healthcheck's pattern matches LocalStack's health document
+    const check = String(store.healthcheck.test[1]);
+    const pattern = /grep -Eq '(.*)'$/.exec(check)?.[1];
+    expect(pattern).toBeDefined();
+    const regex = new RegExp(pattern!);
+    expect(regex.test(JSON.stringify({ services: { s3: "running" } }, null, 0))).toBe(true);
+    expect(regex.test('{"services": {"s3": "available"}, "edition": "community"}')).toBe(true);
+    expect(regex.test('{"services": {"s3": "error"}}')).toBe(false);
+  });
+});
+
+/** A service's named-volume mounts: source volume, target path, read-only. */
+function namedMounts(svc: Any): { volume: string; target: string; readOnly: boolean }[] {
+  return ((svc.volumes ?? []) as unknown[])
+    .map((v) => resolveComposeVars(String(v)).split(":"))
+    .filter(([source]) => !source!.startsWith(".") && !source!.startsWith("/"))
+    .map(([volume, target, mode]) => ({
+      volume: volume!,
+      target: target!,
+      readOnly: mode === "ro",
+    }));
+}
+
+/** Every file under `dir`, absolute. */
+const allFiles = (dir: string): string[] => (existsSync(dir) ? filesUnder(dir) : []);
+
+describe("docker-compose.yml: step-ca and who holds which key", () => {
+  const init = services["step-ca-init"];
+  const initMounts = namedMounts(init);
+  const args: string[] = init.command.slice(2).map(String);
+  const arg = (flag: string) => args[args.indexOf(flag) + 1]!;
+  const grpcServices = Object.entries(services).filter(([, svc]) => svc.environment?.STEP_CA_URL);
+  let tmp = "";
+  const volumeDir = (volume: string) => join(tmp, volume);
+  /** A path inside a container, in the temp copy of the volume mounted there. */
+  const onDisk = (svc: Any, path: string) => {
+    const mount = namedMounts(svc).find((m) => path.startsWith(`${m.target}/`));
+    return mount && join(volumeDir(mount.volume), path.slice(mount.target.length));
+  };
+
+  // Runs the job's own command, with its volumes as temp folders and --owner as ourselves.
+  const remap = (value: string): string => {
+    const eq = value.indexOf("=");
+    if (eq > 0 && !value.startsWith("/"))
+      return `${value.slice(0, eq + 1)}${remap(value.slice(eq + 1))}`;
+    const mount = initMounts.find((m) => value === m.target || value.startsWith(`${m.target}/`));
+    return mount ? volumeDir(mount.volume) + value.slice(mount.target.length) : value;
+  };
+  let run: { exitCode: number; stderr: string };
+  let pkiKeys: string[] = [];
+  const pkiText = (rel: string) => readFileSync(join(remap(arg("--pki")), rel), "utf8");
+
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), "compose-step-ca-"));
+    const runArgs = args.map((a, i) =>
+      args[i - 1] === "--owner" ? `${process.getuid!()}:${process.getgid!()}` : remap(a),
+    );
+    const proc = Bun.spawnSync([process.execPath, init.command[1], ...runArgs], {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    run = { exitCode: proc.exitCode, stderr: proc.stderr.toString() };
+    const keys = join(remap(arg("--pki")), "secrets/provisioners");
+    pkiKeys = existsSync(keys) ? readdirSync(keys).map((f) => f.replace(/\.json$/, "")) : [];
+  });
+
+  afterAll(() => {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+  /** Every private key the PKI holds, by name. */
+  const secrets = (): Record<string, string> => ({
+    root: pkiText("secrets/root_ca_key"),
+    intermediate: pkiText("secrets/intermediate_ca_key"),
+    ...Object.fromEntries(
+      pkiKeys.map((k) => [`provisioner ${k}`, pkiText(`secrets/provisioners/${k}.json`)]),
+    ),
+  });
+  const mountersOf = (volume: string) =>
+    Object.entries(services)
+      .filter(([, svc]) => namedMounts(svc).some((m) => m.volume === volume))
+      .map(([name]) => name)
+      .sort();
+
+  test("step-ca-init: our image as root, writing for uid 1000, 1h leaves, the CA on :9443", () => {
+    expect(init.image).toBe(services.auth.image);
+    expect(init.user).toBe("0:0");
+    expect(init.command.slice(0, 2)).toEqual(["bun", "step-ca/compose-init.ts"]);
+    expect(arg("--owner")).toBe("1000:1000");
+    expect(arg("--cert-duration")).toBe("1h");
+    expect(arg("--address")).toBe(":9443");
+    expect(existsSync(join(ROOT, init.command[1]))).toBe(true);
+  });
+
+  test("step-ca-init runs (remapped to temp folders) and writes every folder", () => {
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(pkiKeys.sort()).toEqual(["auth", "file", "hangout"]);
+  });
+
+  test("the PKI volume (root key, every provisioner key) is mounted by step-ca-init only", () => {
+    const pki = initMounts.find((m) => m.target === arg("--pki"))!;
+    expect(mountersOf(pki.volume)).toEqual(["step-ca-init"]);
+  });
+
+  test("step-ca: the official image on the CA volume, which has no root or provisioner key", () => {
+    const ca = services["step-ca"];
+    expect(ca.image).toStartWith("smallstep/step-ca:");
+    const caVolume = initMounts.find((m) => m.target === arg("--ca"))!.volume;
+    expect(namedMounts(ca)).toEqual([
+      { volume: caVolume, target: arg("--ca-path"), readOnly: false }, // step-ca writes db/
+    ]);
+    expect(mountersOf(caVolume)).toEqual(["step-ca", "step-ca-init"]);
+    // ca.json names files that exist in the volume, as step-ca sees it
+    const configPath = onDisk(ca, `${arg("--ca-path")}/config/ca.json`)!;
+    const config = JSON.parse(readFileSync(configPath, "utf8"));
+    for (const path of [config.root, config.crt, config.key]) {
+      expect({ path, exists: existsSync(onDisk(ca, path) ?? "") }).toEqual({ path, exists: true });
+    }
+    expect(config.db.dataSource.startsWith(`${arg("--ca-path")}/`)).toBe(true);
+    expect(config.address).toBe(arg("--address"));
+    expect(config.dnsNames).toContain("step-ca");
+    const { intermediate, ...others } = secrets();
+    const contents = allFiles(volumeDir(caVolume)).map((f) => readFileSync(f, "utf8"));
+    expect(contents).toContain(intermediate!);
+    for (const [name, secret] of Object.entries(others))
+      expect({ name, inCaVolume: contents.includes(secret) }).toEqual({ name, inCaVolume: false });
+    // the healthcheck trusts the root in that volume and asks the CA's own port
+    const health: string[] = ca.healthcheck.test;
+    expect(existsSync(onDisk(ca, health[health.indexOf("--root") + 1]!)!)).toBe(true);
+    const port = arg("--address").split(":").at(-1);
+    expect(health[health.indexOf("--ca-url") + 1]).toBe(`https://127.0.0.1:${port}`);
+    expect(resolveComposeVars(ca.ports[0])).toBe(`127.0.0.1:${port}:${port}`);
+  });
+
+  test("the gRPC services are auth and file, and each is handed out by step-ca-init", () => {
+    expect(grpcServices.map(([name]) => name).sort()).toEqual(["auth", "file"]);
+    const handedOut = args
+      .filter((_, i) => args[i - 1] === "--service")
+      .map((s) => s.split("=")[0])
+      .sort();
+    expect(handedOut).toEqual(["auth", "file"]);
+  });
+
+  for (const name of ["auth", "file"]) {
+    test(`${name}: the CA URL, 1h certificates, and after step-ca-init and a healthy CA`, () => {
+      const svc = services[name];
+      const env = svc.environment;
+      const port = arg("--address").split(":").at(-1);
+      expect(env.STEP_CA_URL).toBe(`https://step-ca:${port}`);
+      expect(env.CERT_LIFETIME).toBe(arg("--cert-duration"));
+      expect(svc.depends_on["step-ca-init"].condition).toBe("service_completed_successfully");
+      expect(svc.depends_on["step-ca"].condition).toBe("service_healthy");
+    });
+
+    test(`${name}: the root and its own provisioner key are mounted, read-only, from its own volume`, () => {
+      const svc = services[name];
+      const env = svc.environment;
+      const rootFile = onDisk(svc, env.STEP_CA_ROOT_FILE);
+      const keyFile = onDisk(svc, env.STEP_CA_PROVISIONER_KEY_FILE);
+      expect(rootFile && readFileSync(rootFile, "utf8")).toBe(pkiText("certs/root_ca.crt"));
+      expect(keyFile && readFileSync(keyFile, "utf8")).toBe(
+        pkiText(`secrets/provisioners/${name}.json`),
+      );
+      expect(JSON.parse(readFileSync(keyFile!, "utf8")).d).toBeString(); // a private JWK
+      expect(env.STEP_CA_PROVISIONER_KEY_FILE).toEndWith(`/${name}.json`);
+      for (const path of [env.STEP_CA_ROOT_FILE, env.STEP_CA_PROVISIONER_KEY_FILE]) {
+        const mount = namedMounts(svc).find((m) => path.startsWith(`${m.target}/`))!;
+        expect({ path, readOnly: mount.readOnly }).toEqual({ path, readOnly: true });
+        // nobody but step-ca-init and this service mounts that volume
+        expect(mountersOf(mount.volume)).toEqual([name, "step-ca-init"].sort());
+      }
+    });
+
+    test(`${name}: no volume it mounts holds another service's key or a CA key`, () => {
+      const svc = services[name];
+      const { [`provisioner ${name}`]: own, ...others } = secrets();
+      expect(own).toBeDefined();
+      const mounted = namedMounts(svc).flatMap((m) => allFiles(volumeDir(m.volume)));
+      expect(mounted.length).toBeGreaterThan(0);
+      for (const file of mounted) {
+        const content = readFileSync(file, "utf8");
+        for (const [secret, value] of Object.entries(others))
+          expect({ file: relative(tmp, file), secret, leaked: content === value }).toEqual({
+            file: relative(tmp, file),
+            secret,
+            leaked: false,
+          });
+      }
+    });
+  }
 });

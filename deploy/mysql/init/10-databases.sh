@@ -1,12 +1,13 @@
 #!/bin/bash
 # MySQL first-start initialisation (docker-entrypoint-initdb.d; runs once, on an empty data volume).
 # One database and one user per service, each user limited to its own database.
-# Passwords come from the environment of the mysql service (docker-compose.yml), with dev defaults
-# there. Sourced by the mysql image's entrypoint, so `docker_process_sql` is available.
+# Passwords come from the environment of the mysql service (x-db-passwords in docker-compose.yml),
+# with dev defaults there. Sourced by the mysql image's entrypoint, so `docker_process_sql` is
+# available. The compose job mysql-databases sources it again on every `up` with its own
+# `docker_process_sql` (root over TCP), so a volume made before a service existed catches up;
+# every statement is idempotent.
 #
-# Later services add their line here (and their *_DB_PASSWORD in docker-compose.yml):
-#   create_service_database hangout "${HANGOUT_DB_PASSWORD}"
-#   create_service_database file    "${FILE_DB_PASSWORD}"
+# A new service adds its line here and its *_DB_PASSWORD to x-db-passwords in docker-compose.yml.
 
 # Escapes a value for a single-quoted MySQL string literal (backslashes, then quotes).
 sql_quote() {
@@ -29,4 +30,6 @@ create_service_database() {
 SQL
 }
 
-create_service_database auth "${AUTH_DB_PASSWORD:-}"
+create_service_database auth    "${AUTH_DB_PASSWORD:-}"
+create_service_database file    "${FILE_DB_PASSWORD:-}"
+create_service_database hangout "${HANGOUT_DB_PASSWORD:-}"
