@@ -17,16 +17,7 @@ export const TokenResponse = t.Object({
   user: t.Object({ id: t.String(), email: t.String(), name: t.String() }),
 });
 
-export const Problem = t.Object(
-  {
-    type: t.String(),
-    title: t.String(),
-    status: t.Integer(),
-    detail: t.Optional(t.String()),
-    errors: t.Optional(t.Array(t.Object({ path: t.String(), message: t.String() }))),
-  },
-  { description: "RFC 9457 problem details (application/problem+json)" },
-);
+export { Problem } from "@hangout/platform/http-schemas";
 
 export const userView = (user: User) => ({
   id: user.id,

@@ -1,8 +1,8 @@
+import { InvalidInput } from "@hangout/platform/upload-rules";
 import type { FileServiceImplementation } from "@hangout/proto/file/v1/file";
 import { ServerError, Status } from "nice-grpc";
 import type { FileRow } from "../repositories/files.ts";
 import type { Files } from "../services/files.ts";
-import { InvalidInput } from "../services/upload-rules.ts";
 
 /** Bad input is INVALID_ARGUMENT with "field: reason"; anything else stays an internal error. */
 async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,9 +1,9 @@
 import type { Logger } from "@hangout/platform/logger";
+import { checkFileIds, checkIntents, type UploadIntent } from "@hangout/platform/upload-rules";
 import type { FileConfig } from "../config.ts";
 import type { FileRow, FilesRepository } from "../repositories/files.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { digestObject } from "./image-check.ts";
-import { checkFileIds, checkIntents, type UploadIntent } from "./upload-rules.ts";
 
 export type FailureReason =
   | "missing"

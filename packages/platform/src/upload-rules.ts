@@ -1,4 +1,7 @@
-/** What the file service accepts; the hangout service states the same limits to its users. */
+/**
+ * What may be uploaded: the file service enforces it, the hangout service checks it first so its
+ * users get field-level 422s before any URL is issued.
+ */
 export const MAX_FILES_PER_CALL = 10;
 export const MAX_IDS_PER_CALL = 100;
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;

@@ -1,0 +1,36 @@
+import {
+  certificateConfigSchema,
+  commonConfigSchema,
+  configSchema,
+  env,
+  loadConfig,
+} from "@hangout/platform/config";
+
+export const hangoutConfigSchema = configSchema({
+  ...commonConfigSchema,
+  ...certificateConfigSchema,
+  HANGOUT_HOST: env.string("127.0.0.1"),
+  HANGOUT_PORT: env.port(3002),
+  HANGOUT_DATABASE_URL: env.url("mysql://hangout:hangout@127.0.0.1:3306/hangout"),
+  /** Where access tokens' public keys come from (the auth service). */
+  AUTH_JWKS_URL: env.url("http://127.0.0.1:3001/.well-known/jwks.json"),
+  AUTH_JWT_ISSUER: env.string("hangout-planner-auth"),
+  AUTH_JWT_AUDIENCE: env.string("hangout-planner"),
+  /** auth.v1.UserDirectory (mTLS; the server must present the `auth` identity). */
+  AUTH_GRPC_TARGET: env.string("localhost:50052"),
+  /** file.v1.FileService (mTLS; the server must present the `file` identity). */
+  FILE_GRPC_TARGET: env.string("localhost:50051"),
+  /** Deadline of every gRPC call to auth or file. */
+  GRPC_TIMEOUT_MS: env.int(5000, { minimum: 100 }),
+  /** How long a stored Idempotency-Key response is replayed. */
+  IDEMPOTENCY_TTL_SECONDS: env.int(24 * 3600, { minimum: 60 }),
+  /** How often unfinished memory uploads and deletions are reconciled with the file service. */
+  HANGOUT_SWEEP_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
+  /** A pending memory older than this is reconciled (upload URL lifetime plus grace). */
+  HANGOUT_PENDING_MEMORY_TTL_SECONDS: env.int(1800, { minimum: 60 }),
+});
+
+export type HangoutConfig = ReturnType<typeof loadHangoutConfig>;
+
+export const loadHangoutConfig = (source: Record<string, string | undefined> = process.env) =>
+  loadConfig(hangoutConfigSchema, source);

@@ -1,0 +1,144 @@
+import {
+  char,
+  datetime,
+  double,
+  index,
+  int,
+  mysqlEnum,
+  mysqlTable,
+  primaryKey,
+  text,
+  varchar,
+} from "drizzle-orm/mysql-core";
+
+const timestamp = (name: string) => datetime(name, { mode: "date", fsp: 3 });
+const uuid = (name: string) => char(name, { length: 36 });
+
+export const hangoutStatuses = ["planning", "confirmed", "done", "cancelled"] as const;
+export type HangoutStatus = (typeof hangoutStatuses)[number];
+export const rsvps = ["going", "maybe", "declined", "pending"] as const;
+export type Rsvp = (typeof rsvps)[number];
+
+export const hangouts = mysqlTable(
+  "hangouts",
+  {
+    id: uuid("id").primaryKey(),
+    ownerId: uuid("owner_id").notNull(),
+    title: varchar("title", { length: 120 }).notNull(),
+    description: text("description"),
+    locationName: varchar("location_name", { length: 200 }),
+    locationAddress: varchar("location_address", { length: 300 }),
+    locationLat: double("location_lat"),
+    locationLng: double("location_lng"),
+    startsAt: timestamp("starts_at").notNull(),
+    endsAt: timestamp("ends_at"),
+    status: mysqlEnum("status", hangoutStatuses).notNull(),
+    /** Kept in step with `members` inside the same transactions. */
+    memberCount: int("member_count").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    updatedAt: timestamp("updated_at").notNull(),
+    /** Set when the owner deleted it: invisible at once, removed once its files are gone. */
+    deletedAt: timestamp("deleted_at"),
+  },
+  (t) => [index("hangouts_starts_idx").on(t.startsAt, t.id)],
+);
+
+export const members = mysqlTable(
+  "members",
+  {
+    hangoutId: uuid("hangout_id")
+      .notNull()
+      .references(() => hangouts.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull(),
+    role: mysqlEnum("role", ["owner", "member"]).notNull(),
+    rsvp: mysqlEnum("rsvp", rsvps).notNull(),
+    joinedAt: timestamp("joined_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "members_pk", columns: [t.hangoutId, t.userId] }),
+    index("members_user_idx").on(t.userId, t.hangoutId),
+  ],
+);
+
+export const activities = mysqlTable(
+  "activities",
+  {
+    id: uuid("id").primaryKey(),
+    hangoutId: uuid("hangout_id")
+      .notNull()
+      .references(() => hangouts.id, { onDelete: "cascade" }),
+    title: varchar("title", { length: 120 }).notNull(),
+    notes: text("notes"),
+    proposedBy: uuid("proposed_by").notNull(),
+    /** Kept in step with `votes` inside the same transactions. */
+    voteCount: int("vote_count").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [index("activities_hangout_idx").on(t.hangoutId)],
+);
+
+export const votes = mysqlTable(
+  "votes",
+  {
+    activityId: uuid("activity_id")
+      .notNull()
+      .references(() => activities.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [primaryKey({ name: "votes_pk", columns: [t.activityId, t.userId] })],
+);
+
+/**
+ * pending: upload URLs issued; confirmed: the file service verified the bytes; deleting: being
+ * removed (hidden everywhere; the sweeper finishes it if the file service was unreachable).
+ */
+export const memoryStatuses = ["pending", "confirmed", "deleting"] as const;
+export type MemoryStatus = (typeof memoryStatuses)[number];
+
+export const memories = mysqlTable(
+  "memories",
+  {
+    id: uuid("id").primaryKey(),
+    hangoutId: uuid("hangout_id")
+      .notNull()
+      .references(() => hangouts.id, { onDelete: "cascade" }),
+    fileId: uuid("file_id").notNull().unique("memories_file_unique"),
+    uploadedBy: uuid("uploaded_by").notNull(),
+    filename: varchar("filename", { length: 255 }).notNull(),
+    contentType: varchar("content_type", { length: 32 }).notNull(),
+    size: int("size").notNull(),
+    status: mysqlEnum("status", memoryStatuses).notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    confirmedAt: timestamp("confirmed_at"),
+  },
+  (t) => [
+    index("memories_list_idx").on(t.hangoutId, t.status, t.createdAt, t.id),
+    index("memories_status_idx").on(t.status, t.createdAt),
+  ],
+);
+
+/** Stored responses of POSTs sent with an Idempotency-Key, per caller and key. */
+export const idempotencyKeys = mysqlTable(
+  "idempotency_keys",
+  {
+    userId: uuid("user_id").notNull(),
+    key: varchar("idempotency_key", { length: 255 }).notNull(),
+    /** Method and route template plus path parameters: a key is scoped to one endpoint. */
+    scope: varchar("scope", { length: 200 }).notNull(),
+    /** SHA-256 of the request body: the same key with another body is refused. */
+    requestHash: char("request_hash", { length: 64 }).notNull(),
+    /** null while the first request is in flight. */
+    responseStatus: int("response_status"),
+    responseBody: text("response_body"),
+    createdAt: timestamp("created_at").notNull(),
+    expiresAt: timestamp("expires_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "idempotency_pk", columns: [t.userId, t.key] }),
+    index("idempotency_expires_idx").on(t.expiresAt),
+  ],
+);
+
+export const schema = { hangouts, members, activities, votes, memories, idempotencyKeys };
+export type HangoutSchema = typeof schema;

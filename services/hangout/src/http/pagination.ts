@@ -1,0 +1,64 @@
+import { AppError } from "@hangout/platform/errors";
+import { t } from "elysia";
+
+/** `limit` (1-100, default 20) and an opaque `cursor`, as every list route takes them. */
+export const PageQuery = {
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: t.Optional(t.String({ maxLength: 500 })),
+};
+
+export const Page = <T extends Parameters<typeof t.Array>[0]>(item: T) =>
+  t.Object({ items: t.Array(item), nextCursor: t.Union([t.String(), t.Null()]) });
+
+/**
+ * Cursors are the keyset position after the last item (e.g. `[startsAt, id]`), base64url JSON:
+ * opaque to clients, stable while rows are inserted, and validated when they come back.
+ */
+export const encodeCursor = (position: (string | number)[]) =>
+  Buffer.from(JSON.stringify(position)).toString("base64url");
+
+export function decodeCursor<T>(
+  cursor: string | undefined,
+  arity: number,
+  parse: (parts: string[]) => T | undefined,
+): T | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(parts) &&
+      parts.length === arity &&
+      parts.every((part) => typeof part === "string" && part.length <= 100)
+    ) {
+      const position = parse(parts);
+      if (position !== undefined) return position;
+    }
+  } catch {
+    // falls through to the 422
+  }
+  throw new AppError("validation_failed", "The cursor is not valid", {
+    errors: [{ path: "/cursor", message: "must be a cursor returned by this list" }],
+  });
+}
+
+/** A `[timestamp, id]` keyset position, the shape every list here sorts by. */
+export const timeAndId = ([time, id]: string[]) => {
+  const at = new Date(time ?? "");
+  return Number.isNaN(at.getTime()) || !id ? undefined : { at, id };
+};
+
+/** Splits a `limit + 1` query result into the page and the cursor of the next one. */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  view: (row: Row) => Item,
+  position: (row: Row) => (string | number)[],
+) {
+  const more = rows.length > limit;
+  const pageRows = more ? rows.slice(0, limit) : rows;
+  const last = pageRows.at(-1);
+  return {
+    items: pageRows.map(view),
+    nextCursor: more && last ? encodeCursor(position(last)) : null,
+  };
+}

@@ -1,0 +1,21 @@
+import { Problem } from "@hangout/platform/http-schemas";
+import { Elysia } from "elysia";
+import type { HangoutDeps } from "../deps.ts";
+import { authGuard } from "../http/auth-guard.ts";
+
+export const deleteHangoutRoute = ({ verify, hangouts }: HangoutDeps) =>
+  new Elysia().use(authGuard(verify)).delete(
+    "/hangouts/:id",
+    async ({ userId, params, set }) => {
+      await hangouts.remove(params.id, userId);
+      set.status = 204;
+    },
+    {
+      response: { 401: Problem, 403: Problem, 404: Problem },
+      detail: {
+        tags: ["hangouts"],
+        summary: "Delete a hangout and its memories' files (owner only)",
+        security: [{ bearer: [] }],
+      },
+    },
+  );

@@ -1,0 +1,33 @@
+import { Problem } from "@hangout/platform/http-schemas";
+import { Elysia, t } from "elysia";
+import type { HangoutDeps } from "../deps.ts";
+import { authGuard } from "../http/auth-guard.ts";
+import { decodeCursor, Page, PageQuery, timeAndId, toPage } from "../http/pagination.ts";
+import { HangoutView, hangoutView } from "./views.ts";
+
+export const listHangoutsRoute = ({ verify, hangouts }: HangoutDeps) =>
+  new Elysia().use(authGuard(verify)).get(
+    "/hangouts",
+    async ({ userId, query }) => {
+      const limit = query.limit ?? 20;
+      const position = decodeCursor(query.cursor, 2, timeAndId);
+      const after = position && { startsAt: position.at, id: position.id };
+      const rows = await hangouts.list(userId, { status: query.status, after, limit: limit + 1 });
+      return toPage(rows, limit, hangoutView, (row) => [
+        row.hangout.startsAt.toISOString(),
+        row.hangout.id,
+      ]);
+    },
+    {
+      query: t.Object({
+        ...PageQuery,
+        status: t.Optional(t.UnionEnum(["planning", "confirmed", "done", "cancelled"])),
+      }),
+      response: { 200: Page(HangoutView), 401: Problem, 422: Problem },
+      detail: {
+        tags: ["hangouts"],
+        summary: "The caller's hangouts, soonest first",
+        security: [{ bearer: [] }],
+      },
+    },
+  );

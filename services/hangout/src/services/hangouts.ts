@@ -1,0 +1,135 @@
+import { AppError } from "@hangout/platform/errors";
+import type { HangoutStatus } from "../db/schema.ts";
+import type {
+  HangoutsRepository,
+  HangoutWithMembership,
+  NewHangoutRow,
+} from "../repositories/hangouts.ts";
+import type { Access } from "./access.ts";
+
+export interface LocationInput {
+  name: string;
+  address?: string;
+  lat?: number;
+  lng?: number;
+}
+
+export interface HangoutInput {
+  title: string;
+  description?: string | null;
+  location?: LocationInput | null;
+  startsAt: string;
+  endsAt?: string | null;
+}
+
+export type HangoutPatch = Partial<HangoutInput> & { status?: HangoutStatus };
+
+/** Allowed status moves; anything else is a 409. */
+const TRANSITIONS: Record<HangoutStatus, HangoutStatus[]> = {
+  planning: ["confirmed", "cancelled"],
+  confirmed: ["done", "cancelled"],
+  done: [],
+  cancelled: [],
+};
+
+const locationColumns = (location: LocationInput | null) => ({
+  locationName: location?.name ?? null,
+  locationAddress: location?.address ?? null,
+  locationLat: location?.lat ?? null,
+  locationLng: location?.lng ?? null,
+});
+
+function checkTimes(startsAt: Date, endsAt: Date | null) {
+  if (endsAt && endsAt.getTime() <= startsAt.getTime()) {
+    throw new AppError("validation_failed", "The request has invalid fields", {
+      errors: [{ path: "/endsAt", message: "must be after startsAt" }],
+    });
+  }
+}
+
+export interface HangoutsDeps {
+  repo: HangoutsRepository;
+  access: Access;
+  clock: () => Date;
+  /** Removes the hangout's memories and their files (see services/memories.ts). */
+  purgeMemories: (hangoutId: string) => Promise<void>;
+}
+
+export function createHangouts({ repo, access, clock, purgeMemories }: HangoutsDeps) {
+  return {
+    async create(userId: string, input: HangoutInput): Promise<HangoutWithMembership> {
+      const now = clock();
+      const startsAt = new Date(input.startsAt);
+      const endsAt = input.endsAt ? new Date(input.endsAt) : null;
+      checkTimes(startsAt, endsAt);
+      const hangout: NewHangoutRow = {
+        id: Bun.randomUUIDv7(),
+        ownerId: userId,
+        title: input.title,
+        description: input.description ?? null,
+        ...locationColumns(input.location ?? null),
+        startsAt,
+        endsAt,
+        status: "planning",
+        memberCount: 1,
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      };
+      const membership = {
+        hangoutId: hangout.id,
+        userId,
+        role: "owner" as const,
+        rsvp: "going" as const,
+        joinedAt: now,
+      };
+      await repo.insertWithOwner(hangout, membership);
+      return access.member(hangout.id, userId);
+    },
+
+    get: (hangoutId: string, userId: string) => access.member(hangoutId, userId),
+
+    list: (
+      userId: string,
+      options: { status?: HangoutStatus; after?: { startsAt: Date; id: string }; limit: number },
+    ) => repo.listForMember(userId, options),
+
+    async update(hangoutId: string, userId: string, patch: HangoutPatch) {
+      const { hangout } = await access.owner(hangoutId, userId);
+      const startsAt = patch.startsAt ? new Date(patch.startsAt) : hangout.startsAt;
+      const endsAt =
+        patch.endsAt === undefined ? hangout.endsAt : patch.endsAt ? new Date(patch.endsAt) : null;
+      checkTimes(startsAt, endsAt);
+      const changes: Partial<NewHangoutRow> = { updatedAt: clock() };
+      if (patch.title !== undefined) changes.title = patch.title;
+      if (patch.description !== undefined) changes.description = patch.description;
+      if (patch.location !== undefined) Object.assign(changes, locationColumns(patch.location));
+      if (patch.startsAt !== undefined) changes.startsAt = startsAt;
+      if (patch.endsAt !== undefined) changes.endsAt = endsAt;
+      if (patch.status !== undefined && patch.status !== hangout.status) {
+        if (!TRANSITIONS[hangout.status].includes(patch.status)) {
+          throw new AppError(
+            "conflict",
+            `A ${hangout.status} hangout cannot become ${patch.status}`,
+          );
+        }
+        changes.status = patch.status;
+        if (!(await repo.updateWithStatus(hangoutId, hangout.status, changes))) {
+          throw new AppError("conflict", "The hangout's status changed meanwhile; reload it");
+        }
+      } else {
+        await repo.update(hangoutId, changes);
+      }
+      return access.member(hangoutId, userId);
+    },
+
+    /** Hidden at once; its memories' files are deleted, then the rows (see purgeMemories). */
+    async remove(hangoutId: string, userId: string) {
+      await access.owner(hangoutId, userId);
+      await repo.markDeleted(hangoutId, clock());
+      await purgeMemories(hangoutId);
+    },
+  };
+}
+
+export type Hangouts = ReturnType<typeof createHangouts>;
