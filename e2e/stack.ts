@@ -29,6 +29,8 @@ export interface Stack {
   hangout: Awaited<ReturnType<typeof createHangoutService>>;
   hangoutUrl: string;
   hangoutDatabase: TestDatabase;
+  /** The hangout service's log lines (captured, not printed). */
+  hangoutLogs: string[];
   /** Signs a new user up and logs them in. */
   user(name?: string): Promise<TestUser>;
   /** Requests to the hangout service as `user` (or anonymous). */
@@ -51,6 +53,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const file = await startFileService(ca);
   const hangoutDatabase = await createTestDatabase("hangout");
   let offsetMs = 0;
+  const hangoutLogs: string[] = [];
   const hangout = await createHangoutService(
     loadHangoutConfig({
       DEPLOY_ENV: "test",
@@ -65,7 +68,10 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       ...ca.envFor("hangout"),
       ...env,
     }),
-    { clock: () => new Date(Date.now() + offsetMs) },
+    {
+      clock: () => new Date(Date.now() + offsetMs),
+      logDestination: { write: (line: string) => void hangoutLogs.push(line) },
+    },
   );
   await hangout.start();
   const http = serveHttp(hangout.platform, hangout.app, {
@@ -102,6 +108,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     hangout,
     hangoutUrl: http.url,
     hangoutDatabase,
+    hangoutLogs,
     as,
     async user(name = `User ${++counter}`) {
       const { id, email, password } = await auth.signup({ name });

@@ -49,6 +49,16 @@ const services: DevService[] = [
       ];
     },
   },
+  {
+    name: "hangout",
+    entry: "services/hangout/src/main.ts",
+    databaseUrlVar: "HANGOUT_DATABASE_URL",
+    defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/hangout",
+    urls: (env) => {
+      const base = `http://${env.HANGOUT_HOST ?? "127.0.0.1"}:${env.HANGOUT_PORT ?? 3002}`;
+      return [`${base}/docs`, `${base}/hangouts`, `${base}/metrics`];
+    },
+  },
 ];
 
 for (const service of services) {
