@@ -1,0 +1,42 @@
+import { Problem } from "@hangout/platform/http-schemas";
+import { Elysia } from "elysia";
+import type { HangoutDeps } from "../deps.ts";
+import { authGuard } from "../http/auth-guard.ts";
+import type { Activities } from "../services/activities.ts";
+
+const PATH = "/hangouts/:id/activities/:activityId/vote";
+
+/** PUT and DELETE of the caller's vote; both idempotent. */
+export const voteActivityRoutes = ({ verify }: HangoutDeps, activities: Activities) =>
+  new Elysia()
+    .use(authGuard(verify))
+    .put(
+      PATH,
+      async ({ userId, params, set }) => {
+        await activities.vote(params.id, params.activityId, userId);
+        set.status = 204;
+      },
+      {
+        response: { 401: Problem, 404: Problem },
+        detail: {
+          tags: ["activities"],
+          summary: "Vote for an activity (one vote per member; repeating it changes nothing)",
+          security: [{ bearer: [] }],
+        },
+      },
+    )
+    .delete(
+      PATH,
+      async ({ userId, params, set }) => {
+        await activities.unvote(params.id, params.activityId, userId);
+        set.status = 204;
+      },
+      {
+        response: { 401: Problem, 404: Problem },
+        detail: {
+          tags: ["activities"],
+          summary: "Withdraw the caller's vote (repeating it changes nothing)",
+          security: [{ bearer: [] }],
+        },
+      },
+    );
