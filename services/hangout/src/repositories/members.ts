@@ -1,0 +1,119 @@
+import { dbSpan } from "@hangout/platform/telemetry";
+import { and, asc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
+import type { HangoutDatabase } from "../db/index.ts";
+import { hangouts, members, type Rsvp } from "../db/schema.ts";
+
+export type MemberRow = typeof members.$inferSelect;
+
+const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
+
+export function createMembersRepository(db: HangoutDatabase) {
+  return {
+    /**
+     * Adds the users not yet members (role member, RSVP pending) and raises `member_count` by as
+     * many, in one transaction; the hangout row is locked so concurrent invites count right.
+     */
+    addMembers: (hangoutId: string, userIds: string[], joinedAt: Date) =>
+      dbSpan("INSERT", "members", () =>
+        db.transaction(async (tx) => {
+          await tx
+            .select({ id: hangouts.id })
+            .from(hangouts)
+            .where(eq(hangouts.id, hangoutId))
+            .for("update");
+          const existing = userIds.length
+            ? await tx
+                .select({ userId: members.userId })
+                .from(members)
+                .where(and(eq(members.hangoutId, hangoutId), inArray(members.userId, userIds)))
+            : [];
+          const already = new Set(existing.map((row) => row.userId));
+          const invited = userIds.filter((id) => !already.has(id));
+          if (invited.length) {
+            await tx.insert(members).values(
+              invited.map((userId) => ({
+                hangoutId,
+                userId,
+                role: "member" as const,
+                rsvp: "pending" as const,
+                joinedAt,
+              })),
+            );
+            await tx
+              .update(hangouts)
+              .set({ memberCount: sql`${hangouts.memberCount} + ${invited.length}` })
+              .where(eq(hangouts.id, hangoutId));
+          }
+          return { invited, alreadyMembers: userIds.filter((id) => already.has(id)) };
+        }),
+      ),
+
+    /** Page of a hangout's members by `joined_at`, then `user_id`, after the keyset `after`. */
+    list: (hangoutId: string, after: { at: Date; id: string } | undefined, limit: number) =>
+      dbSpan("SELECT", "members", () => {
+        const conditions: (SQL | undefined)[] = [
+          eq(members.hangoutId, hangoutId),
+          after
+            ? or(
+                gt(members.joinedAt, after.at),
+                and(eq(members.joinedAt, after.at), gt(members.userId, after.id)),
+              )
+            : undefined,
+        ];
+        return db
+          .select()
+          .from(members)
+          .where(and(...conditions))
+          .orderBy(asc(members.joinedAt), asc(members.userId))
+          .limit(limit);
+      }),
+
+    find: (hangoutId: string, userId: string) =>
+      dbSpan("SELECT", "members", async (): Promise<MemberRow | undefined> => {
+        const [row] = await db
+          .select()
+          .from(members)
+          .where(and(eq(members.hangoutId, hangoutId), eq(members.userId, userId)))
+          .limit(1);
+        return row;
+      }),
+
+    setRsvp: (hangoutId: string, userId: string, rsvp: Rsvp) =>
+      dbSpan("UPDATE", "members", async () => {
+        await db
+          .update(members)
+          .set({ rsvp })
+          .where(and(eq(members.hangoutId, hangoutId), eq(members.userId, userId)));
+      }),
+
+    /**
+     * Removes a (non-owner) member and lowers `member_count`, in one transaction. Returns whether
+     * there was such a member.
+     */
+    remove: (hangoutId: string, userId: string) =>
+      dbSpan("DELETE", "members", () =>
+        db.transaction(async (tx) => {
+          const removed = affected(
+            await tx
+              .delete(members)
+              .where(
+                and(
+                  eq(members.hangoutId, hangoutId),
+                  eq(members.userId, userId),
+                  eq(members.role, "member"),
+                ),
+              ),
+          );
+          if (removed) {
+            await tx
+              .update(hangouts)
+              .set({ memberCount: sql`${hangouts.memberCount} - ${removed}` })
+              .where(eq(hangouts.id, hangoutId));
+          }
+          return removed > 0;
+        }),
+      ),
+  };
+}
+
+export type MembersRepository = ReturnType<typeof createMembersRepository>;

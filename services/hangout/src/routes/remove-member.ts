@@ -1,0 +1,24 @@
+import { Problem } from "@hangout/platform/http-schemas";
+import { Elysia } from "elysia";
+import type { HangoutDeps } from "../deps.ts";
+import { authGuard } from "../http/auth-guard.ts";
+import type { Members } from "../services/members.ts";
+
+export const removeMemberRoute = ({ verify }: HangoutDeps, members: Members) =>
+  new Elysia().use(authGuard(verify)).delete(
+    "/hangouts/:id/members/:userId",
+    async ({ userId, params, set }) => {
+      await members.remove(params.id, userId, params.userId);
+      set.status = 204;
+    },
+    {
+      response: { 401: Problem, 403: Problem, 404: Problem, 409: Problem },
+      detail: {
+        tags: ["members"],
+        summary: "Leave a hangout (a member, as themselves) or remove a member (the owner)",
+        description:
+          "The owner cannot leave (409): delete the hangout instead. Removing someone who is not a member is 404.",
+        security: [{ bearer: [] }],
+      },
+    },
+  );

@@ -1,0 +1,26 @@
+import { Problem } from "@hangout/platform/http-schemas";
+import { Elysia, t } from "elysia";
+import type { HangoutDeps } from "../deps.ts";
+import { authGuard } from "../http/auth-guard.ts";
+import type { Members } from "../services/members.ts";
+import { MemberView } from "./list-members.ts";
+
+export const updateRsvpRoute = ({ verify }: HangoutDeps, members: Members) =>
+  new Elysia()
+    .use(authGuard(verify))
+    .put(
+      "/hangouts/:id/rsvp",
+      ({ userId, params, body }) => members.setRsvp(params.id, userId, body.rsvp),
+      {
+        body: t.Object(
+          { rsvp: t.UnionEnum(["going", "maybe", "declined"]) },
+          { additionalProperties: false },
+        ),
+        response: { 200: MemberView, 401: Problem, 404: Problem, 422: Problem, 503: Problem },
+        detail: {
+          tags: ["members"],
+          summary: "Set the caller's RSVP (members)",
+          security: [{ bearer: [] }],
+        },
+      },
+    );

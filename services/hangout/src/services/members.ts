@@ -1,0 +1,126 @@
+import { AppError } from "@hangout/platform/errors";
+import type { ServiceClients } from "../clients/clients.ts";
+import { callService } from "../clients/grpc-errors.ts";
+import type { Rsvp } from "../db/schema.ts";
+import type { MemberRow, MembersRepository } from "../repositories/members.ts";
+import type { Access } from "./access.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The UserDirectory answers at most this many ids or emails per call. */
+const DIRECTORY_BATCH = 100;
+
+export interface MemberEntry {
+  userId: string;
+  name: string;
+  role: MemberRow["role"];
+  rsvp: Rsvp;
+}
+
+export interface InviteResult {
+  invited: string[];
+  alreadyMembers: string[];
+  unknownEmails: string[];
+}
+
+export interface MembersDeps {
+  repo: MembersRepository;
+  access: Access;
+  clients: ServiceClients;
+  clock: () => Date;
+}
+
+const chunks = <T>(items: T[], size: number) =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+
+/** Invites, the member list, RSVPs and leaving. Users live in auth (UserDirectory over gRPC). */
+export function createMembers({ repo, access, clients, clock }: MembersDeps) {
+  const auth = <T>(fn: () => Promise<T>) => callService("auth", fn);
+
+  /** Names by user id; users auth no longer knows are simply absent. */
+  async function names(userIds: string[]) {
+    const byId = new Map<string, string>();
+    for (const ids of chunks([...new Set(userIds)], DIRECTORY_BATCH)) {
+      const { users } = await auth(() => clients.users.getUsersByIds({ ids }));
+      for (const user of users) byId.set(user.id, user.name);
+    }
+    return byId;
+  }
+
+  const entry = (row: MemberRow, byId: Map<string, string>): MemberEntry => ({
+    userId: row.userId,
+    name: byId.get(row.userId) ?? "",
+    role: row.role,
+    rsvp: row.rsvp,
+  });
+
+  return {
+    /**
+     * Owner only. Users are looked up first, then added in one transaction: if auth cannot
+     * answer, nothing is written (503).
+     */
+    async invite(hangoutId: string, callerId: string, emails: string[]): Promise<InviteResult> {
+      await access.owner(hangoutId, callerId);
+      const requested = new Map<string, string>(); // lower-cased → as given (first occurrence)
+      for (const email of emails) {
+        const key = email.toLowerCase();
+        if (!requested.has(key)) requested.set(key, email);
+      }
+      const found = new Map<string, string>(); // lower-cased email → user id
+      for (const batch of chunks([...requested.keys()], DIRECTORY_BATCH)) {
+        const { users } = await auth(() => clients.users.getUsersByEmails({ emails: batch }));
+        for (const user of users) found.set(user.email.toLowerCase(), user.id);
+      }
+      const unknownEmails = [...requested]
+        .filter(([key]) => !found.has(key))
+        .map(([, email]) => email);
+      const userIds = [...new Set(found.values())];
+      const { invited, alreadyMembers } = await repo.addMembers(hangoutId, userIds, clock());
+      return { invited, alreadyMembers, unknownEmails };
+    },
+
+    /** Members only; keyset pages by join time, then user id. */
+    async list(
+      hangoutId: string,
+      callerId: string,
+      after: { at: Date; id: string } | undefined,
+      limit: number,
+    ) {
+      await access.member(hangoutId, callerId);
+      const rows = await repo.list(hangoutId, after, limit + 1);
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const byId = await names(page.map((row) => row.userId));
+      const last = page.at(-1);
+      return { items: page.map((row) => entry(row, byId)), more, last };
+    },
+
+    /** The caller's own RSVP; returns their member entry. */
+    async setRsvp(hangoutId: string, callerId: string, rsvp: Exclude<Rsvp, "pending">) {
+      const { membership } = await access.member(hangoutId, callerId);
+      await repo.setRsvp(hangoutId, callerId, rsvp);
+      return entry({ ...membership, rsvp }, await names([callerId]));
+    },
+
+    /**
+     * A member may leave; the owner may remove anyone else. The owner cannot leave (409): the
+     * hangout would have no owner, so it is deleted instead.
+     */
+    async remove(hangoutId: string, callerId: string, userId: string) {
+      const { membership } = await access.member(hangoutId, callerId);
+      if (userId.toLowerCase() === callerId.toLowerCase()) {
+        if (membership.role === "owner") {
+          throw new AppError("conflict", "The owner cannot leave; delete the hangout instead");
+        }
+      } else if (membership.role !== "owner") {
+        throw new AppError("forbidden", "Only the hangout's owner may remove other members");
+      }
+      if (!UUID.test(userId) || !(await repo.remove(hangoutId, userId))) {
+        throw new AppError("not_found", "No such member");
+      }
+    },
+  };
+}
+
+export type Members = ReturnType<typeof createMembers>;
