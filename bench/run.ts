@@ -1,5 +1,7 @@
 // `bun run bench`: throughput and latency of the auth service against two bare-Bun baselines,
-// measured with wrk on this machine in one run. See bench/README.md for what each row means.
+// measured with wrk on this machine in one run, then the gRPC section (bench/grpc.ts: mTLS against
+// plaintext). `bun run bench http` or `bun run bench grpc` runs one section only. See
+// bench/README.md for what each row means.
 //
 // Starts everything it needs (a throwaway database, an OTLP sink, the baselines, the real auth
 // service), runs the loads one server at a time, prints the tables and stops everything it
@@ -18,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { freePort } from "@hangout/platform/testing/ports";
+import { runGrpcBench } from "./grpc.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const BENCH = new URL("./", import.meta.url).pathname;
@@ -779,8 +782,19 @@ function positiveNumber(name: string, fallback: number) {
 }
 
 if (import.meta.main) {
+  // `bun run bench` runs the HTTP section, then the gRPC one (bench/grpc.ts);
+  // `bun run bench http` or `bun run bench grpc` runs only that one.
+  const only = process.argv[2];
+  if (only !== undefined && only !== "http" && only !== "grpc") {
+    console.error(`usage: bun bench/run.ts [http|grpc]  (got "${only}")`);
+    process.exit(2);
+  }
   try {
-    await main();
+    if (only !== "grpc") await main();
+    if (only !== "http") {
+      if (only === undefined) console.log("");
+      await runGrpcBench();
+    }
     process.exit(0);
   } catch (error) {
     console.error(
