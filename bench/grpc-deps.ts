@@ -11,7 +11,6 @@ export {
   ChannelCredentials,
   createChannel,
   createServer,
-  type Server,
 } from "../packages/platform/node_modules/nice-grpc";
 export { openTelemetryServerMiddleware } from "../packages/platform/node_modules/nice-grpc-opentelemetry";
 export { prometheusServerMiddleware } from "../packages/platform/node_modules/nice-grpc-prometheus";

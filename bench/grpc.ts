@@ -513,6 +513,7 @@ export async function runGrpcBench() {
       for (const child of [...children].reverse()) await stopChild(child);
       await s3?.stop().catch((error) => console.error(`could not stop the S3 store: ${error}`));
       await ca?.stop().catch((error) => console.error(`could not stop step-ca: ${error}`));
+      if (ca) await rm(ca.pki.dir, { recursive: true, force: true });
       if (database) {
         const { name } = database;
         await database
