@@ -56,9 +56,12 @@ export function callerOf(context: Pick<CallContext, "metadata">): string | undef
   return context.metadata.get(CALLER_METADATA_KEY) as string | undefined;
 }
 
+type PeerCertificate = NonNullable<
+  ReturnType<grpc.ServerInterceptingCallInterface["getAuthContext"]>["sslPeerCertificate"]
+>;
+
 /** The identity of the caller: the DNS SAN (= CN) of its client certificate, which step-ca pins. */
-export function callerIdentity(call: grpc.ServerInterceptingCallInterface): string | undefined {
-  const certificate = call.getAuthContext()?.sslPeerCertificate;
+export function callerIdentity(certificate: PeerCertificate | undefined): string | undefined {
   const san = certificate?.subjectaltname?.match(/DNS:([^,\s]+)/)?.[1];
   const cn = certificate?.subject?.CN;
   return san ?? (Array.isArray(cn) ? cn[0] : cn);
@@ -142,10 +145,14 @@ export function createGrpcServer(options: GrpcServerOptions): {
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            const caller = callerIdentity(call);
+            // getAuthContext() parses the peer certificate on every call: read it once.
+            const certificate = call.getAuthContext()?.sslPeerCertificate;
+            const caller = callerIdentity(certificate);
             if (caller && allowed.has(caller)) {
-              const serial = call.getAuthContext()?.sslPeerCertificate?.serialNumber;
-              options.logger.debug({ caller, serial, method: method.path }, "gRPC call");
+              options.logger.debug(
+                { caller, serial: certificate?.serialNumber, method: method.path },
+                "gRPC call",
+              );
               metadata.set(CALLER_METADATA_KEY, caller);
               return nextMetadata(metadata);
             }
