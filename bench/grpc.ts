@@ -1,24 +1,3 @@
-// The gRPC section of `bun run bench` (`bun run bench grpc` runs only this one; so does
-// `bun bench/grpc.ts`): unary FileService and grpc.health.v1 calls over mTLS on loopback against
-// the same calls over plaintext, in one run. See bench/README.md ("gRPC: mTLS against plaintext").
-//
-// Starts everything it needs (a throwaway database, an in-process S3 store, a real step-ca, an
-// OTLP sink, and the server process bench/grpc-server.ts with the real mTLS file service plus a
-// plaintext twin carrying the same handlers), makes 50 confirmed files, then drives each call
-// with a closed loop of N in-flight calls over one channel per transport, both clients built by
-// the platform's createGrpcClient (same middleware: deadline, Prometheus, OpenTelemetry), so TLS
-// is the only difference. Prints the tables, stops everything it started, also on failure or
-// Ctrl-C.
-//
-// The pairs are measured in interleaved rounds, and reported as medians: in each round every
-// (call, concurrency) pair gets its turn, a slice per transport split in two halves run as
-// mTLS, plain, plain, mTLS (odd rounds) or plain, mTLS, mTLS, plain (even rounds), so that drift
-// on this noisy box hits both sides of a pair alike.
-//
-// Knobs (environment): BENCH_ROUNDS (5), BENCH_WARMUP_SECONDS (2, one warm-up per pair and
-// transport, thrown away), BENCH_GRPC_SLICE_SECONDS (2, each transport's share of a pair's turn
-// in a round) and BENCH_GRPC_CONCURRENCY ("16,1": in-flight calls per channel, a set of rows each).
-import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,16 +8,26 @@ import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import { FileServiceDefinition, type UploadIntent } from "../proto/gen/file/v1/file.ts";
+import {
+  children,
+  fmtMs,
+  median,
+  pct,
+  positiveInteger,
+  positiveNumber,
+  procStatusKb,
+  spawnChild,
+  stopChild,
+  table,
+  waitReady,
+} from "./common.ts";
 import { type Channel, ChannelCredentials, createChannel, HealthDefinition } from "./grpc-deps.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const BENCH = new URL("./", import.meta.url).pathname;
 const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
 const WARMUP_S = positiveNumber("BENCH_WARMUP_SECONDS", 2);
 const SLICE_S = positiveNumber("BENCH_GRPC_SLICE_SECONDS", 2);
 const CONCURRENCIES = concurrencies("BENCH_GRPC_CONCURRENCY", [16, 1]);
-const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
 const DOWNLOAD_FILES = 50;
 const UPLOAD_FILES = 10;
 
@@ -48,81 +37,6 @@ const TARGETS = {
   /** CreateUploads with 10 files, time inside the handler, mTLS server. */
   createUploadsServerP99Ms: 15,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-interface Child {
-  name: string;
-  proc: Bun.Subprocess;
-  logs: string;
-  exit?: { code: number | null };
-}
-
-const children: Child[] = [];
-
-function spawnChild(name: string, cmd: string[], env: Record<string, string>, logDir: string) {
-  const logs = join(logDir, `${name}.log`);
-  const proc = Bun.spawn(cmd, {
-    cwd: ROOT,
-    stdin: "ignore",
-    stdout: Bun.file(logs),
-    stderr: Bun.file(join(logDir, `${name}.err.log`)),
-    env: { ...process.env, ...env },
-  });
-  const child: Child = { name, proc, logs };
-  void proc.exited.then((code) => {
-    child.exit = { code };
-  });
-  children.push(child);
-  return child;
-}
-
-/** Polls `url` until it answers 2xx; fails early, with the child's stderr, if the child exits. */
-async function waitReady(child: Child, url: string) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (child.exit) {
-      const stderr = await readFile(child.logs.replace(/\.log$/, ".err.log"), "utf8").catch(
-        () => "",
-      );
-      const stdout = await readFile(child.logs, "utf8").catch(() => "");
-      throw new Error(
-        `${child.name} exited (code ${child.exit.code}) before it was ready\n${(stderr || stdout).slice(-2000)}`,
-      );
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    await Bun.sleep(100);
-  }
-  throw new Error(`${child.name} not ready at ${url} after ${READY_TIMEOUT_MS} ms (${last})`);
-}
-
-/** SIGTERM, wait for the exit (SIGKILL after a bound). Safe to call twice. */
-async function stopChild(child: Child) {
-  const index = children.indexOf(child);
-  if (index >= 0) children.splice(index, 1);
-  if (!child.exit) {
-    child.proc.kill("SIGTERM");
-    const stopped = await Promise.race([
-      child.proc.exited.then(() => true),
-      Bun.sleep(STOP_TIMEOUT_MS).then(() => false),
-    ]);
-    if (!stopped) {
-      console.error(`${child.name} did not exit ${STOP_TIMEOUT_MS} ms after SIGTERM; killing it`);
-      child.proc.kill("SIGKILL");
-      await child.proc.exited;
-    }
-  }
-  return child.proc.exitCode;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Clients and calls
@@ -274,12 +188,6 @@ function quantile(sorted: number[], q: number) {
 }
 
 const ascending = (values: number[]) => [...values].sort((a, b) => a - b);
-
-function median(values: number[]) {
-  const sorted = ascending(values);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** A closed loop: `concurrency` workers, each starting its next call when the last one ends. */
 async function drive(call: () => Promise<void>, concurrency: number, seconds: number) {
@@ -630,7 +538,7 @@ export async function runGrpcBench() {
     );
 
     const pairs = await measurePairs(calls, transports, server);
-    const fileRssMb = procStatusKb(fileServer.proc.pid!, "VmHWM") / 1024;
+    const fileRssMb = (procStatusKb(fileServer.proc.pid!, "VmHWM") ?? 0) / 1024;
 
     for (const close of closers.splice(0).reverse()) await close();
     const fileExit = await stopChild(fileServer);
@@ -651,31 +559,8 @@ export async function runGrpcBench() {
   }
 }
 
-function procStatusKb(pid: number, field: "VmHWM" | "VmRSS") {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Output
-
-function table(header: string[], body: string[][], align: ("l" | "r")[]) {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const cell = (text: string, i: number) =>
-    align[i] === "r" ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
-  const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
-  const rule = `|${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`;
-  return [line(header), rule, ...body.map(line)].join("\n");
-}
-
-const fmtMs = (ms: number) =>
-  Number.isNaN(ms) ? "-" : ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
-/** One decimal, so that a ratio just under the target never prints as the target itself. */
-const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
 
 interface PairStats {
   label: string;
@@ -870,20 +755,6 @@ function concurrencies(name: string, fallback: number[]) {
     throw new Error(`${name} must be a comma-separated list of positive integers`);
   }
   return values;
-}
-
-function positiveInteger(name: string, fallback: number) {
-  const value = positiveNumber(name, fallback);
-  if (!Number.isInteger(value)) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-function positiveNumber(name: string, fallback: number) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
 }
 
 if (import.meta.main) {

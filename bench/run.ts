@@ -1,35 +1,28 @@
-// `bun run bench`: throughput and latency of the auth service against two bare-Bun baselines,
-// measured with wrk on this machine in one run, then the gRPC section (bench/grpc.ts: mTLS against
-// plaintext). `bun run bench http` or `bun run bench grpc` runs one section only. See
-// bench/README.md for what each row means.
-//
-// Starts everything it needs (a throwaway database, an OTLP sink, the baselines, the real auth
-// service), runs the loads one server at a time, prints the tables and stops everything it
-// started, also on failure or Ctrl-C. Exits 0 when every measurement ran (PASS or MISS alike),
-// non-zero when something could not run.
-//
-// B1 and GET /auth/me, whose ratio is the headline target, are measured in interleaved rounds
-// (B1, then /auth/me, repeated) with both servers up the whole time, and reported as medians:
-// this box's throughput drifts by ±15-25% over minutes, and back-to-back rounds share the drift.
-//
-// Knobs (environment): BENCH_DURATION_SECONDS (10, B0 and login), BENCH_WARMUP_SECONDS (2),
-// BENCH_ROUNDS (5) and BENCH_ROUND_SECONDS (5, each B1 and each /auth/me slice of a round).
-import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { freePort } from "@hangout/platform/testing/ports";
+import {
+  children,
+  fmtMs,
+  median,
+  pct,
+  positiveInteger,
+  positiveNumber,
+  procStatusKb,
+  spawnChild,
+  stopChild,
+  table,
+  waitReady,
+} from "./common.ts";
 import { runGrpcBench } from "./grpc.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
 const BENCH = new URL("./", import.meta.url).pathname;
 const DURATION_S = positiveNumber("BENCH_DURATION_SECONDS", 10);
 const WARMUP_S = positiveNumber("BENCH_WARMUP_SECONDS", 2);
 const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
 const ROUND_S = positiveNumber("BENCH_ROUND_SECONDS", 5);
-const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 15_000;
 const PASSWORD = "bench-Pa55word-correct-horse";
 
 const TARGETS = {
@@ -37,90 +30,6 @@ const TARGETS = {
   loginP99Ms: 150,
   authPeakRssMb: 150,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-interface Child {
-  name: string;
-  proc: Bun.Subprocess;
-  url: string;
-  logs: string;
-  /** Set once the process has exited. */
-  exit?: { code: number | null; signal: string | null };
-}
-
-const children: Child[] = [];
-
-function spawnChild(
-  name: string,
-  cmd: string[],
-  env: Record<string, string>,
-  port: number,
-  logDir: string,
-): Child {
-  const logs = join(logDir, `${name}.log`);
-  const proc = Bun.spawn(cmd, {
-    cwd: ROOT,
-    stdin: "ignore",
-    // Straight to a file: never a pipe nobody reads, so the service never blocks on logging.
-    stdout: Bun.file(logs),
-    stderr: Bun.file(join(logDir, `${name}.err.log`)),
-    env: { ...process.env, ...env },
-  });
-  const child: Child = { name, proc, url: `http://127.0.0.1:${port}`, logs };
-  void proc.exited.then((code) => {
-    child.exit = { code, signal: proc.signalCode === null ? null : String(proc.signalCode) };
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitHealthy(child: Child, path = "/healthz") {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (child.exit) {
-      const stderr = await readFile(child.logs.replace(/\.log$/, ".err.log"), "utf8").catch(
-        () => "",
-      );
-      throw new Error(
-        `${child.name} exited (code ${child.exit.code}, signal ${child.exit.signal}) before it was ready\n${stderr.slice(-2000)}`,
-      );
-    }
-    try {
-      const response = await fetch(`${child.url}${path}`, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.ok) return;
-      last = `HTTP ${response.status}`;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    await Bun.sleep(100);
-  }
-  throw new Error(
-    `${child.name} not healthy at ${child.url}${path} after ${READY_TIMEOUT_MS} ms (${last})`,
-  );
-}
-
-/** SIGTERM, wait for the exit (SIGKILL after a bound). Safe to call twice. */
-async function stopChild(child: Child) {
-  const index = children.indexOf(child);
-  if (index >= 0) children.splice(index, 1);
-  if (!child.exit) {
-    child.proc.kill("SIGTERM");
-    const stopped = await Promise.race([
-      child.proc.exited.then(() => true),
-      Bun.sleep(STOP_TIMEOUT_MS).then(() => false),
-    ]);
-    if (!stopped) {
-      console.error(`${child.name} did not exit ${STOP_TIMEOUT_MS} ms after SIGTERM; killing it`);
-      child.proc.kill("SIGKILL");
-      await child.proc.exited;
-    }
-  }
-  return child.proc.exitCode;
-}
 
 // ---------------------------------------------------------------------------------------------
 // wrk
@@ -254,16 +163,6 @@ function wrkErrors(result: WrkResult): string[] {
 // ---------------------------------------------------------------------------------------------
 // Memory of the auth process
 
-function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Samples VmRSS every 200 ms while a load runs. */
 function sampleRss(pid: number) {
   let peakKb = procStatusKb(pid, "VmRSS") ?? 0;
@@ -344,12 +243,6 @@ interface Row {
   p50Ms: number;
   p99Ms: number;
   warmupProblems: string[];
-}
-
-function median(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function rowOf(name: string, connections: number, runs: WrkResult[], warmup?: WrkResult): Row {
@@ -462,10 +355,10 @@ async function main() {
       "otlp-sink",
       ["bun", join(BENCH, "otlp-sink.ts")],
       { BENCH_PORT: String(sinkPort) },
-      sinkPort,
       logDir,
     );
-    await waitHealthy(otlp);
+    const otlpUrl = `http://127.0.0.1:${sinkPort}`;
+    await waitReady(otlp, `${otlpUrl}/healthz`);
 
     const authPort = freePort();
     const auth = spawnChild(
@@ -479,18 +372,18 @@ async function main() {
         AUTH_JWT_PRIVATE_KEY_FILE: join(logDir, "jwt-es256.pem"),
         // The whole run fits in the default 900 s, but a slow apt-get must not expire the token.
         AUTH_ACCESS_TOKEN_TTL_SECONDS: "3600",
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
       },
-      authPort,
       logDir,
     );
-    await waitHealthy(auth);
-    await waitHealthy(auth, "/readyz");
+    const authUrl = `http://127.0.0.1:${authPort}`;
+    await waitReady(auth, `${authUrl}/healthz`);
+    await waitReady(auth, `${authUrl}/readyz`);
 
     const email = `bench-${Date.now().toString(36)}@example.com`;
     const headers = { "content-type": "application/json" };
     const user = await json<{ id: string }>(
-      await fetch(`${auth.url}/auth/signup`, {
+      await fetch(`${authUrl}/auth/signup`, {
         method: "POST",
         headers,
         body: JSON.stringify({ email, password: PASSWORD, name: "Bench User" }),
@@ -500,13 +393,13 @@ async function main() {
     );
     const loginBody = JSON.stringify({ email, password: PASSWORD });
     const { accessToken } = await json<{ accessToken: string }>(
-      await fetch(`${auth.url}/auth/login`, { method: "POST", headers, body: loginBody }),
+      await fetch(`${authUrl}/auth/login`, { method: "POST", headers, body: loginBody }),
       200,
       "login",
     );
     const bearer = `Authorization: Bearer ${accessToken}`;
     await json(
-      await fetch(`${auth.url}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } }),
+      await fetch(`${authUrl}/auth/me`, { headers: { authorization: `Bearer ${accessToken}` } }),
       200,
       "GET /auth/me",
     );
@@ -521,11 +414,11 @@ async function main() {
       "b0",
       ["bun", join(BENCH, "baselines/b0.ts")],
       { BENCH_PORT: String(b0Port) },
-      b0Port,
       logDir,
     );
-    await waitHealthy(b0);
-    rows.push(await measure("B0", { url: `${b0.url}/`, connections: 32 }));
+    const b0Url = `http://127.0.0.1:${b0Port}`;
+    await waitReady(b0, `${b0Url}/healthz`);
+    rows.push(await measure("B0", { url: `${b0Url}/`, connections: 32 }));
     await stopChild(b0);
 
     // B1 and /auth/me: both servers up, loaded in turn (the other one idle), round after round,
@@ -535,20 +428,20 @@ async function main() {
       "b1",
       ["bun", join(BENCH, "baselines/b1.ts")],
       { BENCH_PORT: String(b1Port), BENCH_DATABASE_URL: database.url },
-      b1Port,
       logDir,
     );
-    await waitHealthy(b1);
-    await json(await fetch(`${b1.url}/users/${user.id}`), 200, "B1 GET /users/:id");
+    const b1Url = `http://127.0.0.1:${b1Port}`;
+    await waitReady(b1, `${b1Url}/healthz`);
+    await json(await fetch(`${b1Url}/users/${user.id}`), 200, "B1 GET /users/:id");
 
     const authPid = auth.proc.pid;
     const meSampler = sampleRss(authPid);
     rows.push(
       ...(await measureInterleaved([
-        { name: "B1", load: { url: `${b1.url}/users/${user.id}`, connections: 32 } },
+        { name: "B1", load: { url: `${b1Url}/users/${user.id}`, connections: 32 } },
         {
           name: "GET /auth/me",
-          load: { url: `${auth.url}/auth/me`, connections: 32, headers: [bearer] },
+          load: { url: `${authUrl}/auth/me`, connections: 32, headers: [bearer] },
         },
       ])),
     );
@@ -559,7 +452,7 @@ async function main() {
     const loginSampler = sampleRss(authPid);
     rows.push(
       await measure("POST /auth/login (c=4)", {
-        url: `${auth.url}/auth/login`,
+        url: `${authUrl}/auth/login`,
         connections: 4,
         script: join(BENCH, "login.lua"),
         env: { BENCH_LOGIN_BODY: loginBody },
@@ -569,7 +462,7 @@ async function main() {
     const hwmKb = procStatusKb(authPid, "VmHWM") ?? 0;
     const peakRssMb = Math.max(hwmKb, meRssKb, loginRssKb) / 1024;
 
-    const spans = await fetch(`${otlp.url}/stats`)
+    const spans = await fetch(`${otlpUrl}/stats`)
       .then((r) => r.json() as Promise<{ requests: number; bytes: number }>)
       .catch(() => undefined);
 
@@ -601,20 +494,7 @@ async function main() {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-function table(header: string[], body: string[][], align: ("l" | "r")[]) {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const cell = (text: string, i: number) =>
-    align[i] === "r" ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
-  const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
-  const rule = `|${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`;
-  return [line(header), rule, ...body.map(line)].join("\n");
-}
-
 const ratio = (r: number) => r.toFixed(r >= 0.1 ? 2 : 3);
-const fmtMs = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0));
-
-/** One decimal, so that a ratio just under the target never prints as the target itself. */
-const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
 
 export function report(
   rows: Row[],
@@ -765,20 +645,6 @@ export function report(
   console.log("!!! INVALID MEASUREMENTS: errors under load; the numbers marked (!) don't count");
   for (const row of invalid) console.log(`!!!   ${row.name}: ${rowErrors(row).join("; ")}`);
   console.log(banner);
-}
-
-function positiveInteger(name: string, fallback: number) {
-  const value = positiveNumber(name, fallback);
-  if (!Number.isInteger(value)) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
-
-function positiveNumber(name: string, fallback: number) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
 }
 
 if (import.meta.main) {

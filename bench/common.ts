@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+// What both bench sections (run.ts: HTTP, grpc.ts: gRPC) share: child processes, /proc memory,
+// statistics, settings and the Markdown table.
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+export interface Child {
+  name: string;
+  proc: Bun.Subprocess;
+  logs: string;
+  exit?: { code: number | null };
+}
+
+/** Every child still running, so a section can stop them all on failure or Ctrl-C. */
+export const children: Child[] = [];
+
+export function spawnChild(
+  name: string,
+  cmd: string[],
+  env: Record<string, string>,
+  logDir: string,
+) {
+  const logs = join(logDir, `${name}.log`);
+  const proc = Bun.spawn(cmd, {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: Bun.file(logs),
+    stderr: Bun.file(join(logDir, `${name}.err.log`)),
+    env: { ...process.env, ...env },
+  });
+  const child: Child = { name, proc, logs };
+  void proc.exited.then((code) => {
+    child.exit = { code };
+  });
+  children.push(child);
+  return child;
+}
+
+/** Polls `url` until it answers 2xx; fails early, with the child's stderr, if the child exits. */
+export async function waitReady(child: Child, url: string) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    if (child.exit) {
+      const stderr = await readFile(child.logs.replace(/\.log$/, ".err.log"), "utf8").catch(
+        () => "",
+      );
+      const stdout = await readFile(child.logs, "utf8").catch(() => "");
+      throw new Error(
+        `${child.name} exited (code ${child.exit.code}) before it was ready\n${(stderr || stdout).slice(-2000)}`,
+      );
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await Bun.sleep(100);
+  }
+  throw new Error(`${child.name} not ready at ${url} after ${READY_TIMEOUT_MS} ms (${last})`);
+}
+
+/** SIGTERM, wait for the exit (SIGKILL after a bound). Safe to call twice. */
+export async function stopChild(child: Child) {
+  const index = children.indexOf(child);
+  if (index >= 0) children.splice(index, 1);
+  if (!child.exit) {
+    child.proc.kill("SIGTERM");
+    const stopped = await Promise.race([
+      child.proc.exited.then(() => true),
+      Bun.sleep(STOP_TIMEOUT_MS).then(() => false),
+    ]);
+    if (!stopped) {
+      console.error(`${child.name} did not exit ${STOP_TIMEOUT_MS} ms after SIGTERM; killing it`);
+      child.proc.kill("SIGKILL");
+      await child.proc.exited;
+    }
+  }
+  return child.proc.exitCode;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory, statistics, settings, output
+
+export function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function median(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function positiveInteger(name: string, fallback: number) {
+  const value = positiveNumber(name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+export function positiveNumber(name: string, fallback: number) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+export function table(header: string[], body: string[][], align: ("l" | "r")[]) {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const cell = (text: string, i: number) =>
+    align[i] === "r" ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+  const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
+  const rule = `|${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`;
+  return [line(header), rule, ...body.map(line)].join("\n");
+}
+
+export const fmtMs = (ms: number) =>
+  Number.isNaN(ms) ? "-" : ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
+/** One decimal, so that a ratio just under the target never prints as the target itself. */
+export const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
