@@ -46,6 +46,10 @@ export class AppError extends Error {
   }
 }
 
+/** A 422 naming the fields that are wrong, as schema validation reports them. */
+export const invalidFields = (errors: FieldError[]) =>
+  new AppError("validation_failed", "The request has invalid fields", { errors });
+
 export const problemType = (code: ErrorCode) => `https://hangout-planner.dev/problems/${code}`;
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";

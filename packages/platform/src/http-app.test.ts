@@ -32,12 +32,26 @@ beforeAll(() => {
     .get("/boom", () => {
       throw new Error("pool exhausted on db-7.internal");
     })
+    .get("/upstream-down", () => {
+      throw new AppError("unavailable", "The file service is unavailable; try again", {
+        cause: new Error("14 UNAVAILABLE: No connection established"),
+        retryAfterSeconds: 5,
+      });
+    })
     .get("/teapot", () => {
       throw new AppError("conflict", "Already done");
     })
     .get("/items/:id", ({ params }) => ({ id: params.id }))
     .post("/echo", ({ body }) => body, {
       body: t.Object({ name: t.String({ minLength: 2 }), age: t.Integer({ minimum: 0 }) }),
+    })
+    .post("/place", ({ body }) => body, {
+      body: t.Object({
+        place: t.Union([
+          t.Object({ name: t.String({ minLength: 1 }), lat: t.Number({ maximum: 90 }) }),
+          t.Null(),
+        ]),
+      }),
     });
   service = serveHttp(platform, app, { hostname: "127.0.0.1", port: 0, handleSignals: false });
 });
@@ -69,6 +83,19 @@ describe("base HTTP app", () => {
     expect(logged.requestId).toBe(response.headers.get("x-request-id"));
   });
 
+  test("a dependency that is down is 503 with Retry-After, logged once at warn without a stack", async () => {
+    const response = await get("/upstream-down");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    const logged = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === "The file service is unavailable; try again");
+    expect(logged).toHaveLength(1);
+    expect(logged[0].level).toBe("warn");
+    expect(logged[0].cause).toBe("14 UNAVAILABLE: No connection established");
+    expect(JSON.stringify(logged[0])).not.toContain("    at ");
+  });
+
   test("AppErrors keep their status and detail", async () => {
     const response = await get("/teapot");
     expect(response.status).toBe(409);
@@ -82,6 +109,18 @@ describe("base HTTP app", () => {
     expect(text).not.toContain("Q-unique-value");
     const body = JSON.parse(text) as { errors: { path: string }[] };
     expect(body.errors.map((e) => e.path).sort()).toEqual(["/age", "/name"]);
+  });
+
+  test("validation: an error inside a nullable object names the field, not the union", async () => {
+    const response = await post("/place", JSON.stringify({ place: { name: "", lat: 91 } }));
+    expect(response.status).toBe(422);
+    const body = (await response.json()) as { errors: { path: string }[] };
+    expect(body.errors.map((e) => e.path).sort()).toEqual(["/place/lat", "/place/name"]);
+    // A value that fits no variant at all stays an error of the union itself.
+    const wrongType = (await (await post("/place", JSON.stringify({ place: 7 }))).json()) as {
+      errors: { path: string }[];
+    };
+    expect(wrongType.errors.map((e) => e.path)).toEqual(["/place"]);
   });
 
   test("malformed JSON is 400", async () => {

@@ -1,6 +1,6 @@
 import { Elysia, type ValidationError } from "elysia";
 import { docs } from "./docs.ts";
-import { AppError, type FieldError, problemResponse } from "./errors.ts";
+import { AppError, type FieldError, invalidFields, problemResponse } from "./errors.ts";
 import { type ReadinessCheck, runReadinessChecks } from "./health.ts";
 import type { Platform } from "./platform.ts";
 import { currentRequest } from "./request-context.ts";
@@ -23,18 +23,19 @@ export function createHttpApp(platform: Platform, options: HttpAppOptions) {
       recordRoute(route);
       switch (code) {
         case "VALIDATION":
-          return problemResponse(
-            new AppError("validation_failed", "The request has invalid fields", {
-              errors: fieldErrors(error),
-            }),
-          );
+          return problemResponse(invalidFields(fieldErrors(error)));
         case "PARSE":
           return problemResponse(new AppError("bad_request", "The body is not valid JSON"));
         case "NOT_FOUND":
           return problemResponse(new AppError("not_found", "No such route"));
       }
       if (error instanceof AppError) {
-        if (error.status >= 500) logger.error({ err: error.cause ?? error }, error.message);
+        // A dependency that is down (503) is an expected, retryable state: one warn line with its
+        // reason, not an error with a stack on every request until it is back.
+        if (error.code === "unavailable") {
+          const cause = error.cause instanceof Error ? error.cause.message : undefined;
+          logger.warn({ cause }, error.message);
+        } else if (error.status >= 500) logger.error({ err: error.cause ?? error }, error.message);
         return problemResponse(error);
       }
       logger.error({ err: error }, "unhandled error");
@@ -82,12 +83,37 @@ function recordRoute(route: string | undefined) {
 function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
   const seen = new Set<string>();
   const errors: FieldError[] = [];
-  for (const e of error.all) {
-    if (!("path" in e)) continue;
+  for (const e of precise(error.all)) {
     const path = e.path || "/";
     if (seen.has(path)) continue;
     seen.add(path);
     errors.push({ path, message: e.value === undefined ? "Required" : e.message });
   }
   return errors;
+}
+
+interface SchemaError {
+  path: string;
+  message: string;
+  value: unknown;
+  /** One error iterator per variant, when the failed schema is a union. */
+  errors?: Iterable<SchemaError>[];
+}
+
+/**
+ * Errors where the value went wrong. A union (a nullable object, say) fails as a whole, "Expected
+ * union value" at its own path; when one of its variants failed only deeper down (`/location/name`
+ * of a `Location | null`), the caller gets that variant's errors instead.
+ */
+function precise(all: readonly unknown[]): SchemaError[] {
+  return all.flatMap((raw) => {
+    if (typeof raw !== "object" || raw === null || !("path" in raw)) return [];
+    const error = raw as SchemaError;
+    for (const variant of error.errors ?? []) {
+      const inner = [...variant];
+      if (inner.length > 0 && inner.every((e) => e.path.startsWith(`${error.path}/`)))
+        return precise(inner);
+    }
+    return [error];
+  });
 }

@@ -1,3 +1,4 @@
+import type { TLiteral, TUnion } from "@sinclair/typebox";
 import { t } from "elysia";
 
 /** RFC 9457 problem details, for the OpenAPI description of every error response. */
@@ -11,3 +12,18 @@ export const Problem = t.Object(
   },
   { description: "RFC 9457 problem details (application/problem+json)" },
 );
+
+/**
+ * One string from a closed list. Use this, never Elysia's `t.UnionEnum`: that schema carries
+ * `default: <first value>`, which Elysia fills in when the field is missing, so a forgotten
+ * `rsvp` became "going" and a PATCH without `status` reset it (tested in http-schemas.test.ts).
+ */
+export function OneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+  options?: Parameters<typeof t.Union>[1],
+): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }> {
+  return t.Union(
+    values.map((value) => t.Literal(value)),
+    options,
+  ) as never;
+}

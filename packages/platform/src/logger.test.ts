@@ -75,3 +75,16 @@ describe("logger", () => {
     expect(last().requestId).toBeUndefined();
   });
 });
+
+describe("logger at exit", () => {
+  test("the line logged just before flush and process.exit reaches stdout, every time", async () => {
+    // With an asynchronous destination whose flush does not wait, about 1 run in 20 lost it.
+    const fixture = new URL("./testing/fixtures/last-line.ts", import.meta.url).pathname;
+    const runs = Array.from({ length: 40 }, () =>
+      Bun.spawn(["bun", fixture], { stdout: "pipe", stderr: "inherit" }),
+    );
+    const outputs = await Promise.all(runs.map((run) => new Response(run.stdout).text()));
+    const lost = outputs.filter((output) => !output.includes('"msg":"stopped"')).length;
+    expect(lost).toBe(0);
+  }, 60_000);
+});

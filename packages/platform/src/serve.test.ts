@@ -52,6 +52,26 @@ describe("graceful shutdown", () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 
+  test("a handler whose client went away still finishes before resources close", async () => {
+    const { child, url, output, waitFor } = await startFixture();
+    const client = new AbortController();
+    const abandoned = fetch(`${url}/slow`, { signal: client.signal }).catch(
+      (error: Error) => error,
+    );
+    await waitFor("slow started");
+    client.abort();
+    expect(await abandoned).toBeInstanceOf(Error);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    const messages = (await output())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).msg as string);
+    const finished = messages.indexOf("slow finished");
+    expect(finished).toBeGreaterThanOrEqual(0);
+    expect(finished).toBeLessThan(messages.indexOf("closed resource"));
+  });
+
   test("a request longer than the drain timeout is cut off and the process still exits", async () => {
     const child = Bun.spawn(["bun", fixture], {
       stdout: "pipe",
