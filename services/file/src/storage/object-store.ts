@@ -5,14 +5,13 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   PutBucketCorsCommand,
-  PutObjectCommand,
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { ReadinessCheck } from "@hangout/platform/health";
 import { SpanKind, withSpan } from "@hangout/platform/telemetry";
 import type { FileConfig } from "../config.ts";
+import { createPresigner, type Presigner } from "./presigner.ts";
 
 /** Every object is stored encrypted at rest; the presigned PUT signs the header. */
 export const SERVER_SIDE_ENCRYPTION = "AES256";
@@ -73,8 +72,13 @@ export function createObjectStore(config: FileConfig): ObjectStore {
     });
   const s3 = clientFor(config.S3_ENDPOINT);
   // Presigned URLs name the host clients reach; the host is part of the signature.
-  const presigner = config.S3_PUBLIC_ENDPOINT ? clientFor(config.S3_PUBLIC_ENDPOINT) : s3;
+  const publicClient = config.S3_PUBLIC_ENDPOINT ? clientFor(config.S3_PUBLIC_ENDPOINT) : s3;
   const Bucket = config.S3_BUCKET;
+  let presignerReady: Promise<Presigner> | undefined;
+  const presigner = () => {
+    presignerReady ??= createPresigner(publicClient, Bucket);
+    return presignerReady;
+  };
 
   /** A client span per S3 call, so a trace shows the storage hop. */
   const call = <T>(operation: string, key: string | undefined, fn: () => Promise<T>) =>
@@ -125,34 +129,23 @@ export function createObjectStore(config: FileConfig): ObjectStore {
     },
 
     async presignPut(key, terms, expiresIn) {
-      const command = new PutObjectCommand({
-        Bucket,
-        Key: key,
-        ContentType: terms.contentType,
-        ContentLength: terms.size,
-        ChecksumSHA256: terms.sha256,
-        ServerSideEncryption: SERVER_SIDE_ENCRYPTION,
-      });
-      const url = await getSignedUrl(presigner, command, {
+      const headers = {
+        "content-type": terms.contentType,
+        "content-length": String(terms.size),
+        "x-amz-checksum-sha256": terms.sha256,
+        "x-amz-server-side-encryption": SERVER_SIDE_ENCRYPTION,
+      };
+      const url = await (await presigner()).presign("PUT", key, {
         expiresIn,
-        signableHeaders: new Set(SIGNED_PUT_HEADERS),
+        headers,
         // Left in the query string, these would be signed as parameters, not as headers the
         // store checks against the body.
-        unhoistableHeaders: new Set(["x-amz-checksum-sha256", "x-amz-server-side-encryption"]),
+        unhoistableHeaders: ["x-amz-checksum-sha256", "x-amz-server-side-encryption"],
       });
-      return {
-        url,
-        headers: {
-          "content-type": terms.contentType,
-          "content-length": String(terms.size),
-          "x-amz-checksum-sha256": terms.sha256,
-          "x-amz-server-side-encryption": SERVER_SIDE_ENCRYPTION,
-        },
-      };
+      return { url, headers };
     },
 
-    presignGet: (key, expiresIn) =>
-      getSignedUrl(presigner, new GetObjectCommand({ Bucket, Key: key }), { expiresIn }),
+    presignGet: async (key, expiresIn) => (await presigner()).presign("GET", key, { expiresIn }),
 
     head: (key) =>
       call("HeadObject", key, async () => {
@@ -189,7 +182,7 @@ export function createObjectStore(config: FileConfig): ObjectStore {
 
     close() {
       s3.destroy();
-      if (presigner !== s3) presigner.destroy();
+      if (publicClient !== s3) publicClient.destroy();
     },
   };
 }
