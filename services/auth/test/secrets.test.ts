@@ -69,7 +69,8 @@ beforeAll(async () => {
       stdout += decoder.decode(value);
     }
   };
-  void drainStdout();
+  // Read to the end; awaited after exit, so the last lines (the "stopped" one) are in `stdout`.
+  const drained = drainStdout();
 
   // Every route, the failure paths included.
   const email = `secret-${Date.now()}@example.com`;
@@ -116,6 +117,7 @@ beforeAll(async () => {
   // Graceful shutdown flushes the spans.
   child.kill("SIGTERM");
   exitCode = await child.exited;
+  await drained;
 });
 
 afterAll(async () => {

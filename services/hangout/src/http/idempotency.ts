@@ -1,9 +1,17 @@
 import { AppError } from "@hangout/platform/errors";
+import canonicalize from "canonicalize";
 import type { IdempotencyRepository } from "../repositories/idempotency.ts";
 
 /** A request still "in flight" after this long is taken to have died with its process. */
 const IN_FLIGHT_TIMEOUT_MS = 60_000;
 const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * What makes two requests under one key the same: endpoint and body, the body as RFC 8785
+ * canonical JSON, so the same fields in another order are the same request.
+ */
+export const fingerprint = (scope: string, body: unknown) =>
+  new Bun.CryptoHasher("sha256").update(`${scope}\n${canonicalize(body) ?? ""}`).digest("hex");
 
 export interface IdempotentRequest {
   userId: string;
@@ -45,9 +53,7 @@ export function createIdempotency(
         ],
       });
     }
-    const requestHash = new Bun.CryptoHasher("sha256")
-      .update(`${request.scope}\n${JSON.stringify(request.body)}`)
-      .digest("hex");
+    const requestHash = fingerprint(request.scope, request.body);
     const now = clock();
     await repo.dropIfStale(userId, key, now, new Date(now.getTime() - IN_FLIGHT_TIMEOUT_MS));
     const claimed = await repo.claim({

@@ -1,9 +1,24 @@
 import { AppError } from "@hangout/platform/errors";
 import { t } from "elysia";
 
-/** `limit` (1-100, default 20) and an opaque `cursor`, as every list route takes them. */
+/**
+ * `limit` (1-100, default 20) and an opaque `cursor`, as every list route takes them.
+ * `limit` is checked as the query string it is, then decoded: Elysia's coercion of a
+ * `t.Integer({minimum, maximum})` query value reports an out-of-range number at path `/`
+ * instead of `/limit`.
+ */
 export const PageQuery = {
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  limit: t.Optional(
+    t
+      .Transform(
+        t.String({
+          pattern: "^(?:[1-9][0-9]?|100)$",
+          description: "An integer from 1 to 100 (default 20)",
+        }),
+      )
+      .Decode((value) => Number(value))
+      .Encode((value: number) => String(value)),
+  ),
   cursor: t.Optional(t.String({ maxLength: 500 })),
 };
 

@@ -1,7 +1,7 @@
 import { dbSpan } from "@hangout/platform/telemetry";
-import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, lt, ne, or } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
-import { type MemoryStatus, memories } from "../db/schema.ts";
+import { hangouts, type MemoryStatus, memories } from "../db/schema.ts";
 
 export type MemoryRow = typeof memories.$inferSelect;
 export type NewMemoryRow = typeof memories.$inferInsert;
@@ -86,10 +86,15 @@ export function createMemoriesRepository(db: HangoutDatabase) {
         if (ids.length) await db.delete(memories).where(inArray(memories.id, ids));
       }),
 
-    /** Work for the sweeper: memories being deleted, and pending ones older than `before`. */
+    /**
+     * Work for the sweeper: memories being deleted, pending ones older than `before`, and every
+     * memory of a deleted hangout, reported as `deleting` whatever its status: a crash right
+     * after DELETE /hangouts/{id} set `deleted_at` (before the purge hid them) leaves them
+     * confirmed or pending, and the hangout could otherwise never be removed.
+     */
     unfinished: (before: Date, limit: number) =>
-      dbSpan("SELECT", "memories", () =>
-        db
+      dbSpan("SELECT", "memories", async (): Promise<MemoryRow[]> => {
+        const rows = await db
           .select()
           .from(memories)
           .where(
@@ -98,8 +103,22 @@ export function createMemoriesRepository(db: HangoutDatabase) {
               and(eq(memories.status, "pending"), lt(memories.createdAt, before)),
             ),
           )
-          .limit(limit),
-      ),
+          .limit(limit);
+        if (rows.length >= limit) return rows;
+        const seen = new Set(rows.map((row) => row.id));
+        const orphaned = await db
+          .select({ memory: memories })
+          .from(hangouts)
+          .innerJoin(memories, eq(memories.hangoutId, hangouts.id))
+          .where(and(isNotNull(hangouts.deletedAt), ne(memories.status, "deleting")))
+          .limit(limit - rows.length);
+        return [
+          ...rows,
+          ...orphaned
+            .filter(({ memory }) => !seen.has(memory.id))
+            .map(({ memory }) => ({ ...memory, status: "deleting" as const })),
+        ];
+      }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Problem } from "@hangout/platform/http-schemas";
+import { OneOf, Problem } from "@hangout/platform/http-schemas";
 import { IMAGE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_CALL } from "@hangout/platform/upload-rules";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
@@ -11,7 +11,7 @@ const UploadsBody = t.Object(
       t.Object(
         {
           filename: Text(1, 255),
-          contentType: t.UnionEnum(Object.keys(IMAGE_TYPES) as [string, ...string[]]),
+          contentType: OneOf(Object.keys(IMAGE_TYPES) as [string, ...string[]]),
           size: t.Integer({ minimum: 1, maximum: MAX_FILE_BYTES }),
           sha256: t.String({ pattern: "^[A-Za-z0-9+/]{43}=$", description: "base64 SHA-256" }),
         },

@@ -1,3 +1,4 @@
+import { OneOf } from "@hangout/platform/http-schemas";
 import { t } from "elysia";
 import { Text } from "../http/text.ts";
 
@@ -30,7 +31,7 @@ export const UpdateHangoutBody = t.Object(
     location: createFields.location,
     startsAt: t.Optional(DateTime),
     endsAt: createFields.endsAt,
-    status: t.Optional(t.UnionEnum(["planning", "confirmed", "done", "cancelled"])),
+    status: t.Optional(OneOf(["planning", "confirmed", "done", "cancelled"])),
   },
   { additionalProperties: false, minProperties: 1 },
 );

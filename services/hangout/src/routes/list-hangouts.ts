@@ -1,4 +1,4 @@
-import { Problem } from "@hangout/platform/http-schemas";
+import { OneOf, Problem } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
 import { authGuard } from "../http/auth-guard.ts";
@@ -21,7 +21,7 @@ export const listHangoutsRoute = ({ verify, hangouts }: HangoutDeps) =>
     {
       query: t.Object({
         ...PageQuery,
-        status: t.Optional(t.UnionEnum(["planning", "confirmed", "done", "cancelled"])),
+        status: t.Optional(OneOf(["planning", "confirmed", "done", "cancelled"])),
       }),
       response: { 200: Page(HangoutView), 401: Problem, 422: Problem },
       detail: {

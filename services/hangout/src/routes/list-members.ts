@@ -1,4 +1,4 @@
-import { Problem } from "@hangout/platform/http-schemas";
+import { OneOf, Problem } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
 import { authGuard } from "../http/auth-guard.ts";
@@ -8,8 +8,8 @@ import type { Members } from "../services/members.ts";
 export const MemberView = t.Object({
   userId: t.String({ format: "uuid" }),
   name: t.String(),
-  role: t.UnionEnum(["owner", "member"]),
-  rsvp: t.UnionEnum(["going", "maybe", "declined", "pending"]),
+  role: OneOf(["owner", "member"]),
+  rsvp: OneOf(["going", "maybe", "declined", "pending"]),
 });
 
 export const listMembersRoute = ({ verify }: HangoutDeps, members: Members) =>

@@ -1,4 +1,4 @@
-import { Problem } from "@hangout/platform/http-schemas";
+import { OneOf, Problem } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
 import { authGuard } from "../http/auth-guard.ts";
@@ -13,7 +13,7 @@ export const updateRsvpRoute = ({ verify }: HangoutDeps, members: Members) =>
       ({ userId, params, body }) => members.setRsvp(params.id, userId, body.rsvp),
       {
         body: t.Object(
-          { rsvp: t.UnionEnum(["going", "maybe", "declined"]) },
+          { rsvp: OneOf(["going", "maybe", "declined"]) },
           { additionalProperties: false },
         ),
         response: { 200: MemberView, 401: Problem, 404: Problem, 422: Problem, 503: Problem },

@@ -1,3 +1,4 @@
+import { OneOf } from "@hangout/platform/http-schemas";
 import { t } from "elysia";
 import type { HangoutWithMembership } from "../repositories/hangouts.ts";
 import type { MemoryWithUrl } from "../services/memories.ts";
@@ -20,10 +21,10 @@ export const HangoutView = t.Object({
   location: Nullable(Location),
   startsAt: DateTime,
   endsAt: Nullable(DateTime),
-  status: t.UnionEnum(["planning", "confirmed", "done", "cancelled"]),
+  status: OneOf(["planning", "confirmed", "done", "cancelled"]),
   ownerId: t.String({ format: "uuid" }),
   memberCount: t.Integer(),
-  myRsvp: t.UnionEnum(["going", "maybe", "declined", "pending"]),
+  myRsvp: OneOf(["going", "maybe", "declined", "pending"]),
   createdAt: DateTime,
   updatedAt: DateTime,
 });

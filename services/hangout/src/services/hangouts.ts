@@ -1,4 +1,4 @@
-import { AppError } from "@hangout/platform/errors";
+import { AppError, invalidFields } from "@hangout/platform/errors";
 import type { HangoutStatus } from "../db/schema.ts";
 import type {
   HangoutsRepository,
@@ -24,6 +24,15 @@ export interface HangoutInput {
 
 export type HangoutPatch = Partial<HangoutInput> & { status?: HangoutStatus };
 
+const PATCH_FIELDS = [
+  "title",
+  "description",
+  "location",
+  "startsAt",
+  "endsAt",
+  "status",
+] as const satisfies (keyof HangoutPatch)[];
+
 /** Allowed status moves; anything else is a 409. */
 const TRANSITIONS: Record<HangoutStatus, HangoutStatus[]> = {
   planning: ["confirmed", "cancelled"],
@@ -39,11 +48,24 @@ const locationColumns = (location: LocationInput | null) => ({
   locationLng: location?.lng ?? null,
 });
 
+/** Latest instant a DATETIME column holds (MySQL/MariaDB stop at year 9999). */
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * An RFC 3339 string the schema accepted as a Date, or a 422 for one that has no Date or no
+ * DATETIME value (a leap second `…T23:59:60Z`, or past year 9999 once converted to UTC).
+ */
+function parseTime(value: string, field: "startsAt" | "endsAt"): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime()) || time.getTime() > MAX_TIME || time.getUTCFullYear() < 1) {
+    throw invalidFields([{ path: `/${field}`, message: "must be a representable date-time" }]);
+  }
+  return time;
+}
+
 function checkTimes(startsAt: Date, endsAt: Date | null) {
   if (endsAt && endsAt.getTime() <= startsAt.getTime()) {
-    throw new AppError("validation_failed", "The request has invalid fields", {
-      errors: [{ path: "/endsAt", message: "must be after startsAt" }],
-    });
+    throw invalidFields([{ path: "/endsAt", message: "must be after startsAt" }]);
   }
 }
 
@@ -59,8 +81,8 @@ export function createHangouts({ repo, access, clock, purgeMemories }: HangoutsD
   return {
     async create(userId: string, input: HangoutInput): Promise<HangoutWithMembership> {
       const now = clock();
-      const startsAt = new Date(input.startsAt);
-      const endsAt = input.endsAt ? new Date(input.endsAt) : null;
+      const startsAt = parseTime(input.startsAt, "startsAt");
+      const endsAt = input.endsAt ? parseTime(input.endsAt, "endsAt") : null;
       checkTimes(startsAt, endsAt);
       const hangout: NewHangoutRow = {
         id: Bun.randomUUIDv7(),
@@ -96,9 +118,17 @@ export function createHangouts({ repo, access, clock, purgeMemories }: HangoutsD
 
     async update(hangoutId: string, userId: string, patch: HangoutPatch) {
       const { hangout } = await access.owner(hangoutId, userId);
-      const startsAt = patch.startsAt ? new Date(patch.startsAt) : hangout.startsAt;
+      if (PATCH_FIELDS.every((field) => patch[field] === undefined)) {
+        // The schema's minProperties is not enforced once unknown fields are stripped.
+        throw invalidFields([{ path: "/", message: "must change at least one field" }]);
+      }
+      const startsAt = patch.startsAt ? parseTime(patch.startsAt, "startsAt") : hangout.startsAt;
       const endsAt =
-        patch.endsAt === undefined ? hangout.endsAt : patch.endsAt ? new Date(patch.endsAt) : null;
+        patch.endsAt === undefined
+          ? hangout.endsAt
+          : patch.endsAt
+            ? parseTime(patch.endsAt, "endsAt")
+            : null;
       checkTimes(startsAt, endsAt);
       const changes: Partial<NewHangoutRow> = { updatedAt: clock() };
       if (patch.title !== undefined) changes.title = patch.title;

@@ -48,7 +48,10 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
     return byId;
   }
 
-  const entry = (row: MemberRow, byId: Map<string, string>): MemberEntry => ({
+  const entry = (
+    row: Pick<MemberRow, "userId" | "role" | "rsvp">,
+    byId: Map<string, string>,
+  ): MemberEntry => ({
     userId: row.userId,
     name: byId.get(row.userId) ?? "",
     role: row.role,
@@ -100,7 +103,7 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
     async setRsvp(hangoutId: string, callerId: string, rsvp: Exclude<Rsvp, "pending">) {
       const { membership } = await access.member(hangoutId, callerId);
       await repo.setRsvp(hangoutId, callerId, rsvp);
-      return entry({ ...membership, rsvp }, await names([callerId]));
+      return entry({ userId: callerId, role: membership.role, rsvp }, await names([callerId]));
     },
 
     /**

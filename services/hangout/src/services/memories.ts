@@ -1,4 +1,4 @@
-import { AppError } from "@hangout/platform/errors";
+import { AppError, invalidFields } from "@hangout/platform/errors";
 import type { Logger } from "@hangout/platform/logger";
 import { checkIntents, InvalidInput } from "@hangout/platform/upload-rules";
 import type { ServiceClients } from "../clients/clients.ts";
@@ -102,9 +102,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
         checkIntents(intents);
       } catch (error) {
         if (!(error instanceof InvalidInput)) throw error;
-        throw new AppError("validation_failed", "The request has invalid fields", {
-          errors: [{ path: bodyPath(error.field), message: error.reason }],
-        });
+        throw invalidFields([{ path: bodyPath(error.field), message: error.reason }]);
       }
       const { uploads } = await callService("file", () => clients.files.createUploads({ intents }));
       const now = clock();
