@@ -316,3 +316,48 @@ export const retryConditions = (retryOn: unknown): string[] =>
         .map((s) => s.trim())
         .filter(Boolean)
     : [];
+
+/** Names of the routes (in table order) that forward to `cluster`. */
+export function routesToCluster(routeConfig: unknown, cluster: string): string[] {
+  return listRoutes(routeConfig, "")
+    .filter(({ route }) => isObject(route.route) && route.route.cluster === cluster)
+    .map(({ route }) => String(route.name));
+}
+
+/** The upstream endpoints (host:port) of a cluster's load assignment. */
+export function clusterEndpoints(cluster: unknown): string[] {
+  if (!isObject(cluster) || !isObject(cluster.load_assignment)) return [];
+  return asArray(cluster.load_assignment.endpoints).flatMap((group) =>
+    asArray(isObject(group) ? group.lb_endpoints : []).flatMap((lb) => {
+      const endpoint = isObject(lb) && isObject(lb.endpoint) ? lb.endpoint : undefined;
+      const sa =
+        endpoint && isObject(endpoint.address) ? endpoint.address.socket_address : undefined;
+      return isObject(sa) ? [`${String(sa.address)}:${String(sa.port_value)}`] : [];
+    }),
+  );
+}
+
+/**
+ * A cluster's settings without what names it (name, load_assignment's cluster name and endpoint
+ * addresses): two upstreams with the same policy (timeouts, health checks, circuit breakers,
+ * protocol options) give equal shapes.
+ */
+export function clusterShape(cluster: unknown): JsonObject {
+  const copy = structuredClone(isObject(cluster) ? cluster : {});
+  delete copy.name;
+  if (isObject(copy.load_assignment)) {
+    delete copy.load_assignment.cluster_name;
+    for (const group of asArray(copy.load_assignment.endpoints)) {
+      for (const lb of asArray(isObject(group) ? group.lb_endpoints : [])) {
+        const endpoint = isObject(lb) && isObject(lb.endpoint) ? lb.endpoint : undefined;
+        const sa =
+          endpoint && isObject(endpoint.address) ? endpoint.address.socket_address : undefined;
+        if (isObject(sa)) {
+          delete sa.address;
+          delete sa.port_value;
+        }
+      }
+    }
+  }
+  return copy;
+}

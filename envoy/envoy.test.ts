@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import {
+  clusterEndpoints,
+  clusterShape,
   crossReferenceIssues,
   findHttpConnectionManagers,
   type JsonObject,
@@ -13,6 +15,7 @@ import {
   matchRoute,
   retryConditions,
   routeMethods,
+  routesToCluster,
   tokenBucket,
 } from "./checks.ts";
 import { createSelfSignedCertificate, ensureDevCertificate } from "./dev-cert.ts";
@@ -279,6 +282,20 @@ describe("cross-references and policy", () => {
     }
   });
 
+  /** Route name → the cluster it must forward to. */
+  const ROUTE_CLUSTERS: Record<string, string> = {
+    auth_login: "auth",
+    auth_signup: "auth",
+    auth_write: "auth",
+    auth_read: "auth",
+    auth_jwks: "auth",
+    hangout_read: "hangout",
+    hangout_write: "hangout",
+    memory_read: "hangout",
+    memory_write: "hangout",
+  };
+  const id = "0195d3a4-7b2c-7c1e-9a3f-2b4c6d8e0f12";
+  const other = "0195d3a4-7b2c-7c1e-9a3f-2b4c6d8e0f13";
   const expectations: [string, string, string | undefined][] = [
     ["POST", "/auth/login", "auth_login"],
     ["POST", "/auth/signup", "auth_signup"],
@@ -287,26 +304,125 @@ describe("cross-references and policy", () => {
     ["GET", "/auth/me", "auth_read"],
     ["GET", "/.well-known/jwks.json", "auth_jwks"],
     ["HEAD", "/.well-known/jwks.json", "auth_jwks"],
+    // hangout: every route of its public API (issue 4), reads and writes
+    ["POST", "/hangouts", "hangout_write"],
+    ["GET", "/hangouts", "hangout_read"],
+    ["GET", "/hangouts?limit=20&status=planning", "hangout_read"],
+    ["GET", `/hangouts/${id}`, "hangout_read"],
+    ["HEAD", `/hangouts/${id}`, "hangout_read"],
+    ["PATCH", `/hangouts/${id}`, "hangout_write"],
+    ["DELETE", `/hangouts/${id}`, "hangout_write"],
+    ["POST", `/hangouts/${id}/invites`, "hangout_write"],
+    ["GET", `/hangouts/${id}/members?cursor=abc`, "hangout_read"],
+    ["PUT", `/hangouts/${id}/rsvp`, "hangout_write"],
+    ["DELETE", `/hangouts/${id}/members/${other}`, "hangout_write"],
+    ["POST", `/hangouts/${id}/activities`, "hangout_write"],
+    ["GET", `/hangouts/${id}/activities`, "hangout_read"],
+    ["PUT", `/hangouts/${id}/activities/${other}/vote`, "hangout_write"],
+    ["DELETE", `/hangouts/${id}/activities/${other}/vote`, "hangout_write"],
+    ["POST", `/hangouts/${id}/memories/uploads`, "hangout_write"],
+    ["POST", `/hangouts/${id}/memories/confirm`, "hangout_write"],
+    ["GET", `/hangouts/${id}/memories`, "hangout_read"],
+    ["GET", `/memories/${id}`, "memory_read"],
+    ["DELETE", `/memories/${id}`, "memory_write"],
+    // not public
     ["GET", "/metrics", undefined],
     ["GET", "/healthz", undefined],
     ["GET", "/readyz", undefined],
     ["GET", "/docs", undefined],
     ["GET", "/docs/json", undefined],
+    ["GET", "/openapi", undefined],
     ["GET", "/stats/prometheus", undefined],
     ["POST", "/.well-known/jwks.json", undefined],
     ["GET", "/authx", undefined],
+    ["GET", "/hangoutsx", undefined],
+    ["POST", "/hangouts-admin", undefined],
+    ["GET", "/memories", undefined],
+    ["GET", "/memoriesx/1", undefined],
   ];
   for (const [method, path, routeName] of expectations) {
-    test(`public ${method} ${path} → ${routeName ?? "not routed (404)"}`, () => {
+    const cluster = routeName && ROUTE_CLUSTERS[routeName];
+    test(`public ${method} ${path} → ${routeName ? `${routeName} (${cluster})` : "not routed (404)"}`, () => {
       const hit = matchRoute(https.hcm.route_config, method, path);
       if (routeName === undefined) {
         expect(hit?.cluster).toBeUndefined();
       } else {
         expect(hit?.name).toBe(routeName);
-        expect(hit?.cluster).toBe("auth");
+        expect(hit?.cluster).toBe(cluster!);
       }
     });
   }
+
+  test("each cluster is reached by exactly its own routes", () => {
+    const table = https.hcm.route_config;
+    for (const cluster of ["auth", "hangout"]) {
+      const expected = Object.entries(ROUTE_CLUSTERS)
+        .filter(([, c]) => c === cluster)
+        .map(([name]) => name)
+        .sort();
+      expect({ cluster, routes: routesToCluster(table, cluster).sort() }).toEqual({
+        cluster,
+        routes: expected,
+      });
+    }
+    // every forwarding route of the public listener is one of these
+    const forwarding = routes
+      .filter((r) => (r.route.route as Any)?.cluster)
+      .map((r) => r.route.name);
+    expect(forwarding.sort()).toEqual(Object.keys(ROUTE_CLUSTERS).sort());
+    // only /hangouts… and /memories/… reach hangout, and nothing of theirs reaches auth
+    for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
+      for (const path of ["/auth/me", "/auth/login", "/.well-known/jwks.json"])
+        expect(matchRoute(table, method, path)?.cluster).not.toBe("hangout");
+      for (const path of ["/hangouts", `/hangouts/${id}/memories`, `/memories/${id}`])
+        expect(matchRoute(table, method, path)?.cluster).toBe("hangout");
+    }
+  });
+
+  test("path_separated_prefix values satisfy Envoy's own rule (the proto walk skips patterns)", () => {
+    // envoy.config.route.v3.RouteMatch.path_separated_prefix: (validate.rules).string.pattern
+    const pattern = /^[^?#]+[^?#/]$/;
+    const values = routes
+      .map((r) => (r.route.match as Any)?.path_separated_prefix)
+      .filter((v): v is string => typeof v === "string");
+    expect(values).toContain("/hangouts");
+    for (const value of values)
+      expect({ value, ok: pattern.test(value) }).toEqual({ value, ok: true });
+  });
+
+  test("the hangout cluster is hangout:3002 with the same policy as auth (timeouts, health checks, breakers)", () => {
+    const clusters = config.static_resources.clusters as Any[];
+    const auth = clusters.find((c) => c.name === "auth");
+    const hangout = clusters.find((c) => c.name === "hangout");
+    expect(clusterEndpoints(auth)).toEqual(["auth:3001"]);
+    expect(clusterEndpoints(hangout)).toEqual(["hangout:3002"]);
+    expect(clusterShape(hangout)).toEqual(clusterShape(auth));
+    expect(hangout.health_checks[0].http_health_check.path).toBe("/readyz");
+    // the shape comparison notices a difference
+    const changed = structuredClone(hangout);
+    changed.connect_timeout = "5s";
+    expect(clusterShape(changed)).not.toEqual(clusterShape(auth));
+  });
+
+  test("upstream clusters are the compose services on the ports they listen on", () => {
+    const compose: Any = parse(
+      readFileSync(join(import.meta.dir, "../docker-compose.yml"), "utf8"),
+      {
+        merge: true,
+      },
+    );
+    const ports: Record<string, string> = {
+      auth: compose.services.auth.environment.AUTH_PORT,
+      hangout: compose.services.hangout.environment.HANGOUT_PORT,
+    };
+    const clusters = config.static_resources.clusters as Any[];
+    for (const [name, port] of Object.entries(ports)) {
+      const cluster = clusters.find((c) => c.name === name);
+      expect(clusterEndpoints(cluster)).toEqual([`${name}:${port}`]);
+      // Envoy starts once the upstream is ready
+      expect(compose.services.envoy.depends_on[name].condition).toBe("service_healthy");
+    }
+  });
 
   test("login and signup carry a tighter local rate limit than the global one", () => {
     const global = (https.hcm.http_filters as Any[]).find(
@@ -324,6 +440,16 @@ describe("cross-references and policy", () => {
       expect(bucket.maxTokens).toBeLessThan(globalBucket.maxTokens);
       expect(bucket.tokensPerSecond).toBeLessThan(globalBucket.tokensPerSecond);
     }
+    // no route loosens the global limit (the hangout routes use the global bucket as is)
+    for (const { route } of routes) {
+      const perRoute = (route.typed_per_filter_config as Any)?.[
+        "envoy.filters.http.local_ratelimit"
+      ];
+      if (!perRoute) continue;
+      expect(tokenBucket(perRoute)!.maxTokens).toBeLessThanOrEqual(globalBucket.maxTokens);
+    }
+    for (const name of Object.keys(ROUTE_CLUSTERS).filter((n) => !n.startsWith("auth_")))
+      expect(routes[routeIndex(name)]!.route.typed_per_filter_config).toBeUndefined();
     // the global bucket is enforced, not shadow mode
     expect(global.typed_config.filter_enforced.default_value.numerator).toBe(100);
   });

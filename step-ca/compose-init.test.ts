@@ -51,7 +51,7 @@ beforeAll(async () => {
     caPath: join(dir, "ca"),
     address: `127.0.0.1:${freePort()}`,
     certDuration: "1h",
-    services: { auth: join(dir, "auth"), file: join(dir, "file") },
+    services: { auth: join(dir, "auth"), file: join(dir, "file"), hangout: join(dir, "hangout") },
     // chown to ourselves: the code path of compose's --owner 1000:1000, without needing root
     owner: { uid: process.getuid!(), gid: process.getgid!() },
   };
@@ -101,8 +101,10 @@ describe("compose-init", () => {
       expect(await mode(join(folder, "secrets"))).toBe(0o700);
       expect(await mode(files.rootCert)).toBe(0o644);
     }
-    // hangout's key stays in the PKI folder until hangout joins the stack
-    expect(await Bun.file(result.pki.provisioners.hangout!).exists()).toBe(true);
+    // every provisioner of the PKI is handed out (compose runs all three services)
+    expect(Object.keys(result.services).sort()).toEqual(
+      Object.keys(result.pki.provisioners).sort(),
+    );
     expect(await mode(options.pkiDir)).toBe(0o700);
   });
 

@@ -19,6 +19,9 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { authConfigSchema, loadAuthConfig } from "../services/auth/src/config.ts";
+import { fileConfigSchema, loadFileConfig } from "../services/file/src/config.ts";
+import { hangoutConfigSchema, loadHangoutConfig } from "../services/hangout/src/config.ts";
 import {
   ALLOWED_DASHBOARD_METRICS,
   datasourceUids,
@@ -97,24 +100,49 @@ describe("every telemetry config parses", () => {
 });
 
 describe("Prometheus", () => {
+  const rulesDir = join(TELEMETRY, "prometheus/rules");
+  const ruleFiles = readdirSync(rulesDir).filter((f) => f.endsWith(".rules.yml"));
+  const ruleTests = readdirSync(rulesDir).filter((f) => f.endsWith(".test.yml"));
+
   test("promtool check config telemetry/prometheus/prometheus.yml (and its rule files)", () => {
+    expect(ruleFiles.sort()).toEqual(["auth.rules.yml", "hangout.rules.yml"]);
     const { exitCode, output } = run(
       ["promtool", "check", "config", "telemetry/prometheus/prometheus.yml"],
       "apt-get install -y prometheus",
     );
     expect(output).toContain("SUCCESS");
-    expect(output).toMatch(/1 rule files found/);
+    expect(output).toContain(`${ruleFiles.length} rule files found`);
     expect(exitCode).toBe(0);
   });
 
-  test("promtool test rules: the auth alerts fire on the synthetic series", () => {
+  test("promtool test rules: the auth and hangout alerts fire on the synthetic series", () => {
+    // every rule file has its unit test
+    expect(ruleTests.sort()).toEqual(ruleFiles.map((f) => f.replace(".rules.", ".test.")).sort());
     const { exitCode, output } = run(
-      ["promtool", "test", "rules", "auth.test.yml"],
+      ["promtool", "test", "rules", ...ruleTests],
       "apt-get install -y prometheus",
-      join(TELEMETRY, "prometheus/rules"),
+      rulesDir,
     );
-    expect(output).toContain("SUCCESS");
+    expect(output.match(/SUCCESS/g)?.length).toBe(ruleTests.length);
+    expect(output).not.toContain("FAILED");
     expect(exitCode).toBe(0);
+  });
+
+  test("every HTTP service has its Down / HighErrorRate / SlowRequests alerts", () => {
+    const alerts = ruleFiles.flatMap((f) =>
+      (yamlFile(`telemetry/prometheus/rules/${f}`).groups as Any[]).flatMap((g) =>
+        (g.rules as Any[]).filter((r) => r.alert).map((r) => ({ alert: r.alert, expr: r.expr })),
+      ),
+    );
+    for (const [service, prefix] of [
+      ["auth", "Auth"],
+      ["hangout", "Hangout"],
+    ] as const) {
+      const down = alerts.find((a) => a.alert === `${prefix}Down`);
+      expect(down?.expr).toContain(`up{job="${service}"}`);
+      for (const name of [`${prefix}HighErrorRate`, `${prefix}SlowRequests`])
+        expect(alerts.find((a) => a.alert === name)?.expr).toContain(`service="${service}"`);
+    }
   });
 
   const prom: Any = yamlFile("telemetry/prometheus/prometheus.yml");
@@ -128,6 +156,14 @@ describe("Prometheus", () => {
       `file:${services.file.environment.FILE_HTTP_PORT}`,
     ]);
     expect(job("file").metrics_path ?? "/metrics").toBe("/metrics");
+    // hangout: its public HTTP port (Envoy does not route /metrics)
+    expect(job("hangout").static_configs[0].targets).toEqual([
+      `hangout:${services.hangout.environment.HANGOUT_PORT}`,
+    ]);
+    expect(job("hangout").metrics_path ?? "/metrics").toBe("/metrics");
+    // the services' metrics carry their own `service` label: no target label to clash with it
+    for (const name of ["auth", "file", "hangout"])
+      expect(job(name).static_configs[0].labels).toBeUndefined();
     expect(job("otel-collector").static_configs[0].targets).toEqual(["otel-collector:8888"]);
     expect(job("envoy").metrics_path).toBe("/stats/prometheus");
     expect(job("envoy").static_configs[0].targets).toEqual(["envoy:9902"]);
@@ -180,7 +216,7 @@ describe("OpenTelemetry collector, Tempo, Loki, Alloy", () => {
   });
 
   test("the services' and Envoy's OTLP endpoint is the collector's receiver", () => {
-    for (const name of ["auth", "file"]) {
+    for (const name of ["auth", "file", "hangout"]) {
       expect(services[name].environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
         "http://otel-collector:4318",
       );
@@ -287,6 +323,17 @@ describe("Grafana provisioning and dashboard", () => {
     });
   }
 
+  test("the dashboard's service variable lists every scraped service (auth, file, hangout)", () => {
+    const json = dashboards.find((d) => d.json.uid === "hangout-auth")!.json;
+    const variable = json.templating.list.find((v: Any) => v.name === "service");
+    // a query over the label every service's metrics carry, not a fixed list
+    expect(variable.type).toBe("query");
+    expect(variable.query.query).toBe("label_values(http_requests_total, service)");
+    expect(variable.regex ?? "").toBe("");
+    // every panel follows the variable
+    for (const expr of prometheusExpressions(json)) expect(expr).toContain('service="$service"');
+  });
+
   test("the auth dashboard covers rate, errors, p50/p99 by route and resident memory", () => {
     const json = dashboards.find((d) => d.json.uid === "hangout-auth")!.json;
     const exprs = prometheusExpressions(json).join("\n");
@@ -345,6 +392,8 @@ describe("docker-compose.yml", () => {
         "file",
         "file-migrate",
         "grafana",
+        "hangout",
+        "hangout-migrate",
         "localstack",
         "loki",
         "mysql",
@@ -438,8 +487,31 @@ describe("docker-compose.yml", () => {
       "health",
     ]);
     expect(services.localstack.healthcheck.test.join(" ")).toContain("/_localstack/health");
+    // hangout: after its schema, the CA material, a healthy CA, and healthy auth and file (it
+    // verifies tokens with auth's JWKS and calls both over gRPC); Envoy after hangout
+    const hangout = services.hangout.depends_on;
+    expect(hangout["hangout-migrate"].condition).toBe("service_completed_successfully");
+    expect(hangout["step-ca-init"].condition).toBe("service_completed_successfully");
+    expect(hangout["step-ca"].condition).toBe("service_healthy");
+    expect(hangout.auth.condition).toBe("service_healthy");
+    expect(hangout.file.condition).toBe("service_healthy");
+    expect(hangout["otel-collector"].condition).toBe("service_started");
+    expect(services["hangout-migrate"].depends_on.mysql.condition).toBe("service_healthy");
+    expect(services["hangout-migrate"].depends_on["mysql-databases"].condition).toBe(
+      "service_completed_successfully",
+    );
+    expect(services.envoy.depends_on.hangout.condition).toBe("service_healthy");
+    expect(services.hangout.healthcheck.test.join(" ")).toContain(
+      `http://127.0.0.1:${services.hangout.environment.HANGOUT_PORT}/readyz`,
+    );
     // one-shot jobs never restart
-    for (const job of ["mysql-databases", "step-ca-init", "file-migrate", "auth-migrate"])
+    for (const job of [
+      "mysql-databases",
+      "step-ca-init",
+      "file-migrate",
+      "auth-migrate",
+      "hangout-migrate",
+    ])
       expect(services[job].restart).toBe("no");
     for (const [name, svc] of Object.entries(services)) {
       for (const dep of Object.keys(svc.depends_on ?? {})) {
@@ -477,6 +549,7 @@ describe("docker-compose.yml", () => {
     expect(published.envoy).toEqual(["8443:8443", "8080:8080"]);
     expect(published.auth).toEqual(["127.0.0.1:3001:3001"]);
     expect(published.file).toEqual(["127.0.0.1:3003:3003"]); // health and metrics; gRPC stays inside
+    expect(published.hangout).toEqual(["127.0.0.1:3002:3002"]); // direct access; public via Envoy
     expect(published["step-ca"]).toEqual(["127.0.0.1:9443:9443"]);
     expect(published.localstack).toEqual(["127.0.0.1:4566:4566"]);
     expect(published.mysql).toEqual(["127.0.0.1:3306:3306"]);
@@ -592,6 +665,12 @@ describe("docker-compose.yml", () => {
       services.file.environment.FILE_DATABASE_URL,
     );
     expect(resolveComposeVars(env.HANGOUT_DB_PASSWORD)).toBe("hangout-dev-password");
+    expect(resolveComposeVars(services.hangout.environment.HANGOUT_DATABASE_URL)).toBe(
+      "mysql://hangout:hangout-dev-password@mysql:3306/hangout",
+    );
+    expect(services["hangout-migrate"].environment.HANGOUT_DATABASE_URL).toBe(
+      services.hangout.environment.HANGOUT_DATABASE_URL,
+    );
   });
 
   test("mysql-databases applies the same script as root over TCP, the password not in argv", () => {
@@ -693,6 +772,84 @@ describe("docker-compose.yml: the file service and its S3 store", () => {
     expect(regex.test(JSON.stringify({ services: { s3: "running" } }, null, 0))).toBe(true);
     expect(regex.test('{"services": {"s3": "available"}, "edition": "community"}')).toBe(true);
     expect(regex.test('{"services": {"s3": "error"}}')).toBe(false);
+  });
+});
+
+describe("docker-compose.yml: the hangout service, and every service's environment contract", () => {
+  const env = services.hangout.environment;
+  const resolved = (e: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(e).map(([k, v]) => [k, resolveComposeVars(String(v))]));
+
+  test("hangout runs behind Envoy with the contract's environment", () => {
+    expect(services.hangout.command).toEqual(["bun", "services/hangout/src/main.ts"]);
+    expect(services["hangout-migrate"].command).toEqual(["bun", "services/hangout/src/migrate.ts"]);
+    expect(services.hangout.image).toBe(services.auth.image);
+    expect(services["hangout-migrate"].image).toBe(services.auth.image);
+    expect(env.HANGOUT_HOST).toBe("0.0.0.0");
+    expect(env.HANGOUT_PORT).toBe("3002");
+    for (const name of [
+      "GRPC_TIMEOUT_MS",
+      "IDEMPOTENCY_TTL_SECONDS",
+      "HANGOUT_SWEEP_INTERVAL_SECONDS",
+      "HANGOUT_PENDING_MEMORY_TTL_SECONDS",
+    ])
+      expect({ name, value: env[name] }).toEqual({ name, value: expect.stringMatching(/^\d+$/) });
+    // a pending memory is reconciled only after its upload URL can no longer be used
+    expect(Number(env.HANGOUT_PENDING_MEMORY_TTL_SECONDS)).toBeGreaterThan(
+      Number(services.file.environment.FILE_UPLOAD_URL_TTL_SECONDS),
+    );
+    // the migration job sees the same database settings as the service
+    for (const [name, value] of Object.entries(services["hangout-migrate"].environment))
+      expect({ name, value }).toEqual({ name, value: env[name] });
+  });
+
+  test("hangout reaches auth and file by their compose names and ports", () => {
+    const auth = services.auth.environment;
+    const file = services.file.environment;
+    expect(env.AUTH_JWKS_URL).toBe(`http://auth:${auth.AUTH_PORT}/.well-known/jwks.json`);
+    // gRPC targets are DNS names (grpc-js under Bun rejects an IP as TLS server name), and the
+    // names are the servers' certificate identities (SAN = service name)
+    expect(env.AUTH_GRPC_TARGET).toBe(`auth:${auth.AUTH_GRPC_PORT}`);
+    expect(env.FILE_GRPC_TARGET).toBe(`file:${file.FILE_GRPC_PORT}`);
+    for (const target of [env.AUTH_GRPC_TARGET, env.FILE_GRPC_TARGET])
+      expect(target).not.toMatch(/^(\d+\.){3}\d+:|^\[|^localhost:/);
+    // tokens are verified with auth's issuer and audience
+    expect(env.AUTH_JWT_ISSUER).toBe(auth.AUTH_JWT_ISSUER);
+    expect(env.AUTH_JWT_AUDIENCE).toBe(auth.AUTH_JWT_AUDIENCE);
+    // its mTLS material: the same CA, its own provisioner key
+    expect(env.STEP_CA_URL).toBe(auth.STEP_CA_URL);
+    expect(env.STEP_CA_ROOT_FILE).toBe(auth.STEP_CA_ROOT_FILE);
+    expect(env.STEP_CA_PROVISIONER_KEY_FILE).toBe(
+      "/app/.data/step-ca/secrets/provisioners/hangout.json",
+    );
+    expect(services.hangout.volumes).toEqual(["hangout-step-ca:/app/.data/step-ca:ro"]);
+  });
+
+  const contracts = [
+    ["auth", authConfigSchema, loadAuthConfig],
+    ["file", fileConfigSchema, loadFileConfig],
+    ["hangout", hangoutConfigSchema, loadHangoutConfig],
+  ] as const;
+  for (const [name, schema, load] of contracts) {
+    test(`${name} and ${name}-migrate: every variable is one the service reads, with a valid value`, () => {
+      for (const svc of [name, `${name}-migrate`]) {
+        const vars = resolved(services[svc].environment);
+        const known = Object.keys(schema.properties);
+        for (const key of Object.keys(vars))
+          expect({ svc, key, known: known.includes(key) }).toEqual({ svc, key, known: true });
+        expect(() => load(vars)).not.toThrow();
+      }
+    });
+  }
+
+  test("the hangout config seen by the service", () => {
+    const config = loadHangoutConfig(resolved(env));
+    expect(config.HANGOUT_PORT).toBe(3002);
+    expect(config.HANGOUT_DATABASE_URL).toBe(
+      "mysql://hangout:hangout-dev-password@mysql:3306/hangout",
+    );
+    expect(config.DEPLOY_ENV).toBe("production");
+    expect(config.STEP_CA_URL).toBe("https://step-ca:9443");
   });
 });
 
@@ -820,16 +977,16 @@ describe("docker-compose.yml: step-ca and who holds which key", () => {
     expect(resolveComposeVars(ca.ports[0])).toBe(`127.0.0.1:${port}:${port}`);
   });
 
-  test("the gRPC services are auth and file, and each is handed out by step-ca-init", () => {
-    expect(grpcServices.map(([name]) => name).sort()).toEqual(["auth", "file"]);
+  test("the mTLS services are auth, file and hangout, and each is handed out by step-ca-init", () => {
+    expect(grpcServices.map(([name]) => name).sort()).toEqual(["auth", "file", "hangout"]);
     const handedOut = args
       .filter((_, i) => args[i - 1] === "--service")
       .map((s) => s.split("=")[0])
       .sort();
-    expect(handedOut).toEqual(["auth", "file"]);
+    expect(handedOut).toEqual(["auth", "file", "hangout"]);
   });
 
-  for (const name of ["auth", "file"]) {
+  for (const name of ["auth", "file", "hangout"]) {
     test(`${name}: the CA URL, 1h certificates, and after step-ca-init and a healthy CA`, () => {
       const svc = services[name];
       const env = svc.environment;
