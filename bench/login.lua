@@ -9,23 +9,5 @@ if wrk.body == nil or wrk.body == "" then
   error("BENCH_LOGIN_BODY is not set")
 end
 
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
-
-statuses = {}
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  for _, thread in ipairs(threads) do
-    local counts = thread:get("statuses")
-    for code, count in pairs(counts) do
-      io.write(string.format("status %d: %d\n", code, count))
-    end
-  end
-end
+-- Status counting shared with the other scripts, from this script's own folder.
+dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "statuses.lua")

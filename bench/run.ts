@@ -1,28 +1,38 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { freePort } from "@hangout/platform/testing/ports";
 import {
-  children,
   fmtMs,
+  json,
+  type LogSummary,
   median,
   pct,
-  positiveInteger,
-  positiveNumber,
   procStatusKb,
   spawnChild,
   stopChild,
+  summarizeLog,
   table,
   waitReady,
 } from "./common.ts";
 import { runGrpcBench } from "./grpc.ts";
+import { runHangoutBench } from "./hangout.ts";
+import { runPresignBench } from "./presign.ts";
+import { runScoped } from "./scope.ts";
+import {
+  DURATION_S,
+  ensureWrk,
+  measure,
+  measureInterleaved,
+  ROUND_S,
+  ROUNDS,
+  type Row,
+  rowErrors,
+  stopWrk,
+  WARMUP_S,
+  type WrkResult,
+  wrkErrors,
+} from "./wrk.ts";
 
 const BENCH = new URL("./", import.meta.url).pathname;
-const DURATION_S = positiveNumber("BENCH_DURATION_SECONDS", 10);
-const WARMUP_S = positiveNumber("BENCH_WARMUP_SECONDS", 2);
-const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
-const ROUND_S = positiveNumber("BENCH_ROUND_SECONDS", 5);
 const PASSWORD = "bench-Pa55word-correct-horse";
 
 const TARGETS = {
@@ -30,135 +40,6 @@ const TARGETS = {
   loginP99Ms: 150,
   authPeakRssMb: 150,
 };
-
-// ---------------------------------------------------------------------------------------------
-// wrk
-
-interface WrkResult {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  socketErrors: { connect: number; read: number; write: number; timeout: number };
-  non2xx: number;
-  /** Response statuses counted by a Lua script, when the script counts them. */
-  statuses: Record<string, number>;
-  raw: string;
-}
-
-async function ensureWrk() {
-  if (Bun.which("wrk")) return;
-  console.log("wrk is not on PATH; installing it with apt-get ...");
-  const install = async () =>
-    (await Bun.spawn(["apt-get", "install", "-y", "-q", "wrk"], {
-      stdout: "inherit",
-      stderr: "inherit",
-      // needrestart must not restart anybody's services: list only, or skip it.
-      env: {
-        ...process.env,
-        DEBIAN_FRONTEND: "noninteractive",
-        NEEDRESTART_MODE: "l",
-        NEEDRESTART_SUSPEND: "1",
-      },
-    }).exited) === 0;
-  if (!(await install())) {
-    await Bun.spawn(["apt-get", "update", "-q"], { stdout: "inherit", stderr: "inherit" }).exited;
-    if (!(await install())) throw new Error("could not install wrk (apt-get install -y wrk)");
-  }
-  if (!Bun.which("wrk")) throw new Error("wrk still not on PATH after installing it");
-}
-
-interface Load {
-  url: string;
-  connections: number;
-  headers?: string[];
-  script?: string;
-  env?: Record<string, string>;
-}
-
-async function runWrk(options: Load & { seconds: number }): Promise<WrkResult> {
-  const args = [
-    "wrk",
-    "-t1",
-    `-c${options.connections}`,
-    `-d${options.seconds}s`,
-    "--timeout",
-    "5s",
-    "--latency",
-  ];
-  for (const header of options.headers ?? []) args.push("-H", header);
-  if (options.script) args.push("-s", options.script);
-  args.push(options.url);
-  const proc = Bun.spawn(args, {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, ...options.env },
-  });
-  runningWrk.add(proc);
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]).finally(() => runningWrk.delete(proc));
-  if (code !== 0) throw new Error(`wrk exited ${code}: ${stderr || stdout}`);
-  return parseWrk(stdout);
-}
-
-/** wrk processes still running, so that an interrupted bench can stop them too. */
-const runningWrk = new Set<Bun.Subprocess>();
-
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-function latencyMs(text: string, percentile: string) {
-  const match = new RegExp(`^\\s*${percentile}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, "m").exec(text);
-  if (!match) throw new Error(`no ${percentile}% latency in wrk output:\n${text}`);
-  return Number(match[1]) * UNIT_MS[match[2]!]!;
-}
-
-export function parseWrk(text: string): WrkResult {
-  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(text);
-  const total = /^\s*(\d+) requests in /m.exec(text);
-  if (!rps || !total) throw new Error(`unexpected wrk output:\n${text}`);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(text);
-  const statuses: Record<string, number> = {};
-  for (const [, status, count] of text.matchAll(/^status (\d+): (\d+)$/gm)) {
-    statuses[status!] = (statuses[status!] ?? 0) + Number(count);
-  }
-  return {
-    rps: Number(rps[1]),
-    p50Ms: latencyMs(text, "50"),
-    p99Ms: latencyMs(text, "99"),
-    requests: Number(total[1]),
-    socketErrors: {
-      connect: Number(socket?.[1] ?? 0),
-      read: Number(socket?.[2] ?? 0),
-      write: Number(socket?.[3] ?? 0),
-      timeout: Number(socket?.[4] ?? 0),
-    },
-    non2xx: Number(non2xx?.[1] ?? 0),
-    statuses,
-    raw: text,
-  };
-}
-
-/** Problems that make a measurement untrustworthy: empty when the run was clean. */
-function wrkErrors(result: WrkResult): string[] {
-  const problems: string[] = [];
-  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx/3xx responses`);
-  const bad = Object.entries(result.statuses).filter(([status]) => !status.startsWith("2"));
-  if (bad.length > 0) {
-    problems.push(`statuses: ${bad.map(([status, count]) => `${count}x ${status}`).join(", ")}`);
-  }
-  const { connect, read, write, timeout } = result.socketErrors;
-  if (connect + read + write + timeout > 0) {
-    problems.push(
-      `socket errors: connect ${connect}, read ${read}, write ${write}, timeout ${timeout}`,
-    );
-  }
-  if (result.requests === 0) problems.push("no requests completed");
-  return problems;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Memory of the auth process
@@ -190,164 +71,19 @@ async function argon2VerifyMs() {
   return (performance.now() - started) / 5;
 }
 
-interface LogSummary {
-  lines: number;
-  levels: Record<string, number>;
-  firstProblem?: string;
-}
-
-/** Counts the auth service's JSON log lines by level and keeps the first warn/error line. */
-async function summarizeLog(path: string): Promise<LogSummary> {
-  const summary: LogSummary = { lines: 0, levels: {} };
-  const text = await readFile(path, "utf8").catch(() => "");
-  let draining = false;
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    summary.lines += 1;
-    const level = /"level":"(\w+)"/.exec(line)?.[1] ?? "unparsed";
-    summary.levels[level] = (summary.levels[level] ?? 0) + 1;
-    if (line.includes('"msg":"draining"')) draining = true;
-    if (!summary.firstProblem && level !== "info" && level !== "debug" && level !== "trace") {
-      summary.firstProblem = `${describeLogLine(line)}${draining ? " (logged while draining after SIGTERM)" : ""}`;
-    }
-  }
-  return summary;
-}
-
-function describeLogLine(line: string) {
-  try {
-    const entry = JSON.parse(line) as {
-      level?: string;
-      time?: string;
-      msg?: string;
-      route?: string;
-      err?: { message?: string; cause?: { message?: string } };
-    };
-    const cause = entry.err?.cause?.message ?? entry.err?.message?.split("\n").at(-1);
-    return [entry.time, entry.level, entry.route, entry.msg, cause].filter(Boolean).join(" | ");
-  } catch {
-    return line;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The run
 
-interface Row {
-  name: string;
-  connections: number;
-  /** One measurement, or one per round for the interleaved rows (in round order). */
-  runs: WrkResult[];
-  /** The measurement itself, or the medians across rounds. */
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-  warmupProblems: string[];
-}
-
-function rowOf(name: string, connections: number, runs: WrkResult[], warmup?: WrkResult): Row {
-  return {
-    name,
-    connections,
-    runs,
-    rps: median(runs.map((r) => r.rps)),
-    p50Ms: median(runs.map((r) => r.p50Ms)),
-    p99Ms: median(runs.map((r) => r.p99Ms)),
-    warmupProblems: warmup ? wrkErrors(warmup) : [],
-  };
-}
-
-/** Problems of every measurement of a row, labelled by round when there are rounds. */
-function rowErrors(row: Row): string[] {
-  return row.runs.flatMap((run, i) =>
-    wrkErrors(run).map((problem) => (row.runs.length > 1 ? `round ${i + 1}: ${problem}` : problem)),
-  );
-}
-
-/** A single measurement: a warm-up (thrown away), then BENCH_DURATION_SECONDS. */
-async function measure(name: string, options: Load): Promise<Row> {
-  process.stdout.write(`  ${name}: warm-up ${WARMUP_S}s ... `);
-  const warmup = await runWrk({ ...options, seconds: WARMUP_S });
-  process.stdout.write(`measuring ${DURATION_S}s ... `);
-  const result = await runWrk({ ...options, seconds: DURATION_S });
-  console.log(`${result.rps.toFixed(0)} req/s`);
-  return rowOf(name, options.connections, [result], warmup);
-}
-
-/**
- * Loads that are compared with each other, measured in interleaved rounds: one warm-up of each
- * (thrown away), then ROUNDS times each load for ROUND_S, in the given order. Every server must be
- * up throughout; the ones not under load sit idle. Returns one row per load, in the given order.
- */
-async function measureInterleaved(loads: { name: string; load: Load }[]): Promise<Row[]> {
-  const warmups: WrkResult[] = [];
-  for (const { name, load } of loads) {
-    process.stdout.write(`  ${name}: warm-up ${WARMUP_S}s ... `);
-    warmups.push(await runWrk({ ...load, seconds: WARMUP_S }));
-    console.log("done");
-  }
-  const runs: WrkResult[][] = loads.map(() => []);
-  for (let round = 1; round <= ROUNDS; round++) {
-    process.stdout.write(`  round ${round}/${ROUNDS}:`);
-    for (const [i, { name, load }] of loads.entries()) {
-      const result = await runWrk({ ...load, seconds: ROUND_S });
-      runs[i]!.push(result);
-      process.stdout.write(
-        ` ${name} ${result.rps.toFixed(0)} req/s${i < loads.length - 1 ? "," : ""}`,
-      );
-    }
-    console.log("");
-  }
-  return loads.map(({ name, load }, i) => rowOf(name, load.connections, runs[i]!, warmups[i]));
-}
-
-async function json<T>(response: Response, expected: number, what: string): Promise<T> {
-  const text = await response.text();
-  if (response.status !== expected) {
-    throw new Error(`${what}: expected ${expected}, got ${response.status}: ${text.slice(0, 500)}`);
-  }
-  return JSON.parse(text) as T;
-}
-
 async function main() {
   await ensureWrk();
-  const logDir = await mkdtemp(join(tmpdir(), "hangout-bench-"));
-  let database: TestDatabase | undefined;
-  let ok = false;
-  let cleaning: Promise<void> | undefined;
-  /** Stops wrk and every child (reverse start order: auth flushes spans to the sink while it
-   * stops), then drops the database. Runs once, whether the run ends, fails or is interrupted. */
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      for (const wrk of runningWrk) wrk.kill("SIGTERM");
-      for (const child of [...children].reverse()) await stopChild(child);
-      if (database) {
-        const { name } = database;
-        await database
-          .drop()
-          .then(() => console.log(`database ${name} dropped`))
-          .catch((error) => console.error(`could not drop database ${name}: ${error}`));
-      }
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    console.error(`\n${signal}: stopping everything the bench started ...`);
-    void cleanup().finally(() => {
-      console.error(`logs kept in ${logDir}`);
-      process.exit(130);
-    });
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-
-  try {
+  await runScoped("http", async (scope) => {
+    scope.beforeChildrenStop(stopWrk);
+    const { logDir } = scope;
     console.log(
       `bench: wrk -t1; B0 and login ${DURATION_S}s after a ${WARMUP_S}s warm-up; B1 and /auth/me ` +
         `interleaved, ${ROUNDS} rounds of ${ROUND_S}s each after a ${WARMUP_S}s warm-up; logs in ${logDir}`,
     );
-    database = await createTestDatabase("auth");
-    console.log(`database ${database.name} created`);
+    const database = await scope.database("auth");
 
     // Ports are picked right before each spawn so they are still free.
     const sinkPort = freePort();
@@ -481,14 +217,7 @@ async function main() {
       authLog,
       argon2Ms,
     });
-    ok = true;
-  } finally {
-    await cleanup();
-    if (ok) await rm(logDir, { recursive: true, force: true });
-    else console.error(`logs kept in ${logDir}`);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -648,18 +377,26 @@ export function report(
 }
 
 if (import.meta.main) {
-  // `bun run bench` runs the HTTP section, then the gRPC one (bench/grpc.ts);
-  // `bun run bench http` or `bun run bench grpc` runs only that one.
+  // `bun run bench` runs the HTTP (auth) section, then the gRPC one (bench/grpc.ts), the hangout
+  // one (bench/hangout.ts) and the presigner one (bench/presign.ts);
+  // `bun run bench http|grpc|hangout|presign` runs only that one.
+  const sections = {
+    http: main,
+    grpc: runGrpcBench,
+    hangout: runHangoutBench,
+    presign: runPresignBench,
+  };
   const only = process.argv[2];
-  if (only !== undefined && only !== "http" && only !== "grpc") {
-    console.error(`usage: bun bench/run.ts [http|grpc]  (got "${only}")`);
+  if (only !== undefined && !Object.hasOwn(sections, only)) {
+    console.error(`usage: bun bench/run.ts [http|grpc|hangout|presign]  (got "${only}")`);
     process.exit(2);
   }
   try {
-    if (only !== "grpc") await main();
-    if (only !== "http") {
-      if (only === undefined) console.log("");
-      await runGrpcBench();
+    const run =
+      only === undefined ? Object.values(sections) : [sections[only as keyof typeof sections]];
+    for (const [i, section] of run.entries()) {
+      if (i > 0) console.log("");
+      await section();
     }
     process.exit(0);
   } catch (error) {

@@ -1,0 +1,88 @@
+// Presigned URLs: the file service's presigner (services/file/src/storage/presigner.ts) against
+// the AWS SDK's `getSignedUrl`, the same PUT (signed content type, length, SHA-256, encryption)
+// in the same process, interleaved rounds. No network: both only sign.
+//
+// bench/ is not a workspace package, so the SDK comes from the file service's own node_modules:
+// the copies the presigner itself loads.
+import { PutObjectCommand, S3Client } from "../services/file/node_modules/@aws-sdk/client-s3";
+import { getSignedUrl } from "../services/file/node_modules/@aws-sdk/s3-request-presigner";
+import { createPresigner } from "../services/file/src/storage/presigner.ts";
+import { median, positiveInteger, table } from "./common.ts";
+
+const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
+const URLS_PER_ROUND = positiveInteger("BENCH_PRESIGN_URLS", 2000);
+const BUCKET = "hangout-files";
+const HEADERS = {
+  "content-type": "image/jpeg",
+  "content-length": "123456",
+  "x-amz-checksum-sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+  "x-amz-server-side-encryption": "AES256",
+};
+
+export async function runPresignBench() {
+  const client = new S3Client({
+    endpoint: "http://127.0.0.1:4566",
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "bench", secretAccessKey: "bench-secret" },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  const presigner = await createPresigner(client, BUCKET);
+  const unhoistable = ["x-amz-checksum-sha256", "x-amz-server-side-encryption"];
+  const ways = {
+    "SDK getSignedUrl": (key: string) =>
+      getSignedUrl(
+        client,
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: key,
+          ContentType: HEADERS["content-type"],
+          ContentLength: Number(HEADERS["content-length"]),
+          ChecksumSHA256: HEADERS["x-amz-checksum-sha256"],
+          ServerSideEncryption: "AES256",
+        }),
+        {
+          expiresIn: 900,
+          signableHeaders: new Set(Object.keys(HEADERS)),
+          unhoistableHeaders: new Set(unhoistable),
+        },
+      ),
+    "file service presigner": (key: string) =>
+      presigner.presign("PUT", key, {
+        expiresIn: 900,
+        headers: HEADERS,
+        unhoistableHeaders: unhoistable,
+      }),
+  };
+
+  console.log(
+    `bench presign: ${ROUNDS} interleaved rounds of ${URLS_PER_ROUND} presigned PUT URLs per way`,
+  );
+  const perUrlUs = Object.fromEntries(Object.keys(ways).map((name) => [name, [] as number[]]));
+  for (const sign of Object.values(ways)) {
+    for (let i = 0; i < 300; i++) await sign(`files/warm-${i}`);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, sign] of Object.entries(ways)) {
+      const started = performance.now();
+      for (let i = 0; i < URLS_PER_ROUND; i++) await sign(`files/${round}-${i}`);
+      perUrlUs[name]!.push(((performance.now() - started) * 1000) / URLS_PER_ROUND);
+    }
+  }
+  const sdk = median(perUrlUs["SDK getSignedUrl"]!);
+  console.log("");
+  console.log(
+    table(
+      ["way", "µs per URL (median)", "10 URLs (ms)", "ratio to the SDK"],
+      Object.keys(ways).map((name) => {
+        const us = median(perUrlUs[name]!);
+        return [name, us.toFixed(1), ((us * 10) / 1000).toFixed(2), (us / sdk).toFixed(2)];
+      }),
+      ["l", "r", "r", "r"],
+    ),
+  );
+  client.destroy();
+}
+
+if (import.meta.main) await runPresignBench();
