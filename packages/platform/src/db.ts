@@ -1,9 +1,13 @@
+import { trace } from "@opentelemetry/api";
 import { drizzle, type MySql2Database } from "drizzle-orm/mysql2";
 import { migrate } from "drizzle-orm/mysql2/migrator";
 import mysql from "mysql2/promise";
 import type { ReadinessCheck } from "./health.ts";
 
 export type Database<TSchema extends Record<string, unknown>> = MySql2Database<TSchema>;
+export type Transaction<TSchema extends Record<string, unknown>> = Parameters<
+  Parameters<Database<TSchema>["transaction"]>[0]
+>[0];
 
 /** Repository root, so services and tests find `migrations/<service>` wherever they run from. */
 export const repoRoot = new URL("../../../", import.meta.url).pathname;
@@ -71,4 +75,27 @@ export function mysqlErrorCode(error: unknown): string | undefined {
     if (typeof code === "string") return code;
   }
   return undefined;
+}
+
+/**
+ * Runs `work` in a transaction, and runs it again when InnoDB picks it as a deadlock victim: the
+ * server has rolled it back whole and asks for exactly that ("try restarting transaction").
+ * Every transaction goes through here, so `work` must do nothing but database statements.
+ * Other errors, and a deadlock on the last attempt, reach the caller.
+ */
+export async function runTransaction<TSchema extends Record<string, unknown>, T>(
+  db: Database<TSchema>,
+  work: (tx: Transaction<TSchema>) => Promise<T>,
+  { attempts = 4 }: { attempts?: number } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (error) {
+      if (attempt >= attempts || mysqlErrorCode(error) !== "ER_LOCK_DEADLOCK") throw error;
+      trace.getActiveSpan()?.addEvent("transaction retried after a deadlock", { attempt });
+      // A little random back-off so the two sides of the deadlock do not meet again in step.
+      await Bun.sleep(Math.random() * 5 * attempt);
+    }
+  }
 }

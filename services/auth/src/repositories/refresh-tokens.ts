@@ -1,10 +1,11 @@
+import { runTransaction, type Transaction } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, eq, isNull } from "drizzle-orm";
 import type { AuthDatabase } from "../db/index.ts";
-import { refreshTokens } from "../db/schema.ts";
+import { type AuthSchema, refreshTokens } from "../db/schema.ts";
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
-type Tx = Parameters<Parameters<AuthDatabase["transaction"]>[0]>[0];
+type Tx = Transaction<AuthSchema>;
 
 export function createRefreshTokensRepository(db: AuthDatabase) {
   return {
@@ -20,13 +21,23 @@ export function createRefreshTokensRepository(db: AuthDatabase) {
         return rows[0];
       }),
 
-    /** Locks the row so concurrent rotations of one token run one after the other. */
+    /**
+     * Locks the token's row so concurrent rotations of one token run one after the other. The
+     * lock is taken on the primary key: a locking read through the unique hash index takes a
+     * next-key lock in MariaDB, and the waiting rotations' requests for it then deadlock with the
+     * winner's insert of the new token into that index.
+     */
     lockByHash: (tx: Tx, tokenHash: string) =>
       dbSpan("SELECT", "refresh_tokens", async () => {
+        const [found] = await tx
+          .select({ id: refreshTokens.id })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.tokenHash, tokenHash));
+        if (!found) return undefined;
         const rows = await tx
           .select()
           .from(refreshTokens)
-          .where(eq(refreshTokens.tokenHash, tokenHash))
+          .where(eq(refreshTokens.id, found.id))
           .for("update");
         return rows[0];
       }),
@@ -44,7 +55,7 @@ export function createRefreshTokensRepository(db: AuthDatabase) {
           .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt))),
       ),
 
-    transaction: <T>(fn: (tx: Tx) => Promise<T>) => db.transaction(fn),
+    transaction: <T>(fn: (tx: Tx) => Promise<T>) => runTransaction(db, fn),
   };
 }
 

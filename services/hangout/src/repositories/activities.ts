@@ -1,3 +1,4 @@
+import { runTransaction } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
@@ -28,7 +29,7 @@ export function createActivitiesRepository(db: HangoutDatabase) {
     at: Date,
   ) =>
     dbSpan(operation, "votes", () =>
-      db.transaction(async (tx) => {
+      runTransaction(db, async (tx) => {
         const [found] = await tx
           .select({ id: activities.id })
           .from(activities)

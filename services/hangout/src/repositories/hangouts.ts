@@ -1,3 +1,4 @@
+import { runTransaction } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, isNotNull, isNull, notExists, or, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
@@ -78,7 +79,7 @@ export function createHangoutsRepository(db: HangoutDatabase) {
     /** The hangout and its owner's membership, in one transaction. */
     insertWithOwner: (hangout: NewHangoutRow, owner: MemberRow) =>
       dbSpan("INSERT", "hangouts", () =>
-        db.transaction(async (tx) => {
+        runTransaction(db, async (tx) => {
           await tx.insert(hangouts).values(hangout);
           await tx.insert(members).values(owner);
         }),

@@ -1,3 +1,4 @@
+import { runTransaction } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
@@ -15,7 +16,7 @@ export function createMembersRepository(db: HangoutDatabase) {
      */
     addMembers: (hangoutId: string, userIds: string[], joinedAt: Date) =>
       dbSpan("INSERT", "members", () =>
-        db.transaction(async (tx) => {
+        runTransaction(db, async (tx) => {
           await tx
             .select({ id: hangouts.id })
             .from(hangouts)
@@ -92,7 +93,7 @@ export function createMembersRepository(db: HangoutDatabase) {
      */
     remove: (hangoutId: string, userId: string) =>
       dbSpan("DELETE", "members", () =>
-        db.transaction(async (tx) => {
+        runTransaction(db, async (tx) => {
           const removed = affected(
             await tx
               .delete(members)
