@@ -1,5 +1,6 @@
 import { serveHttp } from "@hangout/platform/serve";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
+import { fetchDocumented } from "@hangout/platform/testing/documented-fetch";
 import { freePort } from "@hangout/platform/testing/ports";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import { startAuth } from "../services/auth/test/harness.ts";
@@ -82,7 +83,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
 
   const as = (user?: TestUser): Api => {
     const request = (method: string, path: string, body?: unknown, headers = {}) =>
-      fetch(`${http.url}${path}`, {
+      fetchDocumented(hangout.app, `${http.url}${path}`, {
         method,
         headers: {
           ...(user ? { authorization: `Bearer ${user.token}` } : {}),

@@ -9,8 +9,9 @@ import {
 import { AppError, problemResponse } from "./errors.ts";
 import type { Platform } from "./platform.ts";
 import { type RequestState, withRequestState } from "./request-context.ts";
+import { type RoutedApp, trustSuccessBodies } from "./response-schemas.ts";
 
-interface Handler {
+interface Handler extends RoutedApp {
   handle(request: Request): Promise<Response>;
 }
 
@@ -39,6 +40,7 @@ export function serveHttp(
 ): HttpService {
   const { logger, metrics, telemetry, config } = platform;
   const bodyLimit = config.HTTP_BODY_LIMIT_BYTES;
+  trustSuccessBodies(app);
 
   // Handlers still running. `server.stop()` can resolve while a handler whose client went away
   // is still working, so the drain also waits for this to reach zero before closing the pool.

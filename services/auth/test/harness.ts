@@ -1,5 +1,6 @@
 import { serveHttp } from "@hangout/platform/serve";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
+import { fetchDocumented } from "@hangout/platform/testing/documented-fetch";
 import { exportPKCS8, generateKeyPair } from "jose";
 import { createAuthService } from "../src/app.ts";
 import { loadAuthConfig } from "../src/config.ts";
@@ -70,7 +71,7 @@ export async function startAuth(
   });
 
   const request = (method: string, path: string, body?: unknown, headers = {}) =>
-    fetch(`${http.url}${path}`, {
+    fetchDocumented(service.app, `${http.url}${path}`, {
       method,
       headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
