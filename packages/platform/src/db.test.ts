@@ -1,11 +1,23 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import {
+  boolean,
+  char,
+  datetime,
+  double,
+  int,
+  mysqlEnum,
+  mysqlTable,
+  text,
+  varchar,
+} from "drizzle-orm/mysql-core";
 import mysql from "mysql2/promise";
 import {
   createDatabase,
   createPool,
   type Database,
   ensureDatabase,
+  fastSelect,
   mysqlErrorCode,
   runTransaction,
 } from "./db.ts";
@@ -91,5 +103,79 @@ describe("runTransaction", () => {
     });
     await expect(attempt).rejects.toThrow();
     expect(runs).toBe(1);
+  });
+});
+
+const things = mysqlTable("things", {
+  id: char("id", { length: 36 }).primaryKey(),
+  name: varchar("name", { length: 100 }).notNull(),
+  notes: text("notes"),
+  score: double("score"),
+  count: int("count").notNull(),
+  kind: mysqlEnum("kind", ["a", "b"]).notNull(),
+  at: datetime("at", { mode: "date", fsp: 3 }).notNull(),
+  maybeAt: datetime("maybe_at", { mode: "date", fsp: 3 }),
+  flag: boolean("flag"),
+});
+
+describe("fastSelect", () => {
+  beforeAll(async () => {
+    await pool.query(
+      `CREATE TABLE things (id CHAR(36) PRIMARY KEY, name VARCHAR(100) NOT NULL, notes TEXT,
+       score DOUBLE, count INT NOT NULL, kind ENUM('a','b') NOT NULL, at DATETIME(3) NOT NULL,
+       maybe_at DATETIME(3), flag BOOLEAN)`,
+    );
+    await db.insert(things).values([
+      {
+        id: "1",
+        name: "Zoë 🎉",
+        notes: "line\nbreak",
+        score: 48.8566,
+        count: 3,
+        kind: "b",
+        at: new Date("2031-02-03T04:05:06.789Z"),
+        maybeAt: new Date("1999-12-31T23:59:59.999Z"),
+      },
+      {
+        id: "2",
+        name: "plain",
+        notes: null,
+        score: null,
+        count: 0,
+        kind: "a",
+        at: new Date("2030-06-01T10:00:00.000Z"),
+        maybeAt: null,
+      },
+    ]);
+  });
+
+  test("gives exactly the rows Drizzle gives, nested like the selection", async () => {
+    const selection = {
+      thing: { id: things.id, name: things.name, notes: things.notes, score: things.score },
+      count: things.count,
+      kind: things.kind,
+      at: things.at,
+      maybeAt: things.maybeAt,
+    };
+    const query = db
+      .select(selection)
+      .from(things)
+      .where(eq(things.id, sql.placeholder("id")));
+    const fast = fastSelect<unknown, { id: string }>(db, query, selection);
+    for (const id of ["1", "2", "3"]) {
+      expect(await fast({ id })).toEqual(await query.prepare().execute({ id }));
+    }
+    expect(((await fast({ id: "1" }))[0] as { at: Date }).at.toISOString()).toBe(
+      "2031-02-03T04:05:06.789Z",
+    );
+  });
+
+  test("refuses a column Drizzle would map, and a selection that is not the query's", () => {
+    const flagged = { flag: things.flag };
+    expect(() => fastSelect(db, db.select(flagged).from(things), flagged)).toThrow(/flag/);
+    const named = { name: things.name };
+    expect(() => fastSelect(db, db.select({ id: things.id }).from(things), named)).toThrow(
+      /does not select the given columns/,
+    );
   });
 });

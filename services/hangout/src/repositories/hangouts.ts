@@ -1,4 +1,4 @@
-import { runTransaction } from "@hangout/platform/db";
+import { fastSelect, runTransaction } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, isNotNull, isNull, notExists, or, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
@@ -23,10 +23,10 @@ const membership = { role: members.role, rsvp: members.rsvp };
 const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
 
 export function createHangoutsRepository(db: HangoutDatabase) {
-  // Prepared once: every route's access check and the list run on every request, and building
-  // a query's SQL costs more CPU here than the round trip to the database.
-  const forMember = db
-    .select({ hangout: hangouts, membership })
+  // Every route's access check runs this: built once, and run without Drizzle's row mapping.
+  const forMemberSelection = { hangout: hangouts, membership };
+  const forMemberQuery = db
+    .select(forMemberSelection)
     .from(hangouts)
     .innerJoin(members, eq(members.hangoutId, hangouts.id))
     .where(
@@ -36,9 +36,14 @@ export function createHangoutsRepository(db: HangoutDatabase) {
         isNull(hangouts.deletedAt),
       ),
     )
-    .limit(1)
-    .prepare();
-  // One statement per shape of the list: with or without a status filter, first page or later.
+    .limit(1);
+  const forMember = fastSelect<HangoutWithMembership, { hangoutId: string; userId: string }>(
+    db,
+    forMemberQuery,
+    forMemberSelection,
+  );
+  // Prepared once: the list runs on every request, and building a query's SQL costs more CPU
+  // here than the round trip to the database. One statement per shape of the list: with or without a status filter, first page or later.
   const listQuery = (byStatus: boolean, afterPosition: boolean) =>
     db
       .select({ hangout: hangouts, membership })
@@ -72,7 +77,7 @@ export function createHangoutsRepository(db: HangoutDatabase) {
     /** The hangout with the caller's membership, or undefined when either is missing. */
     findForMember: (hangoutId: string, userId: string) =>
       dbSpan("SELECT", "hangouts", async (): Promise<HangoutWithMembership | undefined> => {
-        const [row] = await forMember.execute({ hangoutId, userId });
+        const [row] = await forMember({ hangoutId, userId });
         return row;
       }),
 
