@@ -418,14 +418,7 @@ export async function runGrpcBench() {
     const ca = await scope.ca();
     console.log(`step-ca on ${ca.ca.url}, S3 store on ${s3.endpoint}`);
 
-    const sinkPort = freePort();
-    const otlp = spawnChild(
-      "otlp-sink",
-      ["bun", join(BENCH, "otlp-sink.ts")],
-      { BENCH_PORT: String(sinkPort) },
-      logDir,
-    );
-    await waitReady(otlp, `http://127.0.0.1:${sinkPort}/healthz`);
+    const { child: otlp, url: otlpUrl } = await scope.otlpSink();
 
     const grpcPort = freePort();
     const plainPort = freePort();
@@ -443,7 +436,7 @@ export async function runGrpcBench() {
         FILE_HTTP_PORT: String(httpPort),
         // No reaper pass during the run: the PENDING rows CreateUploads leaves are not its job.
         FILE_REAPER_INTERVAL_SECONDS: "3600",
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
         BENCH_PLAIN_PORT: String(plainPort),
         BENCH_CONTROL_PORT: String(controlPort),
         ...s3.env,

@@ -104,15 +104,7 @@ export async function runHangoutBench() {
     console.log(`step-ca on ${ca.ca.url}, S3 store on ${s3.endpoint}`);
 
     // Ports are picked right before each spawn so they are still free.
-    const sinkPort = freePort();
-    const otlp = spawnChild(
-      "otlp-sink",
-      ["bun", join(BENCH, "otlp-sink.ts")],
-      { BENCH_PORT: String(sinkPort) },
-      logDir,
-    );
-    const otlpUrl = `http://127.0.0.1:${sinkPort}`;
-    await waitReady(otlp, `${otlpUrl}/healthz`);
+    const { child: otlp, url: otlpUrl } = await scope.otlpSink();
     // Every service as it runs for real: telemetry on, one JSON access-log line per request.
     const common = {
       DEPLOY_ENV: "development",

@@ -86,15 +86,7 @@ async function main() {
     const database = await scope.database("auth");
 
     // Ports are picked right before each spawn so they are still free.
-    const sinkPort = freePort();
-    const otlp = spawnChild(
-      "otlp-sink",
-      ["bun", join(BENCH, "otlp-sink.ts")],
-      { BENCH_PORT: String(sinkPort) },
-      logDir,
-    );
-    const otlpUrl = `http://127.0.0.1:${sinkPort}`;
-    await waitReady(otlp, `${otlpUrl}/healthz`);
+    const { child: otlp, url: otlpUrl } = await scope.otlpSink();
 
     const authPort = freePort();
     const auth = spawnChild(

@@ -2,9 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
+import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
-import { children, stopChild } from "./common.ts";
+import { type Child, children, spawnChild, stopChild, waitReady } from "./common.ts";
 
 /** What a bench section starts besides its child processes; all of it is undone at the end. */
 export interface BenchScope {
@@ -16,6 +17,8 @@ export interface BenchScope {
   s3(): Promise<LocalS3>;
   /** A real step-ca, stopped (and its files removed) after the children. */
   ca(): Promise<TestCa>;
+  /** The OTLP sink (`otlp-sink.ts`) as a child process, ready; `url` is its base URL. */
+  otlpSink(): Promise<{ child: Child; url: string }>;
   /** Runs at the end, before the children stop (clients, load generators); last added first. */
   beforeChildrenStop(fn: () => unknown): void;
 }
@@ -89,6 +92,18 @@ export async function runScoped(
         await rm(ca.pki.dir, { recursive: true, force: true });
       });
       return ca;
+    },
+    async otlpSink() {
+      const port = freePort();
+      const child = spawnChild(
+        "otlp-sink",
+        ["bun", join(import.meta.dir, "otlp-sink.ts")],
+        { BENCH_PORT: String(port) },
+        logDir,
+      );
+      const url = `http://127.0.0.1:${port}`;
+      await waitReady(child, `${url}/healthz`);
+      return { child, url };
     },
     beforeChildrenStop: (fn) => void before.push(fn),
   };

@@ -151,6 +151,10 @@ export function fastSelect<TRow, TParams extends Record<string, unknown>>(
     throw new Error(`fastSelect: the statement does not select the given columns: ${text}`);
   }
   const pool = (db as unknown as { $client: mysql.Pool }).$client;
+  const slots = paths.map(({ path }) => ({
+    parents: path.slice(0, -1),
+    leaf: path.at(-1) as string,
+  }));
   return async (values) => {
     const args = params.map((p) => (is(p, Placeholder) ? values[p.name] : p));
     const [rows] = await pool.execute(
@@ -159,14 +163,15 @@ export function fastSelect<TRow, TParams extends Record<string, unknown>>(
     );
     return (rows as unknown[][]).map((row) => {
       const out: Record<string, unknown> = {};
-      paths.forEach(({ path }, i) => {
+      for (let i = 0; i < slots.length; i++) {
+        const { parents, leaf } = slots[i] as (typeof slots)[number];
         let target = out;
-        for (const key of path.slice(0, -1)) {
+        for (const key of parents) {
           target[key] ??= {};
           target = target[key] as Record<string, unknown>;
         }
-        target[path.at(-1) as string] = row[i];
-      });
+        target[leaf] = row[i];
+      }
       return out as TRow;
     });
   };
