@@ -11,34 +11,30 @@ import {
   text,
   varchar,
 } from "drizzle-orm/mysql-core";
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import {
   createDatabase,
   createPool,
   type Database,
-  ensureDatabase,
   fastSelect,
   mysqlErrorCode,
   runTransaction,
 } from "./db.ts";
-import { testServerUrl } from "./testing/database.ts";
+import { createTestDatabase, type TestDatabase } from "./testing/database.ts";
 
-const name = `test_platform_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-const url = `${testServerUrl.replace(/\/$/, "")}/${name}`;
+let database: TestDatabase;
 let pool: mysql.Pool;
 let db: Database<Record<string, never>>;
 
 beforeAll(async () => {
-  await ensureDatabase(url);
-  pool = createPool(url);
+  database = await createTestDatabase();
+  pool = createPool(database.url);
   db = createDatabase(pool, {});
   await pool.query("CREATE TABLE counters (id INT PRIMARY KEY, n INT NOT NULL) ENGINE=InnoDB");
 });
 afterAll(async () => {
   await pool.end();
-  const connection = await mysql.createConnection({ uri: testServerUrl });
-  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await connection.end();
+  await database.drop();
 });
 
 const counts = async () => {

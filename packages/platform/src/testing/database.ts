@@ -1,5 +1,5 @@
 import mysql from "mysql2/promise";
-import { migrateDatabase } from "../db.ts";
+import { ensureDatabase, migrateDatabase } from "../db.ts";
 
 /** The server tests run against; `.ci/run` and `npm test` make sure it answers. */
 export const testServerUrl =
@@ -12,13 +12,15 @@ export interface TestDatabase {
 }
 
 /**
- * A throwaway database with a service's migrations applied, on the real server. Each test file
- * gets its own, so files never see each other's rows and can run in any order.
+ * A throwaway database with a service's migrations applied (or empty, without a service), on the
+ * real server. Each test file gets its own, so files never see each other's rows and can run in
+ * any order.
  */
-export async function createTestDatabase(service: string): Promise<TestDatabase> {
-  const name = `test_${service}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+export async function createTestDatabase(service?: string): Promise<TestDatabase> {
+  const name = `test_${service ?? "empty"}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const url = `${testServerUrl.replace(/\/$/, "")}/${name}`;
-  await migrateDatabase(url, service);
+  if (service) await migrateDatabase(url, service);
+  else await ensureDatabase(url);
   return {
     name,
     url,
