@@ -18,6 +18,7 @@ import {
   type Database,
   fastSelect,
   mysqlErrorCode,
+  preparedInsert,
   runTransaction,
 } from "./db.ts";
 import { createTestDatabase, type TestDatabase } from "./testing/database.ts";
@@ -173,5 +174,76 @@ describe("fastSelect", () => {
     expect(() => fastSelect(db, db.select({ id: things.id }).from(things), named)).toThrow(
       /does not select the given columns/,
     );
+  });
+});
+
+describe("preparedInsert", () => {
+  const table = (name: string) =>
+    mysqlTable(name, {
+      id: int("id").primaryKey(),
+      name: varchar("name", { length: 100 }).notNull(),
+      notes: text("notes"),
+      kind: mysqlEnum("kind", ["a", "b"]).notNull(),
+      at: datetime("at", { mode: "date", fsp: 3 }).notNull(),
+      flag: boolean("flag"),
+    });
+  const copies = table("copies");
+  const byDrizzle = table("copies_by_drizzle");
+  const create = (name: string) =>
+    pool.query(
+      `CREATE TABLE ${name} (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, notes TEXT,
+       kind ENUM('a','b') NOT NULL, at DATETIME(3) NOT NULL, flag BOOLEAN)`,
+    );
+  const rows = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: from + i,
+      name: i % 2 ? "Zoë 🎉 'quoted' \\ back" : "plain",
+      notes: i % 3 ? null : "line\nbreak",
+      kind: (i % 2 ? "a" : "b") as "a" | "b",
+      at: new Date(Date.UTC(2031, 1, 3, 4, 5, 6, 789) + i),
+      flag: i % 2 === 0,
+    }));
+
+  beforeAll(async () => {
+    await create("copies");
+    await create("copies_by_drizzle");
+  });
+
+  test("stores exactly what Drizzle's own insert stores, for every batch size", async () => {
+    const insert = preparedInsert(db, copies);
+    let next = 1;
+    for (const count of [1, 10, 3, 10, 1]) {
+      const batch = rows(next, count);
+      next += count;
+      await insert(batch);
+      await db.insert(byDrizzle).values(batch);
+    }
+    const ours = await db.select().from(copies).orderBy(copies.id);
+    expect(ours).toHaveLength(25);
+    expect(ours).toEqual(await db.select().from(byDrizzle).orderBy(byDrizzle.id));
+    expect(ours[2]?.name).toBe("Zoë 🎉 'quoted' \\ back");
+    expect(ours[0]?.at.toISOString()).toBe("2031-02-03T04:05:06.789Z");
+  });
+
+  test("one batch is one statement: a failing row leaves none of the batch behind", async () => {
+    const insert = preparedInsert(db, copies);
+    const batch = rows(100, 3);
+    await insert([batch[0]!]);
+    const error = await insert([batch[1]!, batch[2]!, batch[0]!]).catch((e: unknown) => e);
+    expect(mysqlErrorCode(error)).toBe("ER_DUP_ENTRY");
+    const [found] = await pool.query("SELECT id FROM copies WHERE id >= 100");
+    expect(found as unknown[]).toEqual([{ id: 100 }]);
+  });
+
+  test("refuses rows that set different columns or leave one undefined", async () => {
+    const insert = preparedInsert(db, copies);
+    const [a, b] = rows(200, 2) as [
+      ReturnType<typeof rows>[number],
+      ReturnType<typeof rows>[number],
+    ];
+    const { flag: _, ...withoutFlag } = b;
+    await expect(insert([a, withoutFlag])).rejects.toThrow(/every row must set/);
+    await expect(insert([a, { ...b, notes: undefined }])).rejects.toThrow(/every row must set/);
+    await expect(insert([])).rejects.toThrow(/no rows/);
   });
 });

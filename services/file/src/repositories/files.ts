@@ -1,3 +1,4 @@
+import { preparedInsert } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, inArray, lt, lte } from "drizzle-orm";
 import type { FileDatabase } from "../db/index.ts";
@@ -14,12 +15,10 @@ const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?
  * other: exactly one of them wins each row.
  */
 export function createFilesRepository(db: FileDatabase) {
+  const insertBatch = preparedInsert(db, files);
   return {
-    /** One multi-row INSERT: all intents of a call are recorded, or none. */
-    insertMany: (rows: NewFileRow[]) =>
-      dbSpan("INSERT", "files", async () => {
-        await db.insert(files).values(rows);
-      }),
+    /** One multi-row INSERT (prepared once per batch size): all intents of a call are recorded, or none. */
+    insertMany: (rows: NewFileRow[]) => dbSpan("INSERT", "files", () => insertBatch(rows)),
 
     findByIds: (ids: string[]) =>
       dbSpan("SELECT", "files", () => db.select().from(files).where(inArray(files.id, ids))),

@@ -1,3 +1,4 @@
+import { preparedInsert } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, desc, eq, inArray, isNotNull, lt, ne, or } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
@@ -7,11 +8,10 @@ export type MemoryRow = typeof memories.$inferSelect;
 export type NewMemoryRow = typeof memories.$inferInsert;
 
 export function createMemoriesRepository(db: HangoutDatabase) {
+  // An upload batch is one statement, prepared once per batch size.
+  const insertBatch = preparedInsert(db, memories);
   return {
-    insertMany: (rows: NewMemoryRow[]) =>
-      dbSpan("INSERT", "memories", async () => {
-        await db.insert(memories).values(rows);
-      }),
+    insertMany: (rows: NewMemoryRow[]) => dbSpan("INSERT", "memories", () => insertBatch(rows)),
 
     findById: (id: string) =>
       dbSpan("SELECT", "memories", async () => {
