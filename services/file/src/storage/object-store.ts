@@ -135,13 +135,7 @@ export function createObjectStore(config: FileConfig): ObjectStore {
         "x-amz-checksum-sha256": terms.sha256,
         "x-amz-server-side-encryption": SERVER_SIDE_ENCRYPTION,
       };
-      const url = await (await presigner()).presign("PUT", key, {
-        expiresIn,
-        headers,
-        // Left in the query string, these would be signed as parameters, not as headers the
-        // store checks against the body.
-        unhoistableHeaders: ["x-amz-checksum-sha256", "x-amz-server-side-encryption"],
-      });
+      const url = await (await presigner()).presign("PUT", key, { expiresIn, headers });
       return { url, headers };
     },
 

@@ -1,56 +1,101 @@
 import { describe, expect, test } from "bun:test";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { formatUrl } from "@aws-sdk/core/util";
+import { getSignedUrl, S3RequestPresigner } from "@aws-sdk/s3-request-presigner";
 import { createPresigner } from "./presigner.ts";
 
-const client = (endpoint: string, forcePathStyle: boolean) =>
+const client = (endpoint: string, forcePathStyle: boolean, sessionToken?: string) =>
   new S3Client({
     endpoint,
     region: "eu-west-1",
     forcePathStyle,
-    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken },
     // As the object store configures its clients.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   });
 
-/** A URL without the parts that differ from one signing to the next. */
-function shape(url: string) {
+/** A URL with its query in a fixed order, so two signings of the same request compare equal. */
+function sorted(url: string) {
   const parsed = new URL(url);
-  for (const name of ["X-Amz-Signature", "X-Amz-Date", "X-Amz-Credential", "x-id"])
-    parsed.searchParams.delete(name);
   parsed.searchParams.sort();
   return parsed.toString();
 }
 
-describe("the presigner builds the URL the SDK would", () => {
-  const keys = ["files/0190a1b2-c3d4", "files/with space/ünïcode (1)!*'.jpg"];
-  for (const [style, endpoint, pathStyle] of [
-    ["path-style", "http://127.0.0.1:4566", true],
-    ["virtual-host", "https://s3.eu-west-1.amazonaws.com", false],
-  ] as const) {
-    test(style, async () => {
-      const s3 = client(endpoint, pathStyle);
-      const presigner = await createPresigner(s3, "hangout-files");
-      for (const Key of keys) {
-        const expected = await getSignedUrl(
-          s3,
-          new GetObjectCommand({ Bucket: "hangout-files", Key }),
-          { expiresIn: 300 },
-        );
-        const actual = await presigner.presign("GET", Key, { expiresIn: 300 });
-        expect(shape(actual)).toBe(shape(expected));
-      }
-    });
+const BUCKET = "hangout-files";
+const KEYS = ["files/0190a1b2-c3d4", "files/with space/ünïcode (1)!*'.jpg"];
+const SIGNING_DATE = new Date("2026-11-22T06:43:14.123Z");
+const STYLES = [
+  ["path-style", "http://127.0.0.1:4566", true],
+  ["virtual-host", "https://s3.eu-west-1.amazonaws.com", false],
+] as const;
+
+/** The SDK's own presigner, signing the request we sign, at the same time. */
+async function sdkUrl(
+  s3: S3Client,
+  method: "GET" | "PUT",
+  key: string,
+  headers: Record<string, string>,
+) {
+  const probe = new URL(
+    await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: key }), { expiresIn: 1 }),
+  );
+  const signed = await new S3RequestPresigner({ ...s3.config }).presign(
+    {
+      method,
+      protocol: probe.protocol,
+      hostname: probe.hostname,
+      port: probe.port ? Number(probe.port) : undefined,
+      path: probe.pathname,
+      query: {},
+      headers: { host: probe.host, ...headers },
+    },
+    {
+      expiresIn: 900,
+      signingDate: SIGNING_DATE,
+      signableHeaders: new Set(Object.keys(headers)),
+      // Every header stays a signed header, as ours does.
+      unhoistableHeaders: new Set(Object.keys(headers)),
+    },
+  );
+  return formatUrl(signed);
+}
+
+describe("the presigner signs exactly what the SDK signs", () => {
+  for (const [style, endpoint, pathStyle] of STYLES) {
+    for (const sessionToken of [undefined, "session/token+=="]) {
+      test(`${style}${sessionToken ? ", with a session token" : ""}`, async () => {
+        const s3 = client(endpoint, pathStyle, sessionToken);
+        const presigner = await createPresigner(s3, BUCKET);
+        const put = {
+          "content-type": "image/png",
+          "content-length": "1234",
+          "x-amz-checksum-sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+          "x-amz-server-side-encryption": "AES256",
+        };
+        for (const key of KEYS) {
+          for (const [method, headers] of [
+            ["GET", {}],
+            ["PUT", put],
+          ] as const) {
+            const ours = await presigner.presign(method, key, {
+              expiresIn: 900,
+              headers,
+              signingDate: SIGNING_DATE,
+            });
+            expect(sorted(ours)).toBe(sorted(await sdkUrl(s3, method, key, headers)));
+          }
+        }
+      });
+    }
   }
 
-  test("every given header is signed, and unhoistable ones stay out of the query", async () => {
+  test("every given header is signed as a header, none in the query", async () => {
     const presigner = await createPresigner(client("http://127.0.0.1:4566", true), "b");
     const url = new URL(
       await presigner.presign("PUT", "files/x", {
         expiresIn: 900,
         headers: { "content-type": "image/png", "x-amz-server-side-encryption": "AES256" },
-        unhoistableHeaders: ["x-amz-server-side-encryption"],
       }),
     );
     expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe(
@@ -58,5 +103,21 @@ describe("the presigner builds the URL the SDK would", () => {
     );
     expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
     expect(url.searchParams.has("x-amz-server-side-encryption")).toBe(false);
+  });
+
+  test("a changed header, key or expiry changes the signature", async () => {
+    const presigner = await createPresigner(client("http://127.0.0.1:4566", true), "b");
+    const sign = (key: string, expiresIn: number, type: string) =>
+      presigner
+        .presign("PUT", key, {
+          expiresIn,
+          headers: { "content-type": type },
+          signingDate: SIGNING_DATE,
+        })
+        .then((url) => new URL(url).searchParams.get("X-Amz-Signature"));
+    const base = await sign("files/a", 900, "image/png");
+    expect(await sign("files/b", 900, "image/png")).not.toBe(base);
+    expect(await sign("files/a", 901, "image/png")).not.toBe(base);
+    expect(await sign("files/a", 900, "image/jpeg")).not.toBe(base);
   });
 });
