@@ -10,6 +10,7 @@ import {
   pct,
   positiveInteger,
   positiveNumber,
+  procCpuSeconds,
   procStatusKb,
   spawnChild,
   stopChild,
@@ -180,6 +181,8 @@ interface Slice {
   handlerMs?: number[];
   /** grpc_server_handling_seconds bucket increments over the slice (le in seconds -> count). */
   histogram?: Map<number, number>;
+  /** The server process's CPU time per completed call (µs): what one call costs the server. */
+  serverCpuUs: number;
 }
 
 /** Nearest-rank quantile of an ascending array. */
@@ -221,6 +224,8 @@ interface Chunk {
   elapsedS: number;
   handlerMs?: number[];
   histogram?: Map<number, number>;
+  /** CPU seconds the server process spent during the chunk. */
+  serverCpuS: number;
 }
 
 /** A transport's share of a round: its chunks taken together. */
@@ -236,6 +241,7 @@ function sliceOf(chunks: Chunk[]): Slice {
     rps: sorted.length / elapsedS,
     p50Ms: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
+    serverCpuUs: (chunks.reduce((sum, c) => sum + c.serverCpuS, 0) * 1e6) / sorted.length,
     ...(timed.length > 0 ? { handlerMs: timed.flatMap((c) => c.handlerMs!) } : {}),
     ...(histograms.length > 0
       ? {
@@ -251,6 +257,7 @@ function sliceOf(chunks: Chunk[]): Slice {
 /** The bench server process's control endpoint (see grpc-server.ts). */
 interface Control {
   controlUrl: string;
+  pid: number;
 }
 
 async function takeTimings(server: Control, name: HandlerName): Promise<number[]> {
@@ -323,7 +330,9 @@ async function measureChunk(
   const before = call.prometheusMethod
     ? await scrapeBuckets(transport.metricsUrl, call.prometheusMethod)
     : undefined;
-  const chunk: Chunk = await drive(() => call.run(transport), concurrency, seconds);
+  const cpuBefore = procCpuSeconds(server.pid) ?? 0;
+  const driven = await drive(() => call.run(transport), concurrency, seconds);
+  const chunk: Chunk = { ...driven, serverCpuS: (procCpuSeconds(server.pid) ?? 0) - cpuBefore };
   if (call.handler) chunk.handlerMs = await takeTimings(server, call.handler);
   if (call.prometheusMethod && before) {
     const after = await scrapeBuckets(transport.metricsUrl, call.prometheusMethod);
@@ -444,7 +453,10 @@ export async function runGrpcBench() {
       },
       logDir,
     );
-    const server: Control = { controlUrl: `http://127.0.0.1:${controlPort}` };
+    const server: Control = {
+      controlUrl: `http://127.0.0.1:${controlPort}`,
+      pid: fileServer.proc.pid,
+    };
     await waitReady(fileServer, `${server.controlUrl}/ready`);
     await waitReady(fileServer, `http://127.0.0.1:${httpPort}/readyz`);
 
@@ -566,6 +578,7 @@ export function report(
         "mTLS p99",
         "plain p50",
         "plain p99",
+        "server CPU µs/call (mTLS, plain)",
       ],
       pairs.map((pair, i) => {
         const s = stats[i]!;
@@ -579,15 +592,16 @@ export function report(
           fmtMs(median(pair.mtls.map((x) => x.p99Ms))),
           fmtMs(median(pair.plain.map((x) => x.p50Ms))),
           fmtMs(median(pair.plain.map((x) => x.p99Ms))),
+          `${median(pair.mtls.map((x) => x.serverCpuUs)).toFixed(0)}, ${median(pair.plain.map((x) => x.serverCpuUs)).toFixed(0)}`,
         ];
       }),
-      ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
+      ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
     ),
   );
   console.log(
     `(client-observed, one channel per transport with c calls in flight; req/s, p50 and p99 in ms ` +
       `are medians across ${rounds} interleaved rounds of ${SLICE_S}s per transport (2 halves, ABBA); mTLS/plain = mTLS ` +
-      "req/s over plaintext req/s within one round, median of the rounds and their min-max)",
+      "req/s over plaintext req/s within one round, median of the rounds and their min-max; server CPU = the server process's CPU time over the calls it completed, median of the rounds)",
   );
 
   const timedPairs = pairs.filter((pair) => pair.call.handler);
