@@ -11,6 +11,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+import { withoutQueryValues } from "./query-errors.ts";
 
 /** Re-exported so services name span kinds without depending on the API package themselves. */
 export { SpanKind };
@@ -95,7 +96,9 @@ export async function dbSpan<T>(
     return await fn();
   } catch (error) {
     markFailed(span, error);
-    throw error;
+    // Every repository call comes through here: past this point no log line, span or response
+    // can carry the statement's values.
+    throw withoutQueryValues(error);
   } finally {
     span.end();
   }
