@@ -241,7 +241,9 @@ function sliceOf(chunks: Chunk[]): Slice {
     rps: sorted.length / elapsedS,
     p50Ms: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
-    serverCpuUs: (chunks.reduce((sum, c) => sum + c.serverCpuS, 0) * 1e6) / sorted.length,
+    serverCpuUs: sorted.length
+      ? (chunks.reduce((sum, c) => sum + c.serverCpuS, 0) * 1e6) / sorted.length
+      : Number.NaN,
     ...(timed.length > 0 ? { handlerMs: timed.flatMap((c) => c.handlerMs!) } : {}),
     ...(histograms.length > 0
       ? {
@@ -330,9 +332,11 @@ async function measureChunk(
   const before = call.prometheusMethod
     ? await scrapeBuckets(transport.metricsUrl, call.prometheusMethod)
     : undefined;
-  const cpuBefore = procCpuSeconds(server.pid) ?? 0;
+  // NaN, not 0, when /proc cannot be read: the table then says n/a instead of a free call.
+  const cpuBefore = procCpuSeconds(server.pid) ?? Number.NaN;
   const driven = await drive(() => call.run(transport), concurrency, seconds);
-  const chunk: Chunk = { ...driven, serverCpuS: (procCpuSeconds(server.pid) ?? 0) - cpuBefore };
+  const cpuAfter = procCpuSeconds(server.pid) ?? Number.NaN;
+  const chunk: Chunk = { ...driven, serverCpuS: cpuAfter - cpuBefore };
   if (call.handler) chunk.handlerMs = await takeTimings(server, call.handler);
   if (call.prometheusMethod && before) {
     const after = await scrapeBuckets(transport.metricsUrl, call.prometheusMethod);
@@ -592,7 +596,10 @@ export function report(
           fmtMs(median(pair.mtls.map((x) => x.p99Ms))),
           fmtMs(median(pair.plain.map((x) => x.p50Ms))),
           fmtMs(median(pair.plain.map((x) => x.p99Ms))),
-          `${median(pair.mtls.map((x) => x.serverCpuUs)).toFixed(0)}, ${median(pair.plain.map((x) => x.serverCpuUs)).toFixed(0)}`,
+          [pair.mtls, pair.plain]
+            .map((slices) => median(slices.map((x) => x.serverCpuUs)))
+            .map((us) => (Number.isFinite(us) ? us.toFixed(0) : "n/a"))
+            .join(", "),
         ];
       }),
       ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],

@@ -6,6 +6,7 @@ import {
   datetime,
   double,
   int,
+  json,
   mysqlEnum,
   mysqlTable,
   text,
@@ -185,6 +186,8 @@ describe("preparedInsert", () => {
       notes: text("notes"),
       kind: mysqlEnum("kind", ["a", "b"]).notNull(),
       at: datetime("at", { mode: "date", fsp: 3 }).notNull(),
+      maybeAt: datetime("maybe_at", { mode: "date", fsp: 3 }),
+      data: json("data"),
       flag: boolean("flag"),
     });
   const copies = table("copies");
@@ -192,7 +195,8 @@ describe("preparedInsert", () => {
   const create = (name: string) =>
     pool.query(
       `CREATE TABLE ${name} (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, notes TEXT,
-       kind ENUM('a','b') NOT NULL, at DATETIME(3) NOT NULL, flag BOOLEAN)`,
+       kind ENUM('a','b') NOT NULL, at DATETIME(3) NOT NULL, maybe_at DATETIME(3), data JSON,
+       flag BOOLEAN)`,
     );
   const rows = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => ({
@@ -201,6 +205,9 @@ describe("preparedInsert", () => {
       notes: i % 3 ? null : "line\nbreak",
       kind: (i % 2 ? "a" : "b") as "a" | "b",
       at: new Date(Date.UTC(2031, 1, 3, 4, 5, 6, 789) + i),
+      // Both need the column's mapping (a Date to text, an object to JSON), and null must stay NULL.
+      maybeAt: i % 2 ? null : new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)),
+      data: i % 3 === 1 ? null : { n: i, tags: ["x", "y"] },
       flag: i % 2 === 0,
     }));
 
@@ -223,6 +230,10 @@ describe("preparedInsert", () => {
     expect(ours).toEqual(await db.select().from(byDrizzle).orderBy(byDrizzle.id));
     expect(ours[2]?.name).toBe("Zoë 🎉 'quoted' \\ back");
     expect(ours[0]?.at.toISOString()).toBe("2031-02-03T04:05:06.789Z");
+    expect(ours[0]?.data).toEqual({ n: 0, tags: ["x", "y"] });
+    expect(ours.filter((row) => row.maybeAt === null && row.data === null).length).toBeGreaterThan(
+      0,
+    );
   });
 
   test("one batch is one statement: a failing row leaves none of the batch behind", async () => {
@@ -245,5 +256,21 @@ describe("preparedInsert", () => {
     await expect(insert([a, withoutFlag])).rejects.toThrow(/every row must set/);
     await expect(insert([a, { ...b, notes: undefined }])).rejects.toThrow(/every row must set/);
     await expect(insert([])).rejects.toThrow(/no rows/);
+    const { id, ...rest } = a;
+    await expect(insert([a, { ...rest, id: 300 } as typeof a])).rejects.toThrow(
+      /every row must set/,
+    );
+  });
+
+  test("refuses to freeze a generated default: such a column must be set in every row", async () => {
+    const stamped = mysqlTable("stamped", {
+      id: int("id").primaryKey(),
+      token: varchar("token", { length: 36 }).$defaultFn(() => crypto.randomUUID()),
+    });
+    await pool.query("CREATE TABLE stamped (id INT PRIMARY KEY, token VARCHAR(36))");
+    const insert = preparedInsert(db, stamped);
+    await expect(insert([{ id: 1 }])).rejects.toThrow(/token has a generated default/);
+    await insert([{ id: 1, token: "given" }]);
+    expect(await db.select().from(stamped)).toEqual([{ id: 1, token: "given" }]);
   });
 });

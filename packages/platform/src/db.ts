@@ -187,9 +187,10 @@ interface PreparedStatement {
 /**
  * A hot multi-row INSERT (the upload batches), built by Drizzle once per shape, then only filled
  * in: `db.insert(table).values(rows)` builds its SQL anew on every call, ~half the CPU of a
- * 10-row insert (`bun run bench hangout`). Values still go through each column's driver mapping,
- * exactly as in Drizzle's own insert. Every row must set the same columns, none of them to
- * `undefined` (Drizzle would write the column's default there, a prepared statement cannot).
+ * 10-row insert (`bun run bench hangout`). Each value goes through its column's driver mapping,
+ * and `null` is NULL, as in Drizzle's own insert. Every row must set the same columns in the same
+ * order, none of them to `undefined`, and every column with a generated default (`$defaultFn`,
+ * `$onUpdate`): Drizzle would generate those while building, i.e. once for every later call.
  * Runs on the pool, so not inside a transaction. At most MAX_SHAPES shapes are kept; any other
  * shape is built per call, as Drizzle does.
  */
@@ -197,11 +198,35 @@ export function preparedInsert<TTable extends MySqlTable>(
   db: Database<Record<string, unknown>>,
   table: TTable,
 ): (rows: TTable["$inferInsert"][]) => Promise<void> {
+  const tableColumns: Record<string, Column> = getTableColumns(table);
   const statements = new Map<string, PreparedStatement>();
+
+  function prepare(columns: string[], count: number): PreparedStatement {
+    for (const [key, column] of Object.entries(tableColumns)) {
+      if (!columns.includes(key) && (column.defaultFn || column.onUpdateFn)) {
+        throw new Error(`preparedInsert: ${key} has a generated default; set it in every row`);
+      }
+    }
+    // Placeholders inside sql``, not bare: Drizzle would wrap a bare one in a Param and map
+    // `null` through the column (a date column throws on it); values are mapped below instead.
+    const placeholders = Array.from({ length: count }, (_, i) =>
+      Object.fromEntries(
+        columns.map((column) => [column, sql`${sql.placeholder(`${i}.${column}`)}`]),
+      ),
+    );
+    return db
+      .insert(table)
+      .values(placeholders as TTable["$inferInsert"][])
+      .prepare() as PreparedStatement;
+  }
+
   return async (rows) => {
     const first = rows[0];
     if (!first) throw new Error("preparedInsert: no rows");
     const columns = Object.keys(first);
+    for (const key of columns) {
+      if (!tableColumns[key]) throw new Error(`preparedInsert: ${key} is not a column`);
+    }
     for (const row of rows) {
       const keys = Object.keys(row);
       if (
@@ -222,19 +247,16 @@ export function preparedInsert<TTable extends MySqlTable>(
       return;
     }
     if (!statement) {
-      const placeholders = rows.map((_, i) =>
-        Object.fromEntries(columns.map((column) => [column, sql.placeholder(`${i}.${column}`)])),
-      );
-      statement = db
-        .insert(table)
-        .values(placeholders as TTable["$inferInsert"][])
-        .prepare() as PreparedStatement;
+      statement = prepare(columns, rows.length);
       statements.set(shape, statement);
     }
     const values: Record<string, unknown> = {};
     rows.forEach((row, i) => {
-      for (const column of columns)
-        values[`${i}.${column}`] = (row as Record<string, unknown>)[column];
+      for (const key of columns) {
+        const value = (row as Record<string, unknown>)[key];
+        values[`${i}.${key}`] =
+          value === null ? null : (tableColumns[key] as Column).mapToDriverValue(value);
+      }
     });
     await statement.execute(values);
   };

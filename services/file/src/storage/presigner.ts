@@ -16,18 +16,21 @@ export interface Presigner {
 }
 
 const PROBE_KEY = "presigner-probe";
+/** SigV4's limit on a presigned URL's lifetime (7 days), which the SDK enforces too. */
+const MAX_EXPIRES_IN = 604_800;
 
 /** 2026-11-22T06:43:14.123Z → 20261122T064314Z, SigV4's timestamp. */
 const amzDate = (date: Date) => date.toISOString().replace(/[:-]|\.\d{3}/g, "");
 
 /**
  * Presigned object URLs, signed with `aws4` (SigV4, synchronous, signing key cached): an upload
- * batch of 10 presigns each URL, and the SDK's own presigner cost ~7% of the upload chain's CPU
- * (`bun run bench presign` compares them). The URL is the SDK's, byte for byte (tested with a
- * pinned date): where an object lives (endpoint, path-style or virtual-host bucket) is the SDK's
- * answer, from one `getSignedUrl` at start that every later URL is built like; credentials and
- * region come from the SDK client's own providers, so rotated credentials are picked up.
- * Headers are signed as headers (none is hoisted into the query), so the store checks each one.
+ * batch presigns 10 URLs, and the SDK's own presigner cost ~7% of the upload chain's CPU
+ * (`bun run bench presign` compares them). The URL carries the SDK's parameters and signature
+ * (tested at a pinned date; only the parameters' order differs). Where an object lives
+ * (endpoint, path-style or virtual-host bucket) is the SDK's answer, from one `getSignedUrl` at
+ * start that every later URL is built like; credentials and region come from the SDK client's
+ * own providers on every call, so rotated credentials are picked up. Headers are signed as
+ * headers (none is hoisted into the query), so the store checks each one.
  */
 export async function createPresigner(client: S3Client, bucket: string): Promise<Presigner> {
   const probe = new URL(
@@ -43,24 +46,31 @@ export async function createPresigner(client: S3Client, bucket: string): Promise
 
   return {
     async presign(method, key, { expiresIn, headers = {}, signingDate = new Date() }) {
+      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) {
+        throw new Error(`presign: expiresIn must be 1..${MAX_EXPIRES_IN} seconds`);
+      }
       const { accessKeyId, secretAccessKey, sessionToken } = await client.config.credentials();
+      if (!accessKeyId || !secretAccessKey) throw new Error("presign: no S3 credentials");
       const query = new URLSearchParams({
         "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
         "X-Amz-Date": amzDate(signingDate),
         "X-Amz-Expires": String(expiresIn),
       });
-      const signed = aws4.sign(
-        {
-          method,
-          host: probe.host,
-          path: `${pathPrefix}${encodeKey(key)}?${query}`,
-          service: "s3",
-          region,
-          signQuery: true,
-          headers: { ...headers },
-        },
-        { accessKeyId, secretAccessKey, sessionToken },
-      );
+      const request: aws4.Request & { extraHeadersToInclude: Record<string, boolean> } = {
+        method,
+        host: probe.host,
+        path: `${pathPrefix}${encodeKey(key)}?${query}`,
+        service: "s3",
+        region,
+        signQuery: true,
+        headers: { ...headers },
+        // aws4 leaves a few names (range, expect, user-agent, …) unsigned unless told: every
+        // header given here must be signed.
+        extraHeadersToInclude: Object.fromEntries(
+          Object.keys(headers).map((name) => [name.toLowerCase(), true]),
+        ),
+      };
+      const signed = aws4.sign(request, { accessKeyId, secretAccessKey, sessionToken });
       return `${probe.protocol}//${probe.host}${signed.path}`;
     },
   };
