@@ -192,6 +192,24 @@ export async function measure(name: string, options: Load): Promise<Row> {
 }
 
 /**
+ * One load in ROUNDS back-to-back measurements of ROUND_S after a warm-up (thrown away): a row
+ * whose p99 is the median of the rounds', so one burst of background work on a shared machine
+ * cannot decide a latency target alone. The rounds' spread is in `runs`.
+ */
+export async function measureRounds(name: string, options: Load): Promise<Row> {
+  process.stdout.write(`  ${name}: warm-up ${WARMUP_S}s ... `);
+  const warmup = await runWrk({ ...options, seconds: WARMUP_S });
+  const runs: WrkResult[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const result = await runWrk({ ...options, seconds: ROUND_S });
+    runs.push(result);
+    process.stdout.write(`${round > 1 ? ", " : ""}${result.rps.toFixed(0)} req/s`);
+  }
+  console.log("");
+  return rowOf(name, options.connections, runs, warmup);
+}
+
+/**
  * Loads that are compared with each other, measured in interleaved rounds: one warm-up of each
  * (thrown away), then ROUNDS times each load for ROUND_S, in the given order. Every server must be
  * up throughout; the ones not under load sit idle. Returns one row per load, in the given order.
