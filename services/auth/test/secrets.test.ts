@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { startOtlpReceiver } from "@hangout/platform/testing/otlp-receiver";
 import { freePort } from "@hangout/platform/testing/ports";
+import mysql from "mysql2/promise";
 
 // The real entry point (main.ts) as a child process, exporting spans to a real OTLP receiver:
 // what it logs, exports and answers is checked for every secret it handled.
@@ -36,8 +37,19 @@ async function call(
   return { status: response.status, json: () => JSON.parse(text), headers: response.headers };
 }
 
+/** A signup whose INSERT the database refuses, so its error (and the row's values) reach the log. */
+const FAILING_EMAIL = `db-failure-${Date.now()}@example.com`;
+
 beforeAll(async () => {
   database = await createTestDatabase("auth");
+  const admin = await mysql.createConnection({ uri: database.url });
+  await admin.query(
+    `CREATE TRIGGER users_refuse BEFORE INSERT ON users FOR EACH ROW
+     IF NEW.email LIKE 'db-failure-%' THEN
+       SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure';
+     END IF`,
+  );
+  await admin.end();
   receiver = startOtlpReceiver();
   const port = freePort();
   base = `http://127.0.0.1:${port}`;
@@ -106,6 +118,12 @@ beforeAll(async () => {
   expect(
     (await call("POST", "/auth/logout", { refreshToken: refreshed.refreshToken }, auth)).status,
   ).toBe(204);
+  const failed = await call("POST", "/auth/signup", {
+    email: FAILING_EMAIL,
+    password: PASSWORD,
+    name: "F",
+  });
+  expect(failed.status).toBe(500);
   secrets.push(
     PASSWORD,
     tokens.accessToken,
@@ -136,6 +154,20 @@ describe("secrets never leak", () => {
     expect(lines.length).toBeGreaterThan(8);
     for (const secret of secrets) expect(stdout).not.toContain(secret);
     expect(stdout).not.toContain(PASSWORD.slice(0, 10));
+  });
+
+  test("a failed statement is logged without its values (no email, no password hash)", () => {
+    const errors = stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.level === "error");
+    expect(errors.length).toBeGreaterThan(0);
+    const logged = JSON.stringify(errors);
+    expect(logged).toContain("insert into `users`");
+    expect(logged).not.toContain(FAILING_EMAIL);
+    expect(stdout).not.toContain("$argon2");
+    expect(receiver.raw()).not.toContain("$argon2");
   });
 
   test("no span attribute contains a password or token", () => {
