@@ -77,6 +77,7 @@ const plainRegistry = new Registry();
 const plain = createServer({
   "grpc.max_connection_age_ms": 300_000,
   "grpc.max_connection_age_grace_ms": 30_000,
+  "grpc.enable_channelz": 0,
 })
   .use(openTelemetryServerMiddleware())
   .use(prometheusServerMiddleware(grpcServerMetrics(plainRegistry)));

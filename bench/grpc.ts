@@ -471,6 +471,7 @@ export async function runGrpcBench() {
     const plainChannel = createChannel(
       `localhost:${plainPort}`,
       ChannelCredentials.createInsecure(),
+      { "grpc.enable_channelz": 0 },
     );
     closers.push(
       () => mtlsChannel.close(),

@@ -40,6 +40,8 @@ export function createMtlsChannel(
   return createChannel(target, credentials, {
     "grpc.ssl_target_name_override": serverIdentity,
     "grpc.default_authority": serverIdentity,
+    // As on the server: nothing reads channelz, and it tracks every call.
+    "grpc.enable_channelz": 0,
   });
 }
 
