@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Bun service of the monorepo (auth and file; hangout later).
+# One image for every Bun service of the monorepo (auth, file and hangout).
 # The command picks what runs:
 #   docker run IMAGE                                        → bun services/$SERVICE/src/main.ts
 #   docker run -e SERVICE=file IMAGE                          (SERVICE defaults to the build arg)
-#   docker run IMAGE bun services/auth/src/migrate.ts       → one-shot migration (also file)
+#   docker run IMAGE bun services/auth/src/migrate.ts       → one-shot migration (file, hangout too)
 #   docker run IMAGE bun envoy/dev-cert.ts /certs           → self-signed edge certificate
 #   docker run IMAGE bun step-ca/compose-init.ts …          → CA bootstrap and per-service keys
 # docker-compose.yml sets the command explicitly for each service.
