@@ -24,8 +24,8 @@ const amzDate = (date: Date) => date.toISOString().replace(/[:-]|\.\d{3}/g, "");
 
 /**
  * Presigned object URLs, signed with `aws4` (SigV4, synchronous, signing key cached): an upload
- * batch presigns 10 URLs, and the SDK's own presigner cost ~7% of the upload chain's CPU
- * (`bun run bench presign` compares them). The URL carries the SDK's parameters and signature
+ * batch presigns 10 URLs, and the SDK's own presigner was one of the largest costs in the upload
+ * chain's profile (`bun run bench presign` compares the two per URL). The URL carries the SDK's parameters and signature
  * (tested at a pinned date; only the parameters' order differs). Where an object lives
  * (endpoint, path-style or virtual-host bucket) is the SDK's answer, from one `getSignedUrl` at
  * start that every later URL is built like; credentials and region come from the SDK client's
