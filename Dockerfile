@@ -2,7 +2,7 @@
 #
 # One image for every Bun service of the monorepo (auth, file and hangout).
 # The command picks what runs:
-#   docker run IMAGE                                        → bun services/$SERVICE/src/main.ts
+#   docker run IMAGE                                        → bun dist/$SERVICE/main.js
 #   docker run -e SERVICE=file IMAGE                          (SERVICE defaults to the build arg)
 #   docker run IMAGE bun services/auth/src/migrate.ts       → one-shot migration (file, hangout too)
 #   docker run IMAGE bun envoy/dev-cert.ts /certs           → self-signed edge certificate
@@ -51,6 +51,10 @@ RUN set -e; for dep in @peculiar/x509 reflect-metadata; do \
 # Sources (filtered by .dockerignore: no node_modules, .data, .git, certificates).
 COPY . .
 
+# One minified bundle per service (scripts/build.ts): what the services run. Migrations and the
+# init jobs below run from the sources.
+RUN bun scripts/build.ts
+
 # The step-ca init job's imports resolve (fails the build, not the CA's first start).
 RUN bun -e 'await import("/app/step-ca/compose-init.ts")'
 
@@ -62,4 +66,4 @@ USER bun
 
 # auth HTTP / gRPC (UserDirectory), file HTTP (health, metrics) / gRPC (FileService)
 EXPOSE 3001 50052 3003 50051
-CMD ["sh", "-c", "exec bun services/${SERVICE}/src/main.ts"]
+CMD ["sh", "-c", "exec bun dist/${SERVICE}/main.js"]

@@ -16,6 +16,7 @@ import {
   table,
   waitReady,
 } from "./common.ts";
+import { productionProcess } from "./production.ts";
 import { runScoped } from "./scope.ts";
 import {
   DURATION_S,
@@ -115,10 +116,12 @@ export async function runHangoutBench() {
 
     const authPort = freePort();
     const authGrpcPort = freePort();
+    const authProcess = await productionProcess("auth");
     const auth = spawnChild(
       "auth",
-      ["bun", "services/auth/src/main.ts"],
+      authProcess.cmd,
       {
+        ...authProcess.env,
         ...common,
         ...ca.envFor("auth"),
         AUTH_PORT: String(authPort),
@@ -135,10 +138,12 @@ export async function runHangoutBench() {
 
     const fileHttpPort = freePort();
     const fileGrpcPort = freePort();
+    const fileProcess = await productionProcess("file");
     const file = spawnChild(
       "file",
-      ["bun", "services/file/src/main.ts"],
+      fileProcess.cmd,
       {
+        ...fileProcess.env,
         ...common,
         ...ca.envFor("file"),
         ...s3.env,
@@ -153,10 +158,12 @@ export async function runHangoutBench() {
     await waitReady(file, `http://127.0.0.1:${fileHttpPort}/readyz`);
 
     const hangoutPort = freePort();
+    const hangoutProcess = await productionProcess("hangout");
     const hangout = spawnChild(
       "hangout",
-      ["bun", "services/hangout/src/main.ts"],
+      hangoutProcess.cmd,
       {
+        ...hangoutProcess.env,
         ...common,
         ...ca.envFor("hangout"),
         HANGOUT_PORT: String(hangoutPort),
@@ -246,7 +253,8 @@ export async function runHangoutBench() {
     }
     console.log(
       `services ready (auth pid ${auth.proc.pid}, file pid ${file.proc.pid}, hangout pid ${hangout.proc.pid}); ` +
-        `user ${user.id} owns ${HANGOUTS} hangouts; a full page of ${PAGE} and ${UPLOAD_FILES} upload URLs checked`,
+        `user ${user.id} owns ${HANGOUTS} hangouts; a full page of ${PAGE} and ${UPLOAD_FILES} upload URLs checked\n` +
+        [authProcess, fileProcess, hangoutProcess].map((p) => `  ${p.describe}`).join("\n"),
     );
 
     const rows: Row[] = [];

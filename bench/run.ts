@@ -16,6 +16,7 @@ import {
 import { runGrpcBench } from "./grpc.ts";
 import { runHangoutBench } from "./hangout.ts";
 import { runPresignBench } from "./presign.ts";
+import { productionProcess } from "./production.ts";
 import { runScoped } from "./scope.ts";
 import {
   DURATION_S,
@@ -89,10 +90,12 @@ async function main() {
     const { child: otlp, url: otlpUrl } = await scope.otlpSink();
 
     const authPort = freePort();
+    const authProcess = await productionProcess("auth");
     const auth = spawnChild(
       "auth",
-      ["bun", "services/auth/src/main.ts"],
+      authProcess.cmd,
       {
+        ...authProcess.env,
         DEPLOY_ENV: "development",
         LOG_LEVEL: "info",
         AUTH_PORT: String(authPort),
@@ -131,7 +134,9 @@ async function main() {
       200,
       "GET /auth/me",
     );
-    console.log(`auth ready (pid ${auth.proc.pid}); user ${user.id} signed up and logged in`);
+    console.log(
+      `auth ready (pid ${auth.proc.pid}: ${authProcess.describe}); user ${user.id} signed up and logged in`,
+    );
 
     const argon2Ms = await argon2VerifyMs();
     const rows: Row[] = [];

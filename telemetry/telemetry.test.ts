@@ -19,6 +19,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { RUNTIME_VARIABLE } from "../bench/production.ts";
 import { authConfigSchema, loadAuthConfig } from "../services/auth/src/config.ts";
 import { fileConfigSchema, loadFileConfig } from "../services/file/src/config.ts";
 import { hangoutConfigSchema, loadHangoutConfig } from "../services/hangout/src/config.ts";
@@ -522,7 +523,7 @@ describe("docker-compose.yml", () => {
 
   test("auth runs behind Envoy with the contract's environment", () => {
     const env = services.auth.environment;
-    expect(services.auth.command).toEqual(["bun", "services/auth/src/main.ts"]);
+    expect(services.auth.command).toEqual(["bun", "dist/auth/main.js"]);
     expect(services["auth-migrate"].command).toEqual(["bun", "services/auth/src/migrate.ts"]);
     expect(env.AUTH_HOST).toBe("0.0.0.0");
     expect(env.AUTH_PORT).toBe("3001");
@@ -724,7 +725,7 @@ describe("docker-compose.yml: the file service and its S3 store", () => {
   const env = services.file.environment;
 
   test("file runs with the contract's environment", () => {
-    expect(services.file.command).toEqual(["bun", "services/file/src/main.ts"]);
+    expect(services.file.command).toEqual(["bun", "dist/file/main.js"]);
     expect(services["file-migrate"].command).toEqual(["bun", "services/file/src/migrate.ts"]);
     expect(env.FILE_HOST).toBe("0.0.0.0");
     expect(env.FILE_GRPC_PORT).toBe("50051");
@@ -781,7 +782,7 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     Object.fromEntries(Object.entries(e).map(([k, v]) => [k, resolveComposeVars(String(v))]));
 
   test("hangout runs behind Envoy with the contract's environment", () => {
-    expect(services.hangout.command).toEqual(["bun", "services/hangout/src/main.ts"]);
+    expect(services.hangout.command).toEqual(["bun", "dist/hangout/main.js"]);
     expect(services["hangout-migrate"].command).toEqual(["bun", "services/hangout/src/migrate.ts"]);
     expect(services.hangout.image).toBe(services.auth.image);
     expect(services["hangout-migrate"].image).toBe(services.auth.image);
@@ -835,12 +836,27 @@ describe("docker-compose.yml: the hangout service, and every service's environme
       for (const svc of [name, `${name}-migrate`]) {
         const vars = resolved(services[svc].environment);
         const known = Object.keys(schema.properties);
-        for (const key of Object.keys(vars))
+        // Bun's and its allocator's own settings are read by the runtime, not the service.
+        for (const key of Object.keys(vars).filter((key) => !RUNTIME_VARIABLE.test(key)))
           expect({ svc, key, known: known.includes(key) }).toEqual({ svc, key, known: true });
         expect(() => load(vars)).not.toThrow();
       }
     });
   }
+
+  test("each service runs the bundle the image builds; auth's heap is sized to its memory limit", () => {
+    const dockerfile = read("Dockerfile");
+    expect(dockerfile).toMatch(/^RUN bun scripts\/build\.ts$/m);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell expands it, in the image
+    expect(dockerfile).toContain('CMD ["sh", "-c", "exec bun dist/${SERVICE}/main.js"]');
+    // A bundle left on the host never stands in for the one the image builds.
+    expect(read(".dockerignore").split("\n")).toContain("**/dist");
+    for (const name of ["auth", "file", "hangout"])
+      expect(services[name].command).toEqual(["bun", `dist/${name}/main.js`]);
+    const limit = /^(\d+)m$/.exec(services.auth.mem_limit)?.[1];
+    expect(Number(services.auth.environment.BUN_JSC_forceRAMSize)).toBe(Number(limit) * 2 ** 20);
+    expect(services.auth.environment.MIMALLOC_PURGE_DELAY).toBe("0");
+  });
 
   test("the hangout config seen by the service", () => {
     const config = loadHangoutConfig(resolved(env));

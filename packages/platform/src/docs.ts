@@ -1,17 +1,23 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import { restoreFastFormats } from "./formats.ts";
 
 // The docs page must work with no internet: Swagger UI's assets are served from the
-// swagger-ui-dist package instead of the plugin's default CDN.
-const ASSETS = {
-  "swagger-ui-bundle.js": "application/javascript; charset=utf-8",
-  "swagger-ui.css": "text/css; charset=utf-8",
-} as const;
+// swagger-ui-dist package instead of the plugin's default CDN. File imports give their absolute
+// path when run from source; `bun build` copies them beside the bundle and gives a path relative
+// to it, which resolving against import.meta.url turns into the copy's.
+const asset = (path: string, type: string) => ({
+  path: Bun.fileURLToPath(new URL(path, import.meta.url)),
+  type,
+});
+const ASSETS: Record<string, { path: string; type: string }> = {
+  "swagger-ui-bundle.js": asset(swaggerJs, "application/javascript; charset=utf-8"),
+  "swagger-ui.css": asset(swaggerCss, "text/css; charset=utf-8"),
+};
 
 restoreFastFormats();
-
-const assetDir = new URL("./", import.meta.resolve("swagger-ui-dist/package.json")).pathname;
 
 export function docs(info: { title: string; version: string; description: string }) {
   return new Elysia({ name: "platform.docs" })
@@ -33,14 +39,14 @@ export function docs(info: { title: string; version: string; description: string
     .get(
       "/docs/assets/:file",
       ({ params, set }) => {
-        const type = ASSETS[params.file as keyof typeof ASSETS];
-        if (!type) {
+        const file = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file] : undefined;
+        if (!file) {
           set.status = 404;
           return "not found";
         }
-        set.headers["content-type"] = type;
+        set.headers["content-type"] = file.type;
         set.headers["cache-control"] = "public, max-age=86400";
-        return Bun.file(`${assetDir}${params.file}`);
+        return Bun.file(file.path);
       },
       { detail: { hide: true } },
     );

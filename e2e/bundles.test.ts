@@ -1,0 +1,190 @@
+/**
+ * What the image runs: each service's minified bundle (scripts/build.ts) as its own process, the
+ * three together on real step-ca certificates, databases and an S3-compatible store. The sources
+ * are tested everywhere else; this shows the bundles lose nothing on the way: argon2's native
+ * addon (sign-up, login), Swagger UI's files (/docs), gRPC over mTLS to auth and to file, and
+ * presigned uploads checked by the store.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
+import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { freePort } from "@hangout/platform/testing/ports";
+import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
+import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
+import { buildService, SERVICES, type Service } from "../scripts/build.ts";
+
+// The package the platform's docs page loads Swagger UI from.
+const SWAGGER_UI = join(
+  Bun.resolveSync("swagger-ui-dist/package.json", join(import.meta.dir, "../packages/platform")),
+  "..",
+);
+
+let outRoot: string;
+let ca: TestCa;
+let s3: LocalS3;
+const databases: TestDatabase[] = [];
+const processes: Bun.Subprocess[] = [];
+const urls = {} as Record<Service, string>;
+
+async function database(service: Service) {
+  const db = await createTestDatabase(service);
+  databases.push(db);
+  return db.url;
+}
+
+/** Runs `dist/<service>/main.js` and waits for /readyz; `portVariable` is its HTTP port's. */
+async function start(service: Service, portVariable: string, env: Record<string, string>) {
+  const port = freePort();
+  const stderr = join(outRoot, `${service}.err.log`);
+  const proc = Bun.spawn(["bun", join(outRoot, service, "main.js")], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: Bun.file(stderr),
+    // Only what the service is given: the bundle must not lean on the test process.
+    env: {
+      PATH: process.env.PATH,
+      DEPLOY_ENV: "test",
+      LOG_LEVEL: "warn",
+      ...env,
+      [portVariable]: String(port),
+    },
+  });
+  processes.push(proc);
+  urls[service] = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await Bun.sleep(100)) {
+    if (proc.exitCode !== null) throw new Error(`${service}: ${await Bun.file(stderr).text()}`);
+    if (
+      await fetch(`${urls[service]}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+  }
+  throw new Error(`${service} was not ready within 30 s: ${await Bun.file(stderr).text()}`);
+}
+
+beforeAll(async () => {
+  outRoot = await mkdtemp(join(tmpdir(), "bundles-"));
+  for (const service of SERVICES) await buildService(service, outRoot);
+  [ca, s3] = await Promise.all([startTestCa(), startLocalS3()]);
+  const authGrpcPort = String(freePort());
+  const fileGrpcPort = String(freePort());
+  await start("auth", "AUTH_PORT", {
+    ...ca.envFor("auth"),
+    AUTH_GRPC_PORT: authGrpcPort,
+    AUTH_DATABASE_URL: await database("auth"),
+    AUTH_JWT_PRIVATE_KEY_FILE: join(outRoot, "jwt-es256.pem"),
+  });
+  await start("file", "FILE_HTTP_PORT", {
+    ...ca.envFor("file"),
+    ...s3.env,
+    FILE_GRPC_PORT: fileGrpcPort,
+    FILE_DATABASE_URL: await database("file"),
+  });
+  await start("hangout", "HANGOUT_PORT", {
+    ...ca.envFor("hangout"),
+    HANGOUT_DATABASE_URL: await database("hangout"),
+    AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
+    AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
+    FILE_GRPC_TARGET: `localhost:${fileGrpcPort}`,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const proc of processes) proc.kill("SIGTERM");
+  await Promise.all(processes.map((proc) => proc.exited));
+  await Promise.all([...databases.map((db) => db.drop()), ca?.stop(), s3?.stop()]);
+  await rm(outRoot, { recursive: true, force: true });
+});
+
+test("each bundle sits beside its source map and the files it reads at run time", async () => {
+  for (const service of SERVICES) {
+    const files = await readdir(join(outRoot, service));
+    expect({ service, files }).toEqual({
+      service,
+      files: expect.arrayContaining(["main.js", "main.js.map"]),
+    });
+    const map = await Bun.file(join(outRoot, service, "main.js.map")).json();
+    expect(map.sources).toContainEqual(expect.stringContaining(`services/${service}/src/main.ts`));
+  }
+  expect(await readdir(join(outRoot, "auth"))).toContainEqual(
+    expect.stringMatching(/^argon2.*\.node$/),
+  );
+});
+
+test("/docs serves Swagger UI's own files from the bundle's folder", async () => {
+  for (const service of ["auth", "hangout"] as const) {
+    expect((await fetch(`${urls[service]}/docs`)).status).toBe(200);
+    for (const [file, type] of [
+      ["swagger-ui.css", "text/css"],
+      ["swagger-ui-bundle.js", "application/javascript"],
+    ]) {
+      const response = await fetch(`${urls[service]}/docs/assets/${file}`);
+      expect({ service, file, status: response.status }).toEqual({ service, file, status: 200 });
+      expect(response.headers.get("content-type")).toStartWith(type as string);
+      expect(await response.text()).toBe(await Bun.file(join(SWAGGER_UI, file as string)).text());
+    }
+  }
+});
+
+test("a photo goes through: sign-up, login, a hangout, an invite over gRPC, upload, confirm, download", async () => {
+  const json = { "content-type": "application/json" };
+  const email = `bundle-${Date.now().toString(36)}@example.com`;
+  const credentials = JSON.stringify({ email, password: "correct horse battery" });
+  const signup = await fetch(`${urls.auth}/auth/signup`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ ...JSON.parse(credentials), name: "Bundle" }),
+  });
+  expect(signup.status).toBe(201);
+  const login = await fetch(`${urls.auth}/auth/login`, {
+    method: "POST",
+    headers: json,
+    body: credentials,
+  });
+  expect(login.status).toBe(200);
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const headers = { ...json, authorization: `Bearer ${accessToken}` };
+  const post = (path: string, body: unknown) =>
+    fetch(`${urls.hangout}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+
+  const created = await post("/hangouts", { title: "Bundled", startsAt: "2027-01-01T10:00:00Z" });
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  const invite = await post(`/hangouts/${id}/invites`, { emails: ["nobody@example.com"] });
+  expect(await invite.json()).toEqual({
+    invited: [],
+    alreadyMembers: [],
+    unknownEmails: ["nobody@example.com"],
+  });
+
+  const photo = await testImage("png");
+  const issued = await post(`/hangouts/${id}/memories/uploads`, {
+    files: [
+      {
+        filename: "p.png",
+        contentType: "image/png",
+        size: photo.length,
+        sha256: sha256Base64(photo),
+      },
+    ],
+  });
+  expect(issued.status).toBe(201);
+  const [upload] = (
+    (await issued.json()) as {
+      uploads: { memoryId: string; url: string; headers: Record<string, string> }[];
+    }
+  ).uploads;
+  const put = await fetch(upload!.url, { method: "PUT", headers: upload!.headers, body: photo });
+  expect(put.status).toBe(200);
+  const confirmed = await post(`/hangouts/${id}/memories/confirm`, {
+    memoryIds: [upload!.memoryId],
+  });
+  const { confirmed: memories } = (await confirmed.json()) as { confirmed: { url: string }[] };
+  expect(memories).toHaveLength(1);
+  expect(new Uint8Array(await (await fetch(memories[0]!.url)).arrayBuffer())).toEqual(photo);
+});
