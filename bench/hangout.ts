@@ -305,6 +305,8 @@ export async function runHangoutBench() {
       file: services.file.proc.pid,
       auth: services.auth.proc.pid,
       ...(dbPid ? { database: Number(dbPid) } : {}),
+      // The bench's stand-in for the collector, which in production runs on another host.
+      "OTLP sink": otlp.proc.pid,
     };
     const cpuBefore = Object.entries(cpuOf).map(
       ([name, pid]) => [name, procCpuSeconds(pid) ?? 0] as const,

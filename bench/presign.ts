@@ -1,6 +1,7 @@
-// Presigned URLs: the file service's presigner (services/file/src/storage/presigner.ts, aws4)
-// against the AWS SDK's `getSignedUrl` and its S3RequestPresigner, the same PUT (signed content type, length, SHA-256, encryption)
-// in the same process, interleaved rounds. No network: both only sign.
+// Presigned URLs: the file service's presigner (services/file/src/storage/presigner.ts, which
+// signs with sigv4.ts) against the AWS SDK's `getSignedUrl`, its S3RequestPresigner and `aws4`,
+// the same PUT (signed content type, length, SHA-256, encryption) in the same process, interleaved
+// rounds. No network: each only signs.
 //
 // bench/ is not a workspace package, so the SDK comes from the file service's own node_modules:
 // the copies the presigner itself loads.
@@ -10,8 +11,13 @@ import {
   getSignedUrl,
   S3RequestPresigner,
 } from "../services/file/node_modules/@aws-sdk/s3-request-presigner";
+import type * as Aws4 from "../services/file/node_modules/@types/aws4";
+// @ts-expect-error: its types are a separate package, imported below
+import aws4Module from "../services/file/node_modules/aws4";
 import { createPresigner } from "../services/file/src/storage/presigner.ts";
 import { median, positiveInteger, table } from "./common.ts";
+
+const aws4 = aws4Module as typeof Aws4;
 
 const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
 const URLS_PER_ROUND = positiveInteger("BENCH_PRESIGN_URLS", 2000);
@@ -73,7 +79,30 @@ export async function runPresignBench() {
           },
         ),
       ),
-    "file service presigner": (key: string) =>
+    // What the presigner signed with before sigv4.ts, with the same parameters and headers.
+    aws4: async (key: string) => {
+      const { accessKeyId, secretAccessKey } = await client.config.credentials();
+      const query = new URLSearchParams({
+        "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
+        "X-Amz-Date": new Date().toISOString().replace(/[:-]|\.\d{3}/g, ""),
+        "X-Amz-Expires": "900",
+      });
+      const signed = aws4.sign(
+        {
+          method: "PUT",
+          host: "127.0.0.1:4566",
+          path: `/${BUCKET}/${key}?${query}`,
+          service: "s3",
+          region: "us-east-1",
+          signQuery: true,
+          headers: { ...HEADERS },
+          extraHeadersToInclude: Object.fromEntries(Object.keys(HEADERS).map((h) => [h, true])),
+        } as Aws4.Request,
+        { accessKeyId, secretAccessKey },
+      );
+      return `http://127.0.0.1:4566${signed.path}`;
+    },
+    "file service presigner (sigv4.ts)": (key: string) =>
       presigner.presign("PUT", key, { expiresIn: 900, headers: HEADERS }),
   };
 

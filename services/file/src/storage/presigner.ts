@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { extendedEncodeURIComponent } from "@smithy/core/protocols";
-import aws4 from "aws4";
+import { signQuery } from "./sigv4.ts";
 
 export interface PresignOptions {
   expiresIn: number;
@@ -19,18 +19,16 @@ const PROBE_KEY = "presigner-probe";
 /** SigV4's limit on a presigned URL's lifetime (7 days), which the SDK enforces too. */
 const MAX_EXPIRES_IN = 604_800;
 
-/** 2026-11-22T06:43:14.123Z → 20261122T064314Z, SigV4's timestamp. */
-const amzDate = (date: Date) => date.toISOString().replace(/[:-]|\.\d{3}/g, "");
-
 /**
- * Presigned object URLs, signed with `aws4` (SigV4, synchronous, signing key cached): an upload
- * batch presigns 10 URLs, and the SDK's own presigner was one of the largest costs in the upload
- * chain's profile (`bun run bench presign` compares the two per URL). The URL carries the SDK's parameters and signature
- * (tested at a pinned date; only the parameters' order differs). Where an object lives
- * (endpoint, path-style or virtual-host bucket) is the SDK's answer, from one `getSignedUrl` at
- * start that every later URL is built like; credentials and region come from the SDK client's
- * own providers on every call, so rotated credentials are picked up. Headers are signed as
- * headers (none is hoisted into the query), so the store checks each one.
+ * Presigned object URLs, signed by `signQuery` (sigv4.ts: synchronous, signing key cached). An
+ * upload batch presigns 10 URLs, and presigning was the largest single cost of the upload chain:
+ * the SDK's own presigner first, then `aws4` (`bun run bench presign` compares all three per
+ * URL). The URL carries the SDK's parameters and signature (tested at pinned dates; only the
+ * parameters' order differs). Where an object lives (endpoint, path-style or virtual-host
+ * bucket) is the SDK's answer, from one `getSignedUrl` at start that every later URL is built
+ * like; credentials and region come from the SDK client's own providers on every call, so
+ * rotated credentials are picked up. Headers are signed as headers (none is hoisted into the
+ * query), so the store checks each one.
  */
 export async function createPresigner(client: S3Client, bucket: string): Promise<Presigner> {
   const probe = new URL(
@@ -51,27 +49,20 @@ export async function createPresigner(client: S3Client, bucket: string): Promise
       }
       const { accessKeyId, secretAccessKey, sessionToken } = await client.config.credentials();
       if (!accessKeyId || !secretAccessKey) throw new Error("presign: no S3 credentials");
-      const query = new URLSearchParams({
-        "X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
-        "X-Amz-Date": amzDate(signingDate),
-        "X-Amz-Expires": String(expiresIn),
-      });
-      const request: aws4.Request & { extraHeadersToInclude: Record<string, boolean> } = {
-        method,
-        host: probe.host,
-        path: `${pathPrefix}${encodeKey(key)}?${query}`,
-        service: "s3",
-        region,
-        signQuery: true,
-        headers: { ...headers },
-        // aws4 leaves a few names (range, expect, user-agent, …) unsigned unless told: every
-        // header given here must be signed.
-        extraHeadersToInclude: Object.fromEntries(
-          Object.keys(headers).map((name) => [name.toLowerCase(), true]),
-        ),
-      };
-      const signed = aws4.sign(request, { accessKeyId, secretAccessKey, sessionToken });
-      return `${probe.protocol}//${probe.host}${signed.path}`;
+      const signed = signQuery(
+        {
+          method,
+          host: probe.host,
+          path: `${pathPrefix}${encodeKey(key)}`,
+          region,
+          service: "s3",
+          headers,
+          expiresIn,
+          signingDate,
+        },
+        { accessKeyId, secretAccessKey, sessionToken },
+      );
+      return `${probe.protocol}//${probe.host}${signed}`;
     },
   };
 }
