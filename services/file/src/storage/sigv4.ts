@@ -40,59 +40,67 @@ const sha256Hex = (data: string) => new Bun.CryptoHasher("sha256").update(data).
 const hmac = (key: string | Uint8Array, data: string) =>
   new Bun.CryptoHasher("sha256", key).update(data).digest();
 
-/** 2026-11-22T06:43:14.123Z → 20261122T064314Z */
-const amzDate = (date: Date) => date.toISOString().replace(/[:-]|\.\d{3}/g, "");
-
-// The derived key changes once a day per secret and region; keep the last few.
-const signingKeys = new Map<string, Uint8Array>();
-function signingKey(secret: string, day: string, region: string, service: string) {
-  const id = `${secret}\n${day}\n${region}\n${service}`;
-  let key = signingKeys.get(id);
-  if (!key) {
-    key = hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), "aws4_request");
-    if (signingKeys.size >= 8) signingKeys.clear();
-    signingKeys.set(id, key);
+/** 2026-11-22T06:43:14.123Z → 20261122T064314Z, computed once per second. */
+let lastSecond = Number.NaN;
+let lastAmzDate = "";
+function amzDate(date: Date) {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastAmzDate = date.toISOString().replace(/[:-]|\.\d{3}/g, "");
   }
-  return key;
+  return lastAmzDate;
+}
+
+// Per secret, day, region and service: the derived signing key and the encoded credential
+// parameter (both change once a day). Keep the last few.
+const scopes = new Map<string, { key: Uint8Array; credential: string }>();
+function scopeOf(credentials: SigV4Credentials, day: string, region: string, service: string) {
+  const id = `${credentials.secretAccessKey}\n${credentials.accessKeyId}\n${day}\n${region}\n${service}`;
+  let scope = scopes.get(id);
+  if (!scope) {
+    const secret = `AWS4${credentials.secretAccessKey}`;
+    scope = {
+      key: hmac(hmac(hmac(hmac(secret, day), region), service), "aws4_request"),
+      credential: uriEncode(`${credentials.accessKeyId}/${day}/${region}/${service}/aws4_request`),
+    };
+    if (scopes.size >= 8) scopes.clear();
+    scopes.set(id, scope);
+  }
+  return scope;
 }
 
 /** The request's `path?query` with the signature as its last parameter. */
 export function signQuery(request: QuerySigningRequest, credentials: SigV4Credentials): string {
   const date = amzDate(request.signingDate);
   const day = date.slice(0, 8);
-  const scope = `${day}/${request.region}/${request.service}/aws4_request`;
+  const { key, credential } = scopeOf(credentials, day, request.region, request.service);
 
   const headers: [string, string][] = [["host", request.host]];
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const name in request.headers) {
+    const value = request.headers[name] as string;
     headers.push([name.toLowerCase(), value.trim().replace(/\s+/g, " ")]);
   }
   headers.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const signedHeaders = headers.map(([name]) => name).join(";");
+  let signedHeaders = "";
+  let canonicalHeaders = "";
+  for (const [name, value] of headers) {
+    signedHeaders += signedHeaders ? `;${name}` : name;
+    canonicalHeaders += `${name}:${value}\n`;
+  }
 
-  const params: [string, string][] = [
-    ["X-Amz-Algorithm", ALGORITHM],
-    ["X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD"],
-    ["X-Amz-Credential", `${credentials.accessKeyId}/${scope}`],
-    ["X-Amz-Date", date],
-    ["X-Amz-Expires", String(request.expiresIn)],
-    ...(credentials.sessionToken
-      ? [["X-Amz-Security-Token", credentials.sessionToken] as [string, string]]
-      : []),
-    ["X-Amz-SignedHeaders", signedHeaders],
-  ];
-  // Already in code-point order of the encoded names (all ASCII, listed sorted above).
-  const query = params.map(([name, value]) => `${name}=${uriEncode(value)}`).join("&");
+  // In code-point order of the names. Algorithm, payload, date and expiry need no encoding.
+  const token = credentials.sessionToken
+    ? `&X-Amz-Security-Token=${uriEncode(credentials.sessionToken)}`
+    : "";
+  const query =
+    `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD` +
+    `&X-Amz-Credential=${credential}&X-Amz-Date=${date}&X-Amz-Expires=${request.expiresIn}` +
+    `${token}&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
 
-  const canonicalRequest = [
-    request.method,
-    request.path,
-    query,
-    `${headers.map(([name, value]) => `${name}:${value}`).join("\n")}\n`,
-    signedHeaders,
-    "UNSIGNED-PAYLOAD",
-  ].join("\n");
+  const canonicalRequest = `${request.method}\n${request.path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
+  const scope = `${day}/${request.region}/${request.service}/aws4_request`;
   const stringToSign = `${ALGORITHM}\n${date}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const key = signingKey(credentials.secretAccessKey, day, request.region, request.service);
   const signature = new Bun.CryptoHasher("sha256", key).update(stringToSign).digest("hex");
   return `${request.path}?${query}&X-Amz-Signature=${signature}`;
 }
