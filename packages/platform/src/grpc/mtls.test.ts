@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { connect } from "node:tls";
+import { connect, TLSSocket } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { createChannel, createClient, Status } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
@@ -69,6 +69,37 @@ describe("gRPC over mTLS", () => {
       expect((await check(channel)).status).toBe(1); // SERVING
     } finally {
       channel.close();
+    }
+  });
+
+  test("the caller's certificate is read once per connection, not on every call", async () => {
+    const original = TLSSocket.prototype.getPeerCertificate;
+    let reads = 0;
+    TLSSocket.prototype.getPeerCertificate = function (this: TLSSocket, detailed?: boolean) {
+      reads++;
+      return original.call(this, detailed);
+    } as typeof original;
+    try {
+      for (const connection of [1, 2]) {
+        const before = reads;
+        const channel = createMtlsChannel(target, "file", managers.hangout!);
+        try {
+          // The first call connects: the client checks the server's certificate, the server
+          // reads the client's. Later calls on the connection read nothing.
+          expect((await check(channel)).status).toBe(1);
+          const connected = reads;
+          for (let call = 0; call < 4; call++) expect((await check(channel)).status).toBe(1);
+          expect({ connection, first: connected > before, later: reads - connected }).toEqual({
+            connection,
+            first: true,
+            later: 0,
+          });
+        } finally {
+          channel.close();
+        }
+      }
+    } finally {
+      TLSSocket.prototype.getPeerCertificate = original;
     }
   });
 

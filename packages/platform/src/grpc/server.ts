@@ -67,6 +67,38 @@ export function callerIdentity(certificate: PeerCertificate | undefined): string
   return san ?? (Array.isArray(cn) ? cn[0] : cn);
 }
 
+interface Peer {
+  caller: string | undefined;
+  serial: string | undefined;
+}
+
+// Keyed by grpc-js's http2 session: one entry per connection, gone with it.
+const peers = new WeakMap<object, Peer>();
+
+/** The http2 session under a call: grpc-js keeps it on the innermost (base) call's stream. */
+function sessionOf(call: unknown): object | undefined {
+  let current = call as { stream?: { session?: object }; nextCall?: unknown } | undefined;
+  while (current && !current.stream) current = current.nextCall as typeof current;
+  return current?.stream?.session;
+}
+
+/**
+ * Who is calling, from the client certificate, read once per connection: grpc-js's
+ * getAuthContext() builds the whole peer certificate (three fingerprints included) on every call,
+ * ~40 µs, and a TLS session's peer certificate cannot change. A renewed client certificate
+ * arrives on a new connection (max connection age), so it is read then. Without a session to key
+ * on (another grpc-js layout), every call reads the certificate.
+ */
+function peerOf(call: grpc.ServerInterceptingCallInterface): Peer {
+  const session = sessionOf(call);
+  const known = session && peers.get(session);
+  if (known) return known;
+  const certificate = call.getAuthContext()?.sslPeerCertificate;
+  const peer = { caller: callerIdentity(certificate), serial: certificate?.serialNumber };
+  if (session) peers.set(session, peer);
+  return peer;
+}
+
 /** Span attribute naming the calling service (OpenTelemetry `peer.service`). */
 const ATTR_PEER_SERVICE = "peer.service";
 
@@ -145,14 +177,9 @@ export function createGrpcServer(options: GrpcServerOptions): {
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            // getAuthContext() parses the peer certificate on every call: read it once.
-            const certificate = call.getAuthContext()?.sslPeerCertificate;
-            const caller = callerIdentity(certificate);
+            const { caller, serial } = peerOf(call);
             if (caller && allowed.has(caller)) {
-              options.logger.debug(
-                { caller, serial: certificate?.serialNumber, method: method.path },
-                "gRPC call",
-              );
+              options.logger.debug({ caller, serial, method: method.path }, "gRPC call");
               metadata.set(CALLER_METADATA_KEY, caller);
               return nextMetadata(metadata);
             }
