@@ -111,6 +111,10 @@ test("each bundle sits beside its source map and the files it reads at run time"
     const map = await Bun.file(join(outRoot, service, "main.js.map")).json();
     expect(map.sources).toContainEqual(expect.stringContaining(`services/${service}/src/main.ts`));
   }
+  // Errors are logged and traced by class name; a minifier renaming classes would blank those.
+  const auth = await Bun.file(join(outRoot, "auth", "main.js")).text();
+  expect(auth).toContain("class AppError extends Error");
+  expect(auth).toContain("class JWTExpired extends JOSEError");
   expect(await readdir(join(outRoot, "auth"))).toContainEqual(
     expect.stringMatching(/^argon2.*\.node$/),
   );

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { trace } from "@opentelemetry/api";
 import { Column, getTableColumns, getTableName, is, Placeholder, sql, Table } from "drizzle-orm";
 import type { MySqlTable } from "drizzle-orm/mysql-core";
@@ -14,7 +15,17 @@ export type Transaction<TSchema extends Record<string, unknown>> = Parameters<
 /** Repository root, so services and tests find `migrations/<service>` wherever they run from. */
 export const repoRoot = new URL("../../../", import.meta.url).pathname;
 
-export const migrationsFolder = (service: string) => `${repoRoot}migrations/${service}`;
+/**
+ * `migrations/<service>` of the sources. Migrations run from the sources (`migrate.ts`, the
+ * compose jobs); inside a service bundle this path means nothing, so it fails loudly there.
+ */
+export function migrationsFolder(service: string) {
+  const folder = `${repoRoot}migrations/${service}`;
+  if (!existsSync(`${folder}/meta/_journal.json`)) {
+    throw new Error(`no migrations for ${service} at ${folder}: run migrations from the sources`);
+  }
+  return folder;
+}
 
 export function createPool(url: string, options: { connectionLimit?: number } = {}) {
   return mysql.createPool({

@@ -1,3 +1,4 @@
+import { isAbsolute, join } from "node:path";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
@@ -7,9 +8,9 @@ import { restoreFastFormats } from "./formats.ts";
 // The docs page must work with no internet: Swagger UI's assets are served from the
 // swagger-ui-dist package instead of the plugin's default CDN. File imports give their absolute
 // path when run from source; `bun build` copies them beside the bundle and gives a path relative
-// to it, which resolving against import.meta.url turns into the copy's.
+// to it.
 const asset = (path: string, type: string) => ({
-  path: Bun.fileURLToPath(new URL(path, import.meta.url)),
+  path: isAbsolute(path) ? path : join(import.meta.dir, path),
   type,
 });
 const ASSETS: Record<string, { path: string; type: string }> = {

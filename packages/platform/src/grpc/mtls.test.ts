@@ -98,6 +98,13 @@ describe("gRPC over mTLS", () => {
           channel.close();
         }
       }
+      // Per connection, not per process: another identity on its own connection is refused.
+      const auth = createMtlsChannel(target, "file", managers.auth!);
+      try {
+        await expect(check(auth)).rejects.toMatchObject({ code: Status.PERMISSION_DENIED });
+      } finally {
+        auth.close();
+      }
     } finally {
       TLSSocket.prototype.getPeerCertificate = original;
     }

@@ -186,6 +186,19 @@ describe("the presigner signs what the SDK signs, with the same signature", () =
     );
   });
 
+  test("a header named twice (in any case), or host, is refused rather than signed ambiguously", async () => {
+    const presigner = await createPresigner(client("http://127.0.0.1:4566", true), "b");
+    const cases: Record<string, string>[] = [
+      { "Content-Type": "image/png", "content-type": "image/jpeg" },
+      { host: "evil" },
+    ];
+    for (const headers of cases) {
+      await expect(
+        presigner.presign("PUT", "files/a", { expiresIn: 900, headers }),
+      ).rejects.toThrow(/given twice/);
+    }
+  });
+
   test("a changed header, key or expiry changes the signature", async () => {
     const presigner = await createPresigner(client("http://127.0.0.1:4566", true), "b");
     const sign = (key: string, expiresIn: number, type: string) =>

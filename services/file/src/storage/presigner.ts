@@ -16,8 +16,6 @@ export interface Presigner {
 }
 
 const PROBE_KEY = "presigner-probe";
-/** SigV4's limit on a presigned URL's lifetime (7 days), which the SDK enforces too. */
-const MAX_EXPIRES_IN = 604_800;
 
 /**
  * Presigned object URLs, signed by `signQuery` (sigv4.ts: synchronous, signing key cached). An
@@ -44,9 +42,6 @@ export async function createPresigner(client: S3Client, bucket: string): Promise
 
   return {
     async presign(method, key, { expiresIn, headers = {}, signingDate = new Date() }) {
-      if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) {
-        throw new Error(`presign: expiresIn must be 1..${MAX_EXPIRES_IN} seconds`);
-      }
       const { accessKeyId, secretAccessKey, sessionToken } = await client.config.credentials();
       if (!accessKeyId || !secretAccessKey) throw new Error("presign: no S3 credentials");
       const signed = signQuery(

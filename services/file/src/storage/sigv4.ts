@@ -28,6 +28,8 @@ export interface QuerySigningRequest {
 }
 
 const ALGORITHM = "AWS4-HMAC-SHA256";
+/** SigV4's limit on a presigned URL's lifetime (7 days), which the SDK enforces too. */
+export const MAX_EXPIRES_IN = 604_800;
 
 /** RFC 3986 unreserved characters stay; everything else is percent-encoded (SigV4's rule). */
 export const uriEncode = (value: string) =>
@@ -72,15 +74,22 @@ function scopeOf(credentials: SigV4Credentials, day: string, region: string, ser
 
 /** The request's `path?query` with the signature as its last parameter. */
 export function signQuery(request: QuerySigningRequest, credentials: SigV4Credentials): string {
+  const { expiresIn } = request;
+  if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) {
+    throw new Error(`signQuery: expiresIn must be 1..${MAX_EXPIRES_IN} seconds`);
+  }
   const date = amzDate(request.signingDate);
   const day = date.slice(0, 8);
   const { key, credential } = scopeOf(credentials, day, request.region, request.service);
 
-  const headers: [string, string][] = [["host", request.host]];
-  for (const name in request.headers) {
-    const value = request.headers[name] as string;
-    headers.push([name.toLowerCase(), value.trim().replace(/\s+/g, " ")]);
+  // One line per lower-case name, as the SDK signs them; `host` is the request's own.
+  const byName = new Map<string, string>([["host", request.host]]);
+  for (const [name, value] of Object.entries(request.headers)) {
+    const lower = name.toLowerCase();
+    if (byName.has(lower)) throw new Error(`signQuery: header ${lower} given twice (or host)`);
+    byName.set(lower, value.trim().replace(/\s+/g, " "));
   }
+  const headers = [...byName];
   headers.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   let signedHeaders = "";
   let canonicalHeaders = "";
@@ -95,7 +104,7 @@ export function signQuery(request: QuerySigningRequest, credentials: SigV4Creden
     : "";
   const query =
     `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD` +
-    `&X-Amz-Credential=${credential}&X-Amz-Date=${date}&X-Amz-Expires=${request.expiresIn}` +
+    `&X-Amz-Credential=${credential}&X-Amz-Date=${date}&X-Amz-Expires=${expiresIn}` +
     `${token}&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
 
   const canonicalRequest = `${request.method}\n${request.path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
