@@ -855,7 +855,6 @@ describe("docker-compose.yml: the hangout service, and every service's environme
       expect(services[name].command).toEqual(["bun", `dist/${name}/main.js`]);
     const limit = /^(\d+)m$/.exec(services.auth.mem_limit)?.[1];
     expect(Number(services.auth.environment.BUN_JSC_forceRAMSize)).toBe(Number(limit) * 2 ** 20);
-    expect(services.auth.environment.MIMALLOC_PURGE_DELAY).toBe("0");
     // argon2id holds 19 MiB per hash in progress: a bounded number, whatever the host's cores.
     expect(Number(services.auth.environment.AUTH_PASSWORD_CONCURRENCY)).toBe(2);
   });
