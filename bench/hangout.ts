@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { sha256Base64 } from "@hangout/platform/testing/images";
 import { freePort } from "@hangout/platform/testing/ports";
+import { measureB0, startB1 } from "./baselines.ts";
 import {
   type Child,
   fmtMs,
@@ -21,7 +22,6 @@ import { runScoped } from "./scope.ts";
 import {
   DURATION_S,
   ensureWrk,
-  measure,
   measureInterleaved,
   measureRounds,
   ROUND_S,
@@ -260,32 +260,13 @@ export async function runHangoutBench() {
     const rows: Row[] = [];
 
     // B0 runs alone while the services sit idle, and is stopped before anything else is loaded.
-    const b0Port = freePort();
-    const b0 = spawnChild(
-      "b0",
-      ["bun", join(BENCH, "baselines/b0.ts")],
-      { BENCH_PORT: String(b0Port) },
-      logDir,
-    );
-    const b0Url = `http://127.0.0.1:${b0Port}`;
-    await waitReady(b0, `${b0Url}/healthz`);
-    rows.push(await measure("B0", { url: `${b0Url}/`, connections: 32 }));
-    await stopChild(b0);
+    rows.push(await measureB0(logDir));
 
     // B1 and the two reads: every server up, loaded in turn (the others idle), round after round.
-    const b1Port = freePort();
-    const b1 = spawnChild(
-      "b1",
-      ["bun", join(BENCH, "baselines/b1.ts")],
-      { BENCH_PORT: String(b1Port), BENCH_DATABASE_URL: authDb.url },
-      logDir,
-    );
-    const b1Url = `http://127.0.0.1:${b1Port}`;
-    await waitReady(b1, `${b1Url}/healthz`);
-    await json(await fetch(`${b1Url}/users/${user.id}`), 200, "B1 GET /users/:id");
+    const { child: b1, url: b1Url } = await startB1(logDir, authDb.url, user.id);
     rows.push(
       ...(await measureInterleaved([
-        { name: "B1", load: { url: `${b1Url}/users/${user.id}`, connections: 32 } },
+        { name: "B1", load: { url: b1Url, connections: 32 } },
         {
           name: NAMES.get,
           load: { url: `${hangoutUrl}/hangouts/${hangoutId}`, connections: 32, headers: [bearer] },

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { freePort } from "@hangout/platform/testing/ports";
+import { measureB0, startB1 } from "./baselines.ts";
 import {
   fmtMs,
   json,
@@ -142,36 +143,17 @@ async function main() {
     const rows: Row[] = [];
 
     // B0 runs alone while auth sits idle, and is stopped before anything else is loaded.
-    const b0Port = freePort();
-    const b0 = spawnChild(
-      "b0",
-      ["bun", join(BENCH, "baselines/b0.ts")],
-      { BENCH_PORT: String(b0Port) },
-      logDir,
-    );
-    const b0Url = `http://127.0.0.1:${b0Port}`;
-    await waitReady(b0, `${b0Url}/healthz`);
-    rows.push(await measure("B0", { url: `${b0Url}/`, connections: 32 }));
-    await stopChild(b0);
+    rows.push(await measureB0(logDir));
 
     // B1 and /auth/me: both servers up, loaded in turn (the other one idle), round after round,
     // so that each /auth/me slice is compared with a B1 slice measured seconds before it.
-    const b1Port = freePort();
-    const b1 = spawnChild(
-      "b1",
-      ["bun", join(BENCH, "baselines/b1.ts")],
-      { BENCH_PORT: String(b1Port), BENCH_DATABASE_URL: database.url },
-      logDir,
-    );
-    const b1Url = `http://127.0.0.1:${b1Port}`;
-    await waitReady(b1, `${b1Url}/healthz`);
-    await json(await fetch(`${b1Url}/users/${user.id}`), 200, "B1 GET /users/:id");
+    const { child: b1, url: b1Url } = await startB1(logDir, database.url, user.id);
 
     const authPid = auth.proc.pid;
     const meSampler = sampleRss(authPid);
     rows.push(
       ...(await measureInterleaved([
-        { name: "B1", load: { url: `${b1Url}/users/${user.id}`, connections: 32 } },
+        { name: "B1", load: { url: b1Url, connections: 32 } },
         {
           name: "GET /auth/me",
           load: { url: `${authUrl}/auth/me`, connections: 32, headers: [bearer] },

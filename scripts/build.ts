@@ -3,7 +3,7 @@
  * it loads at run time (Swagger UI's assets, argon2's native addon) and a linked source map so
  * stack traces name the sources. The image runs these (Dockerfile, docker-compose.yml) and
  * `bun run bench` measures them: a bundle holds ~20 MB less code in memory than the ~1,500
- * modules it replaces (README, "Memory").
+ * modules it replaces (README, "Running with Docker").
  *
  * A bundle is built where it runs, beside the repository's node_modules (the image builds its
  * own): a few dependencies keep their install paths for files they load lazily.

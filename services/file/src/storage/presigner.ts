@@ -20,7 +20,7 @@ const PROBE_KEY = "presigner-probe";
 /**
  * Presigned object URLs, signed by `signQuery` (sigv4.ts: synchronous, signing key cached). An
  * upload batch presigns 10 URLs, and presigning was the largest single cost of the upload chain:
- * the SDK's own presigner first, then `aws4` (`bun run bench presign` compares all three per
+ * the SDK's own presigner first, then `aws4` (`bun run bench presign` compares them all per
  * URL). The URL carries the SDK's parameters and signature (tested at pinned dates; only the
  * parameters' order differs). Where an object lives (endpoint, path-style or virtual-host
  * bucket) is the SDK's answer, from one `getSignedUrl` at start that every later URL is built
