@@ -10,7 +10,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
@@ -168,14 +168,7 @@ test("a photo goes through: sign-up, login, a hangout, an invite over gRPC, uplo
 
   const photo = await testImage("png");
   const issued = await post(`/hangouts/${id}/memories/uploads`, {
-    files: [
-      {
-        filename: "p.png",
-        contentType: "image/png",
-        size: photo.length,
-        sha256: sha256Base64(photo),
-      },
-    ],
+    files: [await testImageFile("png", { filename: "p.png" })],
   });
   expect(issued.status).toBe(201);
   const [upload] = (

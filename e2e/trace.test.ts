@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import { type ReceivedSpan, startOtlpReceiver } from "@hangout/platform/testing/otlp-receiver";
 import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
@@ -189,14 +189,7 @@ beforeAll(async () => {
     uploads: { memoryId: string; method: string; url: string; headers: Record<string, string> }[];
   }>(
     await api("POST", `/hangouts/${hangout.id}/memories/uploads`, {
-      files: [
-        {
-          filename: "beach.jpg",
-          contentType: "image/jpeg",
-          size: photo.length,
-          sha256: sha256Base64(photo),
-        },
-      ],
+      files: [await testImageFile("jpg", { filename: "beach.jpg" })],
     }),
     201,
   );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createDatabase, createPool } from "@hangout/platform/db";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import type { PresignedUpload } from "@hangout/proto/file/v1/file";
 import { schema } from "../src/db/schema.ts";
@@ -19,16 +19,7 @@ afterAll(async () => {
   await ca.stop();
 });
 
-const jpgIntent = async () => {
-  const bytes = await testImage("jpg");
-  return {
-    filename: "a.jpg",
-    contentType: "image/jpeg",
-    size: bytes.length,
-    sha256: sha256Base64(bytes),
-    ownerRef: "memory:r",
-  };
-};
+const jpgIntent = () => testImageFile("jpg", { filename: "a.jpg", ownerRef: "memory:r" });
 const put = async (upload: PresignedUpload) =>
   fetch(upload.url, { method: "PUT", headers: upload.headers, body: await testImage("jpg") });
 const stored = async (fileId: string) =>

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { sha256Base64, type TestImage, testImage } from "@hangout/platform/testing/images";
+import {
+  sha256Base64,
+  type TestImage,
+  testImage,
+  testImageFile,
+} from "@hangout/platform/testing/images";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import type { PresignedUpload } from "@hangout/proto/file/v1/file";
 import { type FileHarness, startFileService } from "./harness.ts";
@@ -26,25 +31,8 @@ afterAll(async () => {
   await ca.stop();
 });
 
-const MIME: Record<TestImage, string> = {
-  jpg: "image/jpeg",
-  png: "image/png",
-  gif: "image/gif",
-  webp: "image/webp",
-  bmp: "image/bmp",
-};
-
-const intentFor = async (format: TestImage, overrides: Record<string, unknown> = {}) => {
-  const bytes = await testImage(format);
-  return {
-    filename: `holiday.${format}`,
-    contentType: MIME[format],
-    size: bytes.length,
-    sha256: sha256Base64(bytes),
-    ownerRef: "memory:test",
-    ...overrides,
-  };
-};
+const intentFor = (format: TestImage, overrides: Record<string, unknown> = {}) =>
+  testImageFile(format, { filename: `holiday.${format}`, ownerRef: "memory:test", ...overrides });
 
 const put = (upload: PresignedUpload, body: Uint8Array, headers: Record<string, string> = {}) =>
   fetch(upload.url, { method: upload.method, headers: { ...upload.headers, ...headers }, body });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImageFile } from "@hangout/platform/testing/images";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import type { UploadIntent } from "@hangout/proto/file/v1/file";
 import mysql from "mysql2/promise";
@@ -13,14 +13,7 @@ let good: UploadIntent;
 beforeAll(async () => {
   ca = await startTestCa();
   file = await startFileService(ca);
-  const bytes = await testImage("jpg");
-  good = {
-    filename: "photo.jpg",
-    contentType: "image/jpeg",
-    size: bytes.length,
-    sha256: sha256Base64(bytes),
-    ownerRef: "memory:1",
-  };
+  good = await testImageFile("jpg", { ownerRef: "memory:1" });
 });
 afterAll(async () => {
   await file.close();

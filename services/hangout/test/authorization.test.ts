@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHttpApp } from "@hangout/platform/http-app";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -172,14 +172,7 @@ async function uploadMemory(user: TestUser, hangoutId: string, confirm = true) {
     uploads: { memoryId: string; url: string; method: string; headers: Record<string, string> }[];
   }>(
     await stack.as(user).post(`/hangouts/${hangoutId}/memories/uploads`, {
-      files: [
-        {
-          filename: "p.jpg",
-          contentType: "image/jpeg",
-          size: bytes.length,
-          sha256: sha256Base64(bytes),
-        },
-      ],
+      files: [await testImageFile("jpg", { filename: "p.jpg" })],
     }),
     201,
   );

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImageFile } from "@hangout/platform/testing/images";
 import { freePort } from "@hangout/platform/testing/ports";
 import mysql from "mysql2/promise";
 import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
@@ -32,16 +32,8 @@ const query = async (sql: string, values: unknown[] = []) => {
 };
 
 test("uploads answer 503 problem+json and write nothing while the file service is down", async () => {
-  const bytes = await testImage("jpg");
   const response = await stack.as(owner).post(`/hangouts/${hangoutId}/memories/uploads`, {
-    files: [
-      {
-        filename: "a.jpg",
-        contentType: "image/jpeg",
-        size: bytes.length,
-        sha256: sha256Base64(bytes),
-      },
-    ],
+    files: [await testImageFile("jpg", { filename: "a.jpg" })],
   });
   expect(response.status).toBe(503);
   expect(response.headers.get("content-type")).toBe("application/problem+json");

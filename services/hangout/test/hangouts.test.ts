@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImageFile } from "@hangout/platform/testing/images";
 import mysql from "mysql2/promise";
 import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
 
@@ -575,16 +575,7 @@ describe("memory upload refusals beyond memories.test.ts", () => {
   let hangoutId: string;
   const memoryCount = () => count("SELECT COUNT(*) AS n FROM memories");
 
-  const jpeg = async (overrides: Record<string, unknown> = {}) => {
-    const bytes = await testImage("jpg");
-    return {
-      filename: "photo.jpg",
-      contentType: "image/jpeg",
-      size: bytes.length,
-      sha256: sha256Base64(bytes),
-      ...overrides,
-    };
-  };
+  const jpeg = (overrides: Record<string, unknown> = {}) => testImageFile("jpg", overrides);
 
   beforeAll(async () => {
     hangoutId = (await create({ title: "Photos" })).id;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import mysql from "mysql2/promise";
 import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
 import { fingerprint } from "../src/http/idempotency.ts";
@@ -85,26 +85,8 @@ async function expectKeyProblem(res: Response, status: number) {
 const createHangout = (user: TestUser, body: unknown, key?: string) =>
   stack.as(user).post("/hangouts", body, key ? withKey(key) : undefined);
 
-const jpeg = async (overrides: Record<string, unknown> = {}) => {
-  const bytes = await testImage("jpg");
-  return {
-    filename: "photo.jpg",
-    contentType: "image/jpeg",
-    size: bytes.length,
-    sha256: sha256Base64(bytes),
-    ...overrides,
-  };
-};
-const png = async (overrides: Record<string, unknown> = {}) => {
-  const bytes = await testImage("png");
-  return {
-    filename: "photo.png",
-    contentType: "image/png",
-    size: bytes.length,
-    sha256: sha256Base64(bytes),
-    ...overrides,
-  };
-};
+const jpeg = (overrides: Record<string, unknown> = {}) => testImageFile("jpg", overrides);
+const png = (overrides: Record<string, unknown> = {}) => testImageFile("png", overrides);
 
 const requestUploads = (user: TestUser, id: string, body: unknown, key?: string) =>
   stack.as(user).post(`/hangouts/${id}/memories/uploads`, body, key ? withKey(key) : undefined);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
+import { sha256Base64, testImage, testImageFile } from "@hangout/platform/testing/images";
 import mysql from "mysql2/promise";
 import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
 
@@ -19,16 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-const fileFor = async (format: "jpg" | "png" | "gif", overrides: Record<string, unknown> = {}) => {
-  const bytes = await testImage(format);
-  return {
-    filename: `photo.${format}`,
-    contentType: { jpg: "image/jpeg", png: "image/png", gif: "image/gif" }[format],
-    size: bytes.length,
-    sha256: sha256Base64(bytes),
-    ...overrides,
-  };
-};
+const fileFor = (format: "jpg" | "png" | "gif", overrides: Record<string, unknown> = {}) =>
+  testImageFile(format, overrides);
 
 interface Upload {
   memoryId: string;
