@@ -2,8 +2,8 @@
  * What the image runs: each service's minified bundle (scripts/build.ts) as its own process, the
  * three together on real step-ca certificates, databases and an S3-compatible store. The sources
  * are tested everywhere else; this shows the bundles lose nothing on the way: argon2's native
- * addon (sign-up, login), Swagger UI's files (/docs), gRPC over mTLS to auth and to file, and
- * presigned uploads checked by the store.
+ * addon (sign-up, login), Swagger UI's files (/docs), gRPC over mTLS to auth and to file,
+ * presigned uploads checked by the store, and spans exported over OTLP.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { testImage, testImageFile } from "@hangout/platform/testing/images";
+import { startOtlpReceiver } from "@hangout/platform/testing/otlp-receiver";
 import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
@@ -25,6 +26,7 @@ const SWAGGER_UI = join(
 let outRoot: string;
 let ca: TestCa;
 let s3: LocalS3;
+const otlp = startOtlpReceiver();
 const databases: TestDatabase[] = [];
 const processes: Bun.Subprocess[] = [];
 const urls = {} as Record<Service, string>;
@@ -48,6 +50,7 @@ async function start(service: Service, portVariable: string, env: Record<string,
       PATH: process.env.PATH,
       DEPLOY_ENV: "test",
       LOG_LEVEL: "warn",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       ...env,
       [portVariable]: String(port),
     },
@@ -97,7 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const proc of processes) proc.kill("SIGTERM");
   await Promise.all(processes.map((proc) => proc.exited));
-  await Promise.all([...databases.map((db) => db.drop()), ca?.stop(), s3?.stop()]);
+  await Promise.all([...databases.map((db) => db.drop()), ca?.stop(), s3?.stop(), otlp.stop()]);
   await rm(outRoot, { recursive: true, force: true });
 });
 
@@ -184,4 +187,14 @@ test("a photo goes through: sign-up, login, a hangout, an invite over gRPC, uplo
   const { confirmed: memories } = (await confirmed.json()) as { confirmed: { url: string }[] };
   expect(memories).toHaveLength(1);
   expect(new Uint8Array(await (await fetch(memories[0]!.url)).arrayBuffer())).toEqual(photo);
+});
+
+test("each bundle exports its spans over OTLP; a confirm is one trace across hangout and file", async () => {
+  const confirm = () => otlp.spans.find((span) => span.name.endsWith("/memories/confirm"));
+  for (const deadline = Date.now() + 10_000; !confirm() && Date.now() < deadline; ) {
+    await Bun.sleep(100);
+  }
+  const trace = otlp.spans.filter((span) => span.traceId === confirm()?.traceId);
+  expect(new Set(trace.map((span) => span.service))).toEqual(new Set(["hangout", "file"]));
+  expect(new Set(otlp.spans.map((span) => span.service))).toEqual(new Set(SERVICES));
 });

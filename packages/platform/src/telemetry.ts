@@ -6,12 +6,12 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { withoutQueryValues } from "./query-errors.ts";
+import { EncodingSpanProcessor } from "./span-export.ts";
 
 /** Re-exported so services name span kinds without depending on the API package themselves. */
 export { SpanKind };
@@ -26,17 +26,15 @@ let provider: NodeTracerProvider | undefined;
 /**
  * Registers the process-wide tracer provider (AsyncLocalStorage context, W3C trace context and
  * baggage propagation). Spans are always created, so trace ids reach the logs; they are exported
- * over OTLP/HTTP only when an endpoint is configured. One provider per process: a second call
- * returns the first (tests build several apps in one process).
+ * over OTLP/HTTP (span-export.ts) only when an endpoint is configured. One provider per process:
+ * a second call returns the first (tests build several apps in one process).
  */
 export function initTelemetry(options: { service: string; otlpEndpoint?: string }): Telemetry {
   if (!provider) {
     const spanProcessors: SpanProcessor[] = [];
     if (options.otlpEndpoint) {
       const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
-      spanProcessors.push(
-        new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: 1000 }),
-      );
+      spanProcessors.push(new EncodingSpanProcessor({ url }));
     }
     provider = new NodeTracerProvider({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
