@@ -327,7 +327,7 @@ export function report(
       : "telemetry: could not read the OTLP sink's counters",
   );
   console.log(
-    `argon2id (19 MiB, t=2, p=1): one verify takes ${memory.argon2Ms.toFixed(0)} ms here when the box is idle; 4 logins on 2 cores wait for ~2 of them each`,
+    `argon2id (19 MiB, t=2, p=1): one verify takes ${memory.argon2Ms.toFixed(0)} ms here when the box is idle; auth runs one at a time (AUTH_PASSWORD_CONCURRENCY's default), so 4 logins at once queue for up to 4 of them`,
   );
   const { lines, levels, firstProblem } = memory.authLog;
   const levelCounts = Object.entries(levels)

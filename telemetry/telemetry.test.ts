@@ -856,7 +856,7 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     const limit = /^(\d+)m$/.exec(services.auth.mem_limit)?.[1];
     expect(Number(services.auth.environment.BUN_JSC_forceRAMSize)).toBe(Number(limit) * 2 ** 20);
     // argon2id holds 19 MiB per hash in progress: a bounded number, whatever the host's cores.
-    expect(Number(services.auth.environment.AUTH_PASSWORD_CONCURRENCY)).toBe(2);
+    expect(Number(services.auth.environment.AUTH_PASSWORD_CONCURRENCY)).toBe(1);
   });
 
   test("the hangout config seen by the service", () => {

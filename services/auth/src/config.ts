@@ -25,8 +25,8 @@ export const authConfigSchema = configSchema({
   /** argon2id cost; the defaults are OWASP's minimum (19 MiB, t=2, p=1). */
   AUTH_PASSWORD_MEMORY_KIB: env.int(19_456, { minimum: 19_456 }),
   AUTH_PASSWORD_TIME_COST: env.int(2, { minimum: 2 }),
-  /** Hashes computed at once; unset means one per core. */
-  AUTH_PASSWORD_CONCURRENCY: env.optionalInt({ minimum: 1, maximum: 64 }),
+  /** Hashes computed at once, each holding AUTH_PASSWORD_MEMORY_KIB while it runs. */
+  AUTH_PASSWORD_CONCURRENCY: env.int(1, { minimum: 1, maximum: 64 }),
   AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: env.int(5, { minimum: 1 }),
   AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: env.int(20, { minimum: 1 }),
   AUTH_LOGIN_FAILURE_WINDOW_SECONDS: env.int(900, { minimum: 1 }),
