@@ -41,7 +41,7 @@ const ENCODE_EVERY = 32;
  * Why not the SDK's BatchSpanProcessor: it keeps every ended span alive until its batch is
  * encoded, so under load spans outlive young-generation collections and the heap grows. Measured
  * on auth under load, this processor costs ~10% less CPU per request and 10-20 MB less peak RSS
- * (README, "Telemetry"). The encoding and the HTTP transport (timeouts, retries, bounded
+ * (README, "Platform conventions", Traces). The encoding and the HTTP transport (timeouts, retries, bounded
  * concurrency) are still the OpenTelemetry exporter's own: each group of spans is encoded with
  * the SDK's protobuf serializer, and an export request is those encodings back to back. That is
  * one valid ExportTraceServiceRequest, since protobuf appends the repeated `resource_spans` of

@@ -103,6 +103,8 @@ export function startOtlpReceiver() {
     spans,
     /** Every request body as received, for "never contains" assertions. */
     raw: () => bodies.join("\n"),
+    /** How many export requests arrived. */
+    requests: () => bodies.length,
     stop: () => server.stop(true),
   };
 }
