@@ -43,13 +43,13 @@ async function start(service: Service, portVariable: string, env: Record<string,
   const stderr = join(outRoot, `${service}.err.log`);
   const proc = Bun.spawn(["bun", join(outRoot, service, "main.js")], {
     stdin: "ignore",
-    stdout: "ignore",
+    stdout: Bun.file(join(outRoot, `${service}.log`)),
     stderr: Bun.file(stderr),
     // Only what the service is given: the bundle must not lean on the test process.
     env: {
       PATH: process.env.PATH,
       DEPLOY_ENV: "test",
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       ...env,
       [portVariable]: String(port),
@@ -121,6 +121,23 @@ test("each bundle sits beside its source map and the files it reads at run time"
   expect(await readdir(join(outRoot, "auth"))).toContainEqual(
     expect.stringMatching(/^argon2.*\.node$/),
   );
+});
+
+test("each bundle releases the code its start-up compiled once it is up", async () => {
+  const released = async (service: Service) =>
+    (await Bun.file(join(outRoot, `${service}.log`)).text())
+      .split("\n")
+      .filter((line) => line.includes('"start-up code released"'))
+      .map((line) => JSON.parse(line) as { service: string; heapMb: number });
+  for (const service of SERVICES) {
+    for (let tries = 0; (await released(service)).length === 0 && tries < 50; tries++) {
+      await Bun.sleep(100);
+    }
+    const lines = await released(service);
+    expect({ service, lines: lines.length }).toEqual({ service, lines: 1 });
+    expect(lines[0]?.service).toBe(service);
+    expect(lines[0]?.heapMb).toBeGreaterThan(0);
+  }
 });
 
 test("/docs serves Swagger UI's own files from the bundle's folder", async () => {
