@@ -52,7 +52,8 @@ RUN set -e; for dep in @peculiar/x509 reflect-metadata; do \
 COPY . .
 
 # One minified bundle per service (scripts/build.ts): what the services run. Migrations and the
-# init jobs below run from the sources.
+# init jobs below run from the sources. The build's one package of its own (the source map codec)
+# is a production dependency of the root package.json for this step.
 RUN bun scripts/build.ts
 
 # The step-ca init job's imports resolve (fails the build, not the CA's first start).
