@@ -112,12 +112,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan) {
   // A span is usually 128 bytes to 16 KiB long: two bytes are kept for its length.
   const start = w.open(2);
   const context = span.spanContext();
-  w.tag(1, LEN);
-  w.hexBytes(context.traceId);
-  w.tag(2, LEN);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) w.field(3, traceState);
+  writeContext(w, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, LEN);
@@ -163,6 +158,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan) {
   w.close(start, 2);
 }
 
+/** Fields 1-3 of a span and of a link alike: trace id, span id, trace state. */
 function writeContext(w: ProtoWriter, context: SpanContext) {
   w.tag(1, LEN);
   w.hexBytes(context.traceId);
@@ -265,7 +261,7 @@ for (let i = 0; i < 16; i++) {
 }
 
 /** A growable buffer with the protobuf primitives the messages above need. */
-export class ProtoWriter {
+class ProtoWriter {
   bytes: Uint8Array;
   #view: DataView;
   pos = 0;

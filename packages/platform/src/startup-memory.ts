@@ -7,10 +7,11 @@ const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
  * Drops the machine code and bytecode compiled while the service started, then collects and
  * returns freed memory to the system. Call it once, when start-up is over.
  *
- * Why: start-up runs the top level of every module once (about 3,400 functions in auth's bundle)
- * and JavaScriptCore keeps all of that code. It was ~10 MB of a ~20 MB live heap in auth, and the
- * heap grows in proportion to what is live after a full collection, so under load it cost about
- * twice that in RSS. Code that runs again (the request path) is compiled again on first use.
+ * Why: start-up runs the top level of every module once, and JavaScriptCore keeps the code of
+ * everything that ran. In auth that was ~5 MB of a ~13 MB live heap right after start-up (7.6-8.4
+ * MB after this), and the heap grows in proportion to what is live after a full collection, so
+ * under load it cost more than that in RSS. Code that runs again (the request path) is compiled
+ * again on first use.
  * Measured on auth under load: README, "Benchmarks".
  */
 export async function releaseStartupMemory(logger: Logger): Promise<void> {
