@@ -1,8 +1,11 @@
 import { diag, TraceFlags } from "@opentelemetry/api";
-import { OTLPExporterBase } from "@opentelemetry/otlp-exporter-base";
+import {
+  createOtlpNetworkExportDelegate,
+  OTLPExporterBase,
+} from "@opentelemetry/otlp-exporter-base";
 import {
   convertLegacyHttpOptions,
-  createOtlpHttpExportDelegate,
+  createOtlpHttpExporterMetrics,
 } from "@opentelemetry/otlp-exporter-base/node-http";
 import {
   type IExportTraceServiceResponse,
@@ -11,6 +14,7 @@ import {
 } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { OtlpSpanEncoder } from "./otlp-spans.ts";
+import { createFetchTransport } from "./otlp-transport.ts";
 
 /** An encoded ExportTraceServiceRequest and how many spans it carries. */
 interface EncodedSpans {
@@ -37,9 +41,10 @@ export interface SpanExportOptions {
  *
  * Why not the SDK's BatchSpanProcessor: it keeps every ended span alive until its batch is
  * encoded, so under load spans outlive young-generation collections and the heap grows. The
- * HTTP transport (timeouts, retries, bounded concurrency) is still the OpenTelemetry exporter's
- * own, and the bytes are what its protobuf serializer would send. Measured on auth under load:
- * README, "Platform conventions", Traces.
+ * exporter (configuration, bounded concurrency) is still the OpenTelemetry SDK's, its requests go
+ * over Bun's fetch with the SDK's retry policy (otlp-transport.ts), and the bytes are what its
+ * protobuf serializer would send. Measured on auth under load: README, "Platform conventions",
+ * Traces.
  *
  * Like the BatchSpanProcessor it drops spans rather than queueing without bound when the
  * collector falls behind; `droppedSpans` and `failedSpans` count what was lost.
@@ -126,7 +131,10 @@ export class EncodingSpanProcessor implements SpanProcessor {
   }
 }
 
-/** The SDK's OTLP/HTTP exporter, sending requests that are already encoded. */
+/**
+ * The SDK's OTLP/HTTP exporter (configuration from options and OTEL_EXPORTER_OTLP_* env, bounded
+ * concurrency, self-metrics), sending requests that are already encoded over Bun's fetch.
+ */
 function encodedSpanExporter(url: string) {
   const serializer: ISerializer<EncodedSpans, IExportTraceServiceResponse> = {
     serializeRequest: (batch) => batch.body,
@@ -136,13 +144,13 @@ function encodedSpanExporter(url: string) {
     "Content-Type": "application/x-protobuf",
   });
   const metricsHelper = { name: "span" as const, countItems: (batch: EncodedSpans) => batch.spans };
+  const metrics = createOtlpHttpExporterMetrics(
+    "otlp_http_span_exporter",
+    metricsHelper,
+    options.url,
+    undefined,
+  );
   return new OTLPExporterBase(
-    createOtlpHttpExportDelegate(
-      options,
-      serializer,
-      "otlp_http_span_exporter",
-      metricsHelper,
-      undefined,
-    ),
+    createOtlpNetworkExportDelegate(options, serializer, metrics, createFetchTransport(options)),
   );
 }
