@@ -1,5 +1,6 @@
+import { fastSelect } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { AuthDatabase } from "../db/index.ts";
 import { users } from "../db/schema.ts";
 
@@ -7,24 +8,33 @@ export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 
 export function createUsersRepository(db: AuthDatabase) {
-  // Prepared once: the by-id lookup is on the hot path of every authenticated request.
-  const byId = db
-    .select()
-    .from(users)
-    .where(eq(users.id, sql.placeholder("id")))
-    .prepare();
-  const byEmail = db
-    .select()
-    .from(users)
-    .where(eq(users.email, sql.placeholder("email")))
-    .prepare();
+  // Server-side prepared statements without Drizzle's row mapping: the by-id lookup runs on
+  // every `GET /auth/me` and the by-email one on every login (README, auth bench).
+  const columns = getTableColumns(users);
+  const byId = fastSelect<User, { id: string }>(
+    db,
+    db
+      .select(columns)
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id")))
+      .limit(1),
+    columns,
+  );
+  const byEmail = fastSelect<User, { email: string }>(
+    db,
+    db
+      .select(columns)
+      .from(users)
+      .where(eq(users.email, sql.placeholder("email")))
+      .limit(1),
+    columns,
+  );
 
   return {
     async insert(user: NewUser) {
       await dbSpan("INSERT", "users", () => db.insert(users).values(user));
     },
-    findById: (id: string) =>
-      dbSpan("SELECT", "users", async () => (await byId.execute({ id }))[0]),
+    findById: (id: string) => dbSpan("SELECT", "users", async () => (await byId({ id }))[0]),
     findByIds: (ids: string[]) =>
       dbSpan("SELECT", "users", () =>
         ids.length ? db.select().from(users).where(inArray(users.id, ids)) : Promise.resolve([]),
@@ -36,7 +46,7 @@ export function createUsersRepository(db: AuthDatabase) {
           : Promise.resolve([]),
       ),
     findByEmail: (email: string) =>
-      dbSpan("SELECT", "users", async () => (await byEmail.execute({ email }))[0]),
+      dbSpan("SELECT", "users", async () => (await byEmail({ email }))[0]),
   };
 }
 
