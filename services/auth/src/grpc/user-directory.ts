@@ -1,6 +1,6 @@
 import type { UserDirectoryServiceImplementation } from "@hangout/proto/auth/v1/user_directory";
 import { ServerError, Status } from "nice-grpc";
-import type { User, UsersRepository } from "../repositories/users.ts";
+import type { Profile, UsersRepository } from "../repositories/users.ts";
 import { normalizeEmail } from "../services/accounts.ts";
 
 const MAX_BATCH = 100;
@@ -17,7 +17,7 @@ function checkBatch(field: string, values: string[]) {
   }
 }
 
-const toMessage = (user: User) => ({
+const toMessage = (user: Profile) => ({
   id: user.id,
   email: user.email,
   name: user.name,

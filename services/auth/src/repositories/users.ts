@@ -6,20 +6,25 @@ import { users } from "../db/schema.ts";
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
+/** A user without the password hash: all a response shows, and all any lookup but login's needs. */
+export type Profile = Pick<User, "id" | "email" | "name" | "createdAt">;
+
+const profile = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt };
 
 export function createUsersRepository(db: AuthDatabase) {
   // Server-side prepared statements without Drizzle's row mapping: the by-id lookup runs on
-  // every `GET /auth/me` and the by-email one on every login (README, auth bench).
-  const columns = getTableColumns(users);
-  const byId = fastSelect<User, { id: string }>(
+  // every `GET /auth/me` and the by-email one on every login (README, auth bench). Only login
+  // reads the password hash.
+  const byId = fastSelect<Profile, { id: string }>(
     db,
     db
-      .select(columns)
+      .select(profile)
       .from(users)
       .where(eq(users.id, sql.placeholder("id")))
       .limit(1),
-    columns,
+    profile,
   );
+  const columns = getTableColumns(users);
   const byEmail = fastSelect<User, { email: string }>(
     db,
     db
@@ -37,12 +42,14 @@ export function createUsersRepository(db: AuthDatabase) {
     findById: (id: string) => dbSpan("SELECT", "users", async () => (await byId({ id }))[0]),
     findByIds: (ids: string[]) =>
       dbSpan("SELECT", "users", () =>
-        ids.length ? db.select().from(users).where(inArray(users.id, ids)) : Promise.resolve([]),
+        ids.length
+          ? db.select(profile).from(users).where(inArray(users.id, ids))
+          : Promise.resolve([]),
       ),
     findByEmails: (emails: string[]) =>
       dbSpan("SELECT", "users", () =>
         emails.length
-          ? db.select().from(users).where(inArray(users.email, emails))
+          ? db.select(profile).from(users).where(inArray(users.email, emails))
           : Promise.resolve([]),
       ),
     findByEmail: (email: string) =>

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import type { User } from "../repositories/users.ts";
+import type { Profile } from "../repositories/users.ts";
 import type { TokenGrant } from "../services/accounts.ts";
 
 export const UserView = t.Object({
@@ -19,7 +19,7 @@ export const TokenResponse = t.Object({
 
 export { Problem } from "@hangout/platform/http-schemas";
 
-export const userView = (user: User) => ({
+export const userView = (user: Profile) => ({
   id: user.id,
   email: user.email,
   name: user.name,

@@ -1,6 +1,6 @@
 import { mysqlErrorCode } from "@hangout/platform/db";
 import { AppError } from "@hangout/platform/errors";
-import type { User, UsersRepository } from "../repositories/users.ts";
+import type { Profile, User, UsersRepository } from "../repositories/users.ts";
 import type { AccessTokens } from "./access-tokens.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import type { PasswordHasher } from "./passwords.ts";
@@ -12,7 +12,7 @@ export interface TokenGrant {
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
-  user: User;
+  user: Profile;
 }
 
 const badCredentials = () => new AppError("unauthorized", "The email or password is wrong");
@@ -28,7 +28,7 @@ export function createAccounts(deps: {
 }) {
   const { users, passwords, throttle, sessions, tokens, clock } = deps;
 
-  const grant = async (user: User, refreshToken: string): Promise<TokenGrant> => ({
+  const grant = async (user: Profile, refreshToken: string): Promise<TokenGrant> => ({
     accessToken: await tokens.sign(user.id),
     expiresIn: tokens.ttlSeconds,
     refreshToken,
@@ -81,7 +81,7 @@ export function createAccounts(deps: {
 
     logout: (refreshToken: string, userId: string) => sessions.end(refreshToken, userId),
 
-    async me(accessToken: string): Promise<User> {
+    async me(accessToken: string): Promise<Profile> {
       const { sub } = await tokens.verify(accessToken);
       const user = await users.findById(sub);
       if (!user) throw new AppError("unauthorized", "The account no longer exists");
