@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, mock, spyOn, test } from "bun:test";
 import { gunzipSync } from "node:zlib";
 import { OTLPExporterError } from "@opentelemetry/otlp-exporter-base";
 import {
@@ -10,6 +10,7 @@ import { freePort } from "./testing/ports.ts";
 
 const servers: Bun.Server<undefined>[] = [];
 afterEach(() => {
+  mock.restore();
   for (const server of servers.splice(0)) server.stop(true);
 });
 
@@ -74,7 +75,9 @@ describe("createFetchTransport", () => {
     expect(new Uint8Array(gunzipSync(seen[0]!.body))).toEqual(payload);
   });
 
-  test("retries 429/502/503/504 after the collector's Retry-After, then succeeds", async () => {
+  test("retries 429/502/503/504 after the collector's Retry-After or a growing backoff", async () => {
+    // No jitter, so the backoff is exact: 20 ms, then x1.5 per retry.
+    spyOn(Math, "random").mockReturnValue(0.5);
     const { url, seen } = collector([
       () => new Response("", { status: 503, headers: { "retry-after": "0" } }),
       () => new Response("", { status: 429 }),
@@ -87,9 +90,13 @@ describe("createFetchTransport", () => {
 
     expect(result.status).toBe("success");
     expect(seen).toHaveLength(5);
-    // No Retry-After: backoff of 20 ms, then 30, then 45 (each +-20%).
-    expect(seen[2]!.at - seen[1]!.at).toBeGreaterThanOrEqual(15);
-    expect(seen[4]!.at - seen[3]!.at).toBeGreaterThanOrEqual(30);
+    const waits = seen.slice(1).map((request, i) => request.at - seen[i]!.at);
+    // Retry-After: 0 at once; then the backoff, which grew during that retry too: 30, 45, 67.5.
+    expect(waits[0]).toBeLessThan(25);
+    for (const [i, expected] of [30, 45, 67.5].entries()) {
+      expect(waits[i + 1]).toBeGreaterThanOrEqual(expected - 2);
+      expect(waits[i + 1]).toBeLessThan(expected * 1.5 + 20);
+    }
   });
 
   test("gives up after five retries", async () => {
@@ -131,6 +138,47 @@ describe("createFetchTransport", () => {
     expect(seen).toHaveLength(1);
   });
 
+  test("fails on a redirect instead of following it without the spans", async () => {
+    const { url, seen } = collector([
+      () => new Response(null, { status: 307, headers: { location: "/elsewhere" } }),
+      () => new Response(""),
+    ]);
+
+    const result = await transport(url).send(payload, 5_000);
+
+    expect(result.status).toBe("failure");
+    expect((result as { error: OTLPExporterError }).error.code).toBe(307);
+    expect(seen).toHaveLength(1);
+  });
+
+  test("fails at once on a network error that will not go away (TLS to a plain HTTP port)", async () => {
+    const { url, seen } = collector([() => new Response("")]);
+
+    const result = await transport(url.replace("http:", "https:")).send(payload, 5_000);
+
+    expect(result.status).toBe("failure");
+    expect(seen).toHaveLength(0);
+  });
+
+  test("fails on an answer over 4 MiB without reading all of it", async () => {
+    const { url } = collector([() => new Response(new Uint8Array(5 * 1024 * 1024))]);
+
+    const result = await transport(url).send(payload, 5_000);
+
+    expect(result.status).toBe("failure");
+    expect((result as { error: Error }).error.message).toContain("exceeded");
+  });
+
+  test("puts a configured user agent before its own", async () => {
+    const { url, seen } = collector([() => new Response("")]);
+
+    await transport(url, { userAgent: "hangout-auth/1.0" }).send(payload, 5_000);
+
+    expect(seen[0]!.headers.get("user-agent")).toStartWith(
+      "hangout-auth/1.0 OTel-OTLP-Exporter-JavaScript",
+    );
+  });
+
   test("retries a collector that is not up yet, and delivers once it is", async () => {
     const port = freePort();
     const url = `http://127.0.0.1:${port}/v1/traces`;
@@ -170,6 +218,9 @@ describe("retryAfterMs", () => {
     expect(retryAfterMs(null)).toBeUndefined();
     expect(retryAfterMs("0")).toBe(0);
     expect(retryAfterMs(" 7 ")).toBe(7_000);
+    // As the SDK reads them: the integer part of a fraction, and a negative delay as "now".
+    expect(retryAfterMs("1.5")).toBe(1_000);
+    expect(retryAfterMs("-1")).toBe(0);
     expect(retryAfterMs("soon")).toBeUndefined();
     expect(retryAfterMs(new Date(0).toUTCString())).toBe(0);
     const inAMinute = retryAfterMs(new Date(Date.now() + 60_000).toUTCString())!;

@@ -9,37 +9,55 @@ export interface FetchTransportOptions {
   url: string;
   headers: () => Promise<Record<string, string>> | Record<string, string>;
   compression: "gzip" | "none";
+  /** Put before the exporter's own User-Agent, as the SDK's transports do. */
+  userAgent?: string;
   /** First retry delay when the collector gives no Retry-After; later ones grow 1.5x, to 5 s. */
   initialBackoffMs?: number;
 }
 
-/** The OTLP/HTTP exporter specification's retry policy, as the SDK's own transports apply it. */
+// The SDK transports' policy (its retrying-transport and node-http transport), kept the same so
+// that switching transports changes nothing but the cost.
 const MAX_RETRIES = 5;
 const MAX_BACKOFF_MS = 5_000;
 const BACKOFF_MULTIPLIER = 1.5;
 const JITTER = 0.2;
-const USER_AGENT = "OTel-OTLP-Exporter-JavaScript (Bun fetch)";
 /** The statuses the OTLP specification says to retry; every other non-2xx is final. */
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/** Network errors worth another attempt; others (a TLS failure, say) will not go away. */
+const RETRYABLE_ERRORS = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+]);
+/** A collector's answer is a few bytes; anything past this is not one. */
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+const USER_AGENT = `OTel-OTLP-Exporter-JavaScript (Bun ${Bun.version} fetch)`;
 
 /**
- * An OTLP exporter transport on Bun's own `fetch`, with the SDK transport's retry policy: up to
- * five retries of 429/502/503/504, network errors and timeouts, after the collector's
- * Retry-After or an exponential backoff with jitter, never past the export's timeout.
+ * An OTLP exporter transport on Bun's own `fetch`, with the SDK transports' policy: up to five
+ * retries of 429/502/503/504, of refused, reset or unreachable connections and of timeouts,
+ * after the collector's Retry-After or an exponential backoff with jitter, never past the
+ * export's timeout; redirects and any other status fail at once, as do answers over 4 MiB.
  *
  * Why not the SDK's node-http transport: it goes through Bun's `node:http` emulation (a
- * Readable piped into a ClientRequest over an Agent), which on auth under load cost ~15 µs of
- * CPU per request and ~9 MB of peak RSS more than this (README, "Platform conventions", Traces).
- * The SDK's fetch transport is browser-only (keep-alive off for bodies over 60 KiB, CORS modes)
- * and not exported. TLS client certificates from OTEL_EXPORTER_OTLP_*CERTIFICATE are not
- * supported: the collector is reached over the compose network in plain HTTP.
+ * Readable piped into a ClientRequest over an Agent), which on auth under load cost ~7–15 µs of
+ * CPU per request and ~10 MB of peak RSS more than this (README, "Platform conventions",
+ * Traces). The SDK's fetch transport is browser-only (keep-alive off for bodies over 60 KiB,
+ * CORS modes) and not exported. TLS client certificates from OTEL_EXPORTER_OTLP_*CERTIFICATE are
+ * not supported: the collector is reached over the compose network in plain HTTP.
  */
 export function createFetchTransport(options: FetchTransportOptions): IExporterTransport {
   const initialBackoff = options.initialBackoffMs ?? 1_000;
+  const userAgent = options.userAgent ? `${options.userAgent} ${USER_AGENT}` : USER_AGENT;
 
   async function sendOnce(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
     const headers = new Headers(await options.headers());
-    if (!headers.has("user-agent")) headers.set("user-agent", USER_AGENT);
+    headers.set("user-agent", userAgent);
     let body = data;
     if (options.compression === "gzip") {
       body = Bun.gzipSync(data as Uint8Array<ArrayBuffer>);
@@ -51,14 +69,25 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
         method: "POST",
         headers,
         body,
+        // A redirected export would be re-sent as a GET without its spans.
+        redirect: "manual",
         signal: AbortSignal.timeout(Math.max(timeoutMillis, 1)),
       });
     } catch (error) {
-      // Refused, reset or timed out: the collector may be back on the next attempt.
-      return { status: "retryable", error: error as Error };
+      const { name, code } = error as { name?: string; code?: unknown };
+      const retryable =
+        name === "TimeoutError" || (typeof code === "string" && RETRYABLE_ERRORS.has(code));
+      return { status: retryable ? "retryable" : "failure", error: error as Error };
     }
-    const answer = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
-    if (response.ok) return { status: "success", data: answer };
+    const answer = await readAtMost(response, MAX_RESPONSE_BYTES);
+    if (!answer) {
+      return {
+        status: "failure",
+        error: new Error(`OTLP export response body exceeded ${MAX_RESPONSE_BYTES} bytes`),
+      };
+    }
+    if (response.status >= 200 && response.status <= 299)
+      return { status: "success", data: answer };
     if (RETRYABLE_STATUSES.has(response.status)) {
       return {
         status: "retryable",
@@ -82,8 +111,7 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
         const jittered = Math.min(backoff * (1 + (Math.random() * 2 - 1) * JITTER), MAX_BACKOFF_MS);
         const wait = result.retryInMillis ?? jittered;
         backoff *= BACKOFF_MULTIPLIER;
-        const remaining = deadline - Date.now();
-        if (wait >= remaining) return result;
+        if (wait >= deadline - Date.now()) return result;
         await Bun.sleep(wait);
         result = await sendOnce(data, deadline - Date.now());
       }
@@ -93,10 +121,31 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
   };
 }
 
-/** Retry-After in delay-seconds or as an HTTP date, in milliseconds from now. */
+/** The response body, or undefined (and the rest left unread) once it passes `limit` bytes. */
+async function readAtMost(response: Response, limit: number): Promise<Uint8Array | undefined> {
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(chunk.value);
+  }
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+}
+
+/**
+ * Retry-After as the SDK reads it: an integer number of seconds (a negative one means now), else
+ * an HTTP date; milliseconds from now, or undefined when it is neither.
+ */
 export function retryAfterMs(header: string | null): number | undefined {
   if (header === null) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const seconds = Number.parseInt(header, 10);
+  if (Number.isInteger(seconds)) return Math.max(seconds, 0) * 1000;
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(at - Date.now(), 0);
 }

@@ -6,10 +6,9 @@ import { users } from "../db/schema.ts";
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
-/** A user without the password hash: all a response shows, and all any lookup but login's needs. */
-export type Profile = Pick<User, "id" | "email" | "name" | "createdAt">;
-
 const profile = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt };
+/** A user without the password hash: all a response shows, and all any lookup but login's needs. */
+export type Profile = Pick<User, keyof typeof profile>;
 
 export function createUsersRepository(db: AuthDatabase) {
   // Server-side prepared statements without Drizzle's row mapping: the by-id lookup runs on

@@ -28,11 +28,12 @@ export function createAccounts(deps: {
 }) {
   const { users, passwords, throttle, sessions, tokens, clock } = deps;
 
+  // Login hands over the whole row; the grant keeps the profile only, never the hash.
   const grant = async (user: Profile, refreshToken: string): Promise<TokenGrant> => ({
     accessToken: await tokens.sign(user.id),
     expiresIn: tokens.ttlSeconds,
     refreshToken,
-    user,
+    user: { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt },
   });
 
   return {
