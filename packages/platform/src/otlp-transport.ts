@@ -3,6 +3,7 @@ import {
   type IExporterTransport,
   OTLPExporterError,
 } from "@opentelemetry/otlp-exporter-base";
+import { readAtMost } from "./read-at-most.ts";
 
 /** What a request needs: the SDK's OTLP/HTTP configuration, resolved from options and env. */
 export interface FetchTransportOptions {
@@ -79,7 +80,7 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
         name === "TimeoutError" || (typeof code === "string" && RETRYABLE_ERRORS.has(code));
       return { status: retryable ? "retryable" : "failure", error: error as Error };
     }
-    const answer = await readAtMost(response, MAX_RESPONSE_BYTES);
+    const answer = await readAtMost(response.body, MAX_RESPONSE_BYTES);
     if (!answer) {
       return {
         status: "failure",
@@ -119,23 +120,6 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
     },
     shutdown() {},
   };
-}
-
-/** The response body, or undefined (and the rest left unread) once it passes `limit` bytes. */
-async function readAtMost(response: Response, limit: number): Promise<Uint8Array | undefined> {
-  if (!response.body) return new Uint8Array();
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    size += chunk.value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(chunk.value);
-  }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
 }
 
 /**

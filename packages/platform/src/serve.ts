@@ -8,6 +8,7 @@ import {
 } from "@opentelemetry/api";
 import { AppError, problemResponse } from "./errors.ts";
 import type { Platform } from "./platform.ts";
+import { readAtMost } from "./read-at-most.ts";
 import { type RequestState, withRequestState } from "./request-context.ts";
 import { type RoutedApp, trustSuccessBodies } from "./response-schemas.ts";
 
@@ -151,14 +152,8 @@ async function withinBodyLimit(request: Request, limit: number): Promise<Request
   const declared = request.headers.get("content-length");
   if (declared !== null) return Number(declared) > limit ? tooLarge() : request;
   if (!request.body) return request;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.byteLength;
-    if (size > limit) return tooLarge();
-    chunks.push(chunk);
-  }
-  return new Request(request, { body: Buffer.concat(chunks) });
+  const body = await readAtMost(request.body, limit);
+  return body ? new Request(request, { body }) : tooLarge();
 }
 
 async function drain(
