@@ -51,9 +51,11 @@ RUN set -e; for dep in @peculiar/x509 reflect-metadata; do \
 # Sources (filtered by .dockerignore: no node_modules, .data, .git, certificates).
 COPY . .
 
-# One minified bundle per service (scripts/build.ts): what the services run. Migrations and the
-# init jobs below run from the sources. The build's one package of its own (the source map codec)
-# is a production dependency of the root package.json for this step.
+# One minified bundle per service (scripts/build.ts): what the services run
+# (docs/decisions/0005-production-bundles.md). Migrations and the init jobs below run from the
+# sources. The build's one package of its own (the source map codec, which trims the maps to our
+# code: docs/decisions/0008-runtime-memory-tuning.md) is a production dependency of the root
+# package.json for this step.
 RUN bun scripts/build.ts
 
 # The step-ca init job's imports resolve (fails the build, not the CA's first start).

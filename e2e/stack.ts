@@ -1,12 +1,13 @@
-import { serveHttp } from "@hangout/platform/serve";
+import { type RunningService, startService } from "@hangout/platform/service/start";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { fetchDocumented } from "@hangout/platform/testing/documented-fetch";
 import { freePort } from "@hangout/platform/testing/ports";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import { startAuth } from "../services/auth/test/harness.ts";
 import { type FileHarness, startFileService } from "../services/file/test/harness.ts";
-import { createHangoutService } from "../services/hangout/src/app.ts";
-import { loadHangoutConfig } from "../services/hangout/src/config.ts";
+import { hangoutService } from "../services/hangout/src/app.ts";
+import { type HangoutConfig, loadHangoutConfig } from "../services/hangout/src/config.ts";
+import type { HangoutDeps } from "../services/hangout/src/deps.ts";
 
 export interface TestUser {
   id: string;
@@ -27,7 +28,7 @@ export interface Stack {
   ca: TestCa;
   auth: Awaited<ReturnType<typeof startAuth>>;
   file: FileHarness;
-  hangout: Awaited<ReturnType<typeof createHangoutService>>;
+  hangout: RunningService<HangoutConfig, HangoutDeps>;
   hangoutUrl: string;
   hangoutDatabase: TestDatabase;
   /** The hangout service's log lines (captured, not printed). */
@@ -55,7 +56,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const hangoutDatabase = await createTestDatabase("hangout");
   let offsetMs = 0;
   const hangoutLogs: string[] = [];
-  const hangout = await createHangoutService(
+  const hangout = await startService(
+    hangoutService,
     loadHangoutConfig({
       DEPLOY_ENV: "test",
       LOG_LEVEL: "warn",
@@ -72,18 +74,14 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     {
       clock: () => new Date(Date.now() + offsetMs),
       logDestination: { write: (line: string) => void hangoutLogs.push(line) },
+      httpPort: 0,
+      handleSignals: false,
     },
   );
-  await hangout.start();
-  const http = serveHttp(hangout.platform, hangout.app, {
-    hostname: "127.0.0.1",
-    port: 0,
-    handleSignals: false,
-  });
 
   const as = (user?: TestUser): Api => {
     const request = (method: string, path: string, body?: unknown, headers = {}) =>
-      fetchDocumented(hangout.app, `${http.url}${path}`, {
+      fetchDocumented(hangout.app, `${hangout.url}${path}`, {
         method,
         headers: {
           ...(user ? { authorization: `Bearer ${user.token}` } : {}),
@@ -107,7 +105,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     auth,
     file,
     hangout,
-    hangoutUrl: http.url,
+    hangoutUrl: hangout.url,
     hangoutDatabase,
     hangoutLogs,
     as,
@@ -120,7 +118,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       offsetMs += seconds * 1000;
     },
     async stop() {
-      await http.shutdown("test finished");
+      await hangout.shutdown("test finished");
       await hangoutDatabase.drop();
       await file.close();
       await auth.close();

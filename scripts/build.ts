@@ -1,9 +1,9 @@
 /**
  * Production build: one minified bundle per service, `dist/<service>/main.js`, beside the files
  * it loads at run time (Swagger UI's assets, argon2's native addon) and a linked source map so
- * stack traces name our sources (only ours: see `ownCodeOnly`). The image runs these (Dockerfile, docker-compose.yml) and
- * `bun run bench` measures them: a bundle holds ~20 MB less code in memory than the ~1,500
- * modules it replaces (README, "Running with Docker").
+ * stack traces name our sources (only ours: see `ownCodeOnly`). The image runs these (Dockerfile,
+ * docker-compose.yml) and `bun run bench` measures them: a bundle holds less code in memory than
+ * the modules it replaces (docs/decisions/0005-production-bundles.md).
  *
  * A bundle is built where it runs, beside the repository's node_modules (the image builds its
  * own): a few dependencies keep their install paths for files they load lazily.
@@ -35,7 +35,7 @@ export async function bundle(entrypoint: string, outdir: string) {
     target: "bun",
     // Identifiers are kept: logs and spans name errors by their class (pino's err.type, jose's
     // error names), and renamed classes would be single letters (Bun 1.4.5 ignores keepNames).
-    // Keeping them costs ~2 MB of the ~20 MB a bundle saves.
+    // What that costs: docs/decisions/0005-production-bundles.md.
     minify: { whitespace: true, syntax: true, identifiers: false },
     sourcemap: "linked",
   });
@@ -50,8 +50,8 @@ export async function bundle(entrypoint: string, outdir: string) {
  * (one per run of library code), and the copies of the sources go. Stack frames in our code still
  * name the source file and line (build.test.ts); frames in a library name the bundle's position
  * and the function. Why: a process reads its map at start-up (pino looks up its caller's file
- * with util.getCallSites) and keeps it decoded; the whole bundle's map cost auth 8-10 MB of RSS,
- * idle and under load, and nearly all of it was node_modules. Bun rejects a map without
+ * with util.getCallSites) and keeps it decoded, and nearly all of the whole bundle's map was
+ * node_modules (docs/decisions/0008-runtime-memory-tuning.md). Bun rejects a map without
  * `sourcesContent`, so each entry becomes null.
  */
 async function ownCodeOnly(path: string) {

@@ -4,19 +4,32 @@
  * Debian's sources by scripts/ensure-step-ca.sh, bootstrapped into .data/step-ca) and an
  * S3-compatible store in this process (port 4566). Applies
  * migrations first, prints every URL, and stops everything on Ctrl-C.
+ *
+ * Logs: readable (pino-pretty) when stdout is a terminal, the services' JSON lines otherwise.
+ * Every port comes from the services' own variables (AUTH_PORT, AUTH_GRPC_PORT, FILE_HTTP_PORT,
+ * FILE_GRPC_PORT, HANGOUT_PORT), plus S3_LOCAL_PORT and STEP_CA_ADDRESS (host:port) for the
+ * stores run here; hangout's links to auth and file follow them unless set themselves.
  */
 import { migrateDatabase } from "@hangout/platform/db";
 import { startLocalS3 } from "@hangout/platform/testing/s3-server";
+import { isColorSupported } from "pino-pretty";
 import { bootstrapCa } from "../step-ca/bootstrap.ts";
 import { ensureStepCaBinary, startStepCa } from "../step-ca/run.ts";
+import { pipeLogs } from "./dev-logs.ts";
+
+type Env = Record<string, string | undefined>;
 
 interface DevService {
   name: string;
   entry: string;
   databaseUrlVar: string;
   defaultDatabaseUrl: string;
-  urls: (env: Record<string, string | undefined>) => string[];
+  urls: (env: Env) => string[];
 }
+
+const authPort = (env: Env) => env.AUTH_PORT || "3001";
+const authGrpcPort = (env: Env) => env.AUTH_GRPC_PORT || "50052";
+const fileGrpcPort = (env: Env) => env.FILE_GRPC_PORT || "50051";
 
 const services: DevService[] = [
   {
@@ -25,8 +38,8 @@ const services: DevService[] = [
     databaseUrlVar: "AUTH_DATABASE_URL",
     defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/auth",
     urls: (env) => {
-      const base = `http://${env.AUTH_HOST ?? "127.0.0.1"}:${env.AUTH_PORT ?? 3001}`;
-      const grpc = `localhost:${env.AUTH_GRPC_PORT ?? 50052}`;
+      const base = `http://${env.AUTH_HOST || "127.0.0.1"}:${authPort(env)}`;
+      const grpc = `localhost:${authGrpcPort(env)}`;
       return [
         `${base}/docs`,
         `${base}/.well-known/jwks.json`,
@@ -41,11 +54,11 @@ const services: DevService[] = [
     databaseUrlVar: "FILE_DATABASE_URL",
     defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/file",
     urls: (env) => {
-      const base = `http://${env.FILE_HOST ?? "127.0.0.1"}:${env.FILE_HTTP_PORT ?? 3003}`;
+      const base = `http://${env.FILE_HOST || "127.0.0.1"}:${env.FILE_HTTP_PORT || 3003}`;
       return [
         `${base}/readyz`,
         `${base}/metrics`,
-        `localhost:${env.FILE_GRPC_PORT ?? 50051} (gRPC, mTLS: file.v1.FileService)`,
+        `localhost:${fileGrpcPort(env)} (gRPC, mTLS: file.v1.FileService)`,
       ];
     },
   },
@@ -55,7 +68,7 @@ const services: DevService[] = [
     databaseUrlVar: "HANGOUT_DATABASE_URL",
     defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/hangout",
     urls: (env) => {
-      const base = `http://${env.HANGOUT_HOST ?? "127.0.0.1"}:${env.HANGOUT_PORT ?? 3002}`;
+      const base = `http://${env.HANGOUT_HOST || "127.0.0.1"}:${env.HANGOUT_PORT || 3002}`;
       return [`${base}/docs`, `${base}/hangouts`, `${base}/metrics`];
     },
   },
@@ -63,18 +76,18 @@ const services: DevService[] = [
 
 for (const service of services) {
   await migrateDatabase(
-    process.env[service.databaseUrlVar] ?? service.defaultDatabaseUrl,
+    process.env[service.databaseUrlVar] || service.defaultDatabaseUrl,
     service.name,
   );
 }
 
 // The S3-compatible store, in this process; objects persist in .data/s3 across runs.
 const s3 = await startLocalS3({
-  port: Number(process.env.S3_LOCAL_PORT ?? 4566),
+  port: Number(process.env.S3_LOCAL_PORT || 4566),
   directory: ".data/s3",
 });
 
-const pki = await bootstrapCa();
+const pki = await bootstrapCa({ address: process.env.STEP_CA_ADDRESS || "127.0.0.1:9443" });
 // step-ca when it can be built here; otherwise the services mint from the same CA material.
 const ca = await ensureStepCaBinary().then(
   (binary) => startStepCa({ binary, dir: pki.dir }),
@@ -87,32 +100,59 @@ const caEnv: Record<string, string> = ca
   ? { STEP_CA_URL: process.env.STEP_CA_URL ?? ca.url, STEP_CA_ROOT_FILE: pki.rootCert }
   : { LOCAL_CA_DIR: pki.dir };
 
-const children = services.map((service) =>
-  Bun.spawn(["bun", "--watch", service.entry], {
-    stdio: ["inherit", "inherit", "inherit"],
+// hangout reaches auth and file where this run put them (their defaults assume default ports).
+const env = process.env;
+const linkEnv = {
+  AUTH_JWKS_URL: env.AUTH_JWKS_URL || `http://127.0.0.1:${authPort(env)}/.well-known/jwks.json`,
+  AUTH_GRPC_TARGET: env.AUTH_GRPC_TARGET || `localhost:${authGrpcPort(env)}`,
+  FILE_GRPC_TARGET: env.FILE_GRPC_TARGET || `localhost:${fileGrpcPort(env)}`,
+};
+
+const pretty = process.stdout.isTTY === true;
+const children = services.map((service) => {
+  const child = Bun.spawn(["bun", "--watch", service.entry], {
+    stdio: ["inherit", "pipe", "inherit"],
     env: {
-      ...process.env,
-      DEPLOY_ENV: process.env.DEPLOY_ENV ?? "development",
+      ...env,
+      DEPLOY_ENV: env.DEPLOY_ENV ?? "development",
       ...s3.env,
       ...caEnv,
+      ...linkEnv,
     },
-  }),
-);
+  });
+  const logs = pipeLogs(child.stdout, process.stdout, {
+    service: service.name,
+    pretty,
+    colorize: pretty && isColorSupported,
+  });
+  return { child, logs };
+});
 
 console.log("\nHangout Planner (embedded default) is starting:");
 console.log(`  step-ca  ${ca ? ca.url : "(local CA in-process)"} (root: ${pki.rootCert})`);
 console.log(`  s3       ${s3.endpoint} (bucket ${s3.env.S3_BUCKET}, objects in .data/s3)`);
 for (const service of services) {
-  for (const url of service.urls(process.env)) console.log(`  ${service.name.padEnd(8)} ${url}`);
+  for (const url of service.urls(env)) console.log(`  ${service.name.padEnd(8)} ${url}`);
 }
 console.log("Ctrl-C stops everything.\n");
 
+// The services drain within their own SHUTDOWN_TIMEOUT_MS; one that hangs past this is killed.
+// Repeated signals change nothing: Ctrl-C under `npm run dev` arrives twice, from the terminal
+// and forwarded by npm.
+const STOP_GRACE_MS = 20_000;
+let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    for (const child of children) child.kill("SIGTERM");
+    if (stopping) return;
+    stopping = true;
+    for (const { child } of children) child.kill("SIGTERM");
+    setTimeout(() => {
+      for (const { child } of children) child.kill("SIGKILL");
+    }, STOP_GRACE_MS).unref();
   });
 }
-const codes = await Promise.all(children.map((child) => child.exited));
+const codes = await Promise.all(children.map(({ child }) => child.exited));
+await Promise.all(children.map(({ logs }) => logs.catch(() => undefined)));
 await ca?.stop();
 await s3.stop();
 process.exit(codes.some((code) => code !== 0 && code !== 143) ? 1 : 0);

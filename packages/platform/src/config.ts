@@ -96,3 +96,4 @@ export const certificateConfigSchema = {
 };
 
 export type CommonConfig = Static<TObject<typeof commonConfigSchema>>;
+export type CertificateConfig = Static<TObject<typeof certificateConfigSchema>>;

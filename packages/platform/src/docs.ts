@@ -3,7 +3,6 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import swaggerJs from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
-import { restoreFastFormats } from "./formats.ts";
 
 // The docs page must work with no internet: Swagger UI's assets are served from the
 // swagger-ui-dist package instead of the plugin's default CDN. File imports give their absolute
@@ -17,8 +16,6 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   "swagger-ui-bundle.js": asset(swaggerJs, "application/javascript; charset=utf-8"),
   "swagger-ui.css": asset(swaggerCss, "text/css; charset=utf-8"),
 };
-
-restoreFastFormats();
 
 export function docs(info: { title: string; version: string; description: string }) {
   return new Elysia({ name: "platform.docs" })

@@ -8,11 +8,9 @@ const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
  * returns freed memory to the system. Call it once, when start-up is over.
  *
  * Why: start-up runs the top level of every module once, and JavaScriptCore keeps the code of
- * everything that ran. In auth that was ~5 MB of a ~13 MB live heap right after start-up (7.6-8.4
- * MB after this), and the heap grows in proportion to what is live after a full collection, so
- * under load it cost more than that in RSS. Code that runs again (the request path) is compiled
- * again on first use.
- * Measured on auth under load: README, "Benchmarks".
+ * everything that ran. The heap grows in proportion to what is live after a full collection, so
+ * under load that code costs more than its own size in RSS. Code that runs again (the request
+ * path) is compiled again on first use. Measured: docs/decisions/0008-runtime-memory-tuning.md.
  */
 export async function releaseStartupMemory(logger: Logger): Promise<void> {
   const rssBefore = process.memoryUsage.rss();

@@ -1,3 +1,4 @@
+import { isUuid } from "./ids.ts";
 /**
  * What may be uploaded: the file service enforces it, the hangout service checks it first so its
  * users get field-level 422s before any URL is issued.
@@ -36,7 +37,6 @@ export class InvalidInput extends Error {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const SHA256_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function checkIntent(intent: UploadIntent, at: string) {
   const { filename, contentType, size, sha256, ownerRef } = intent;
@@ -90,7 +90,7 @@ export function checkFileIds(ids: string[], field = "file_ids"): string[] {
     throw new InvalidInput(field, `must hold 1 to ${MAX_IDS_PER_CALL} ids`);
   }
   ids.forEach((id, i) => {
-    if (!UUID.test(id)) throw new InvalidInput(`${field}[${i}]`, "must be a UUID");
+    if (!isUuid(id)) throw new InvalidInput(`${field}[${i}]`, "must be a UUID");
   });
   return [...new Set(ids.map((id) => id.toLowerCase()))];
 }

@@ -1,8 +1,8 @@
-import { serveHttp } from "@hangout/platform/serve";
+import { startService } from "@hangout/platform/service/start";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { fetchDocumented } from "@hangout/platform/testing/documented-fetch";
 import { exportPKCS8, generateKeyPair } from "jose";
-import { createAuthService } from "../src/app.ts";
+import { authService } from "../src/app.ts";
 import { loadAuthConfig } from "../src/config.ts";
 
 export interface AuthHarness {
@@ -59,19 +59,16 @@ export async function startAuth(
   });
   const lines: string[] = [];
   let offsetMs = 0;
-  const service = await createAuthService(config, {
+  const service = await startService(authService, config, {
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void lines.push(line) },
-  });
-  const grpcPort = await service.startGrpc();
-  const http = serveHttp(service.platform, service.app, {
-    hostname: "127.0.0.1",
-    port: reuse?.port ?? 0,
+    httpPort: reuse?.port ?? 0,
     handleSignals: false,
   });
+  const { grpcPort } = service;
 
   const request = (method: string, path: string, body?: unknown, headers = {}) =>
-    fetchDocumented(service.app, `${http.url}${path}`, {
+    fetchDocumented(service.app, `${service.url}${path}`, {
       method,
       headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
@@ -80,7 +77,7 @@ export async function startAuth(
   const harness: AuthHarness & { database: TestDatabase; grpcPort?: number } = {
     database,
     grpcPort,
-    url: http.url,
+    url: service.url,
     get logs() {
       return lines.map((line) => JSON.parse(line));
     },
@@ -116,7 +113,7 @@ export async function startAuth(
     },
     /** Stops the service; the database is kept when `keepDatabase` (restart tests). */
     async close(keepDatabase = false) {
-      await http.shutdown("test finished");
+      await service.shutdown("test finished");
       if (!keepDatabase) await database.drop();
     },
   };

@@ -1,13 +1,13 @@
 import { createMtlsChannel } from "@hangout/platform/grpc/client";
-import { serveHttp } from "@hangout/platform/serve";
+import { type RunningService, startService } from "@hangout/platform/service/start";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
 import type { TestCa } from "@hangout/platform/testing/step-ca";
 import { type FileServiceClient, FileServiceDefinition } from "@hangout/proto/file/v1/file";
 import { createClient } from "nice-grpc";
-import { createFileService } from "../src/app.ts";
-import { loadFileConfig } from "../src/config.ts";
+import { type FileDeps, fileService } from "../src/app.ts";
+import { type FileConfig, loadFileConfig } from "../src/config.ts";
 
 export interface FileHarness {
   /** A FileService client presenting a `hangout` certificate from the test CA. */
@@ -18,7 +18,7 @@ export interface FileHarness {
   httpUrl: string;
   s3: LocalS3;
   database: TestDatabase;
-  service: Awaited<ReturnType<typeof createFileService>>;
+  service: RunningService<FileConfig, FileDeps>;
   /** Moves the service's clock forward. */
   advance(seconds: number): void;
   logs(): string;
@@ -49,16 +49,13 @@ export async function startFileService(
   });
   const lines: string[] = [];
   let offsetMs = 0;
-  const service = await createFileService(config, {
+  const service = await startService(fileService, config, {
     clock: () => new Date(Date.now() + offsetMs),
     logDestination: { write: (line: string) => void lines.push(line) },
-  });
-  const grpcPort = await service.start();
-  const http = serveHttp(service.platform, service.app, {
-    hostname: "127.0.0.1",
-    port: 0,
+    httpPort: 0,
     handleSignals: false,
   });
+  const grpcPort = service.grpcPort as number;
   const channels: { close(): void }[] = [];
   const clientAs = async (identity: string) => {
     const certificates = await ca.managerFor(identity);
@@ -77,7 +74,7 @@ export async function startFileService(
     client: await clientAs("hangout"),
     clientAs,
     grpcPort,
-    httpUrl: http.url,
+    httpUrl: service.url,
     s3,
     database,
     service,
@@ -87,7 +84,7 @@ export async function startFileService(
     logs: () => lines.join(""),
     async close() {
       for (const channel of channels) channel.close();
-      await http.shutdown("test finished");
+      await service.shutdown("test finished");
       await s3.stop();
       await database.drop();
     },

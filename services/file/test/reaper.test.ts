@@ -23,9 +23,11 @@ const jpgIntent = () => testImageFile("jpg", { filename: "a.jpg", ownerRef: "mem
 const put = async (upload: PresignedUpload) =>
   fetch(upload.url, { method: "PUT", headers: upload.headers, body: await testImage("jpg") });
 const stored = async (fileId: string) =>
-  (await file.service.store.head(`files/${fileId}`)) !== undefined;
+  (await file.service.deps.store.head(`files/${fileId}`)) !== undefined;
 const rows = async (ids: string[]) =>
-  (await createFilesRepository(createDatabase(pool(), schema)).findByIds(ids)).map((r) => r.id);
+  (await createFilesRepository(createDatabase(pool(), schema), pool()).findByIds(ids)).map(
+    (r) => r.id,
+  );
 let sharedPool: ReturnType<typeof createPool> | undefined;
 const pool = () => {
   sharedPool ??= createPool(file.database.url);
@@ -47,10 +49,10 @@ test("removes abandoned PENDING uploads (object and row) only after expiry plus 
   await file.client.confirmUploads({ fileIds: [kept.fileId] });
 
   file.advance(900 + 59); // expired, still within the grace period
-  expect(await file.service.files.reap()).toBe(0);
+  expect(await file.service.deps.files.reap()).toBe(0);
 
   file.advance(2);
-  expect(await file.service.files.reap()).toBe(2);
+  expect(await file.service.deps.files.reap()).toBe(2);
   expect(await rows(uploads.map((u) => u.fileId))).toEqual([kept.fileId]);
   expect(await stored(abandoned.fileId)).toBe(false);
   expect(await stored(neverUploaded.fileId)).toBe(false);
@@ -59,7 +61,7 @@ test("removes abandoned PENDING uploads (object and row) only after expiry plus 
 
   // Years later the confirmed file is still untouched.
   file.advance(3 * 365 * 24 * 3600);
-  expect(await file.service.files.reap()).toBe(0);
+  expect(await file.service.deps.files.reap()).toBe(0);
   expect(await stored(kept.fileId)).toBe(true);
   file.advance(-(900 + 61 + 3 * 365 * 24 * 3600));
 });
@@ -71,7 +73,10 @@ test("two reapers at once remove each abandoned upload exactly once, without err
   await Promise.all(uploads.map(put));
   file.advance(900 + 61);
   try {
-    const removed = await Promise.all([file.service.files.reap(), file.service.files.reap()]);
+    const removed = await Promise.all([
+      file.service.deps.files.reap(),
+      file.service.deps.files.reap(),
+    ]);
     // Both may finish a shared claim, but each row is deleted by exactly one of them.
     expect(removed[0] + removed[1]).toBe(10);
     expect(await rows(uploads.map((u) => u.fileId))).toEqual([]);
@@ -87,12 +92,12 @@ test("a delete that crashed after its claim is finished by the next reaper pass"
   await put(upload);
   await file.client.confirmUploads({ fileIds: [upload.fileId] });
   // The first step of DeleteFiles, then "crash": the row is DELETING, the object still there.
-  await createFilesRepository(createDatabase(pool(), schema)).claimForDeletion(
+  await createFilesRepository(createDatabase(pool(), schema), pool()).claimForDeletion(
     [upload.fileId],
     new Date(),
   );
   expect((await file.client.getDownloadUrls({ fileIds: [upload.fileId] })).urls).toEqual([]);
-  expect(await file.service.files.reap()).toBe(1);
+  expect(await file.service.deps.files.reap()).toBe(1);
   expect(await stored(upload.fileId)).toBe(false);
   expect(await rows([upload.fileId])).toEqual([]);
 });

@@ -55,7 +55,7 @@ const objectExists = async (upload: PresignedUpload) => {
 
 /** Whether the store holds the file's object (a HEAD on the store itself). */
 const stored = async (fileId: string) =>
-  (await file.service.store.head(`files/${fileId}`)) !== undefined;
+  (await file.service.deps.store.head(`files/${fileId}`)) !== undefined;
 
 describe("create → PUT → confirm → download → delete", () => {
   test("a JPEG and a PNG make the whole round trip with their bytes intact", async () => {

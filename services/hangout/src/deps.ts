@@ -1,23 +1,23 @@
 import type { AccessTokenVerifier } from "@hangout/platform/access-token";
 import type { Platform } from "@hangout/platform/platform";
-import type { ServiceClients } from "./clients/clients.ts";
 import type { HangoutConfig } from "./config.ts";
-import type { HangoutDatabase } from "./db/index.ts";
-import type { Idempotent } from "./http/idempotency.ts";
 import type { Access } from "./services/access.ts";
+import type { Activities } from "./services/activities.ts";
 import type { Hangouts } from "./services/hangouts.ts";
+import type { Idempotent } from "./services/idempotency.ts";
+import type { Members } from "./services/members.ts";
 import type { Memories } from "./services/memories.ts";
 
-/** What the routes get: platform, config and the services (never repositories directly). */
+/** What every route gets: platform, config and the use cases, never a repository or the pool. */
 export interface HangoutDeps {
   platform: Platform;
   config: HangoutConfig;
+  clock: () => Date;
   verify: AccessTokenVerifier;
   idempotent: Idempotent;
   access: Access;
   hangouts: Hangouts;
+  members: Members;
+  activities: Activities;
   memories: Memories;
-  clients: ServiceClients;
-  db: HangoutDatabase;
-  clock: () => Date;
 }

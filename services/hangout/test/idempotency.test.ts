@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import mysql from "mysql2/promise";
 import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
-import { fingerprint } from "../src/http/idempotency.ts";
+import { fingerprint } from "../src/services/idempotency.ts";
 
 /** Short, so expiry can be reached with `stack.advance` (the config's minimum is 60). */
 const TTL_SECONDS = 60;

@@ -4,7 +4,7 @@ import mysql from "mysql2/promise";
 import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
 
 /*
- * The sweeper (src/services/sweeper.ts → memories.sweep in src/services/memories.ts) settles
+ * The sweeper (src/tasks/sweeper.ts → memories.sweep in src/services/memories.ts) settles
  * what crashes and outages leave behind: pending memories past HANGOUT_PENDING_MEMORY_TTL_SECONDS
  * (confirmed if the file service confirms them, otherwise removed with their files), memories
  * stuck in `deleting`, and deleted hangouts not yet purged.
@@ -122,7 +122,7 @@ function harness(stack: Stack) {
 
     /** Whether the object of `fileId` is in the S3-compatible store. */
     inStore: async (fileId: string) =>
-      (await stack.file.service.store.head(`files/${fileId}`)) !== undefined,
+      (await stack.file.service.deps.store.head(`files/${fileId}`)) !== undefined,
 
     /** Everything of these memories is gone: rows, file rows and objects. */
     async expectGone(memoryIds: string[], fileIds: string[]) {

@@ -1,12 +1,9 @@
-import type { Static, TObject } from "@sinclair/typebox";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { certificateConfigSchema } from "../config.ts";
+import type { CertificateConfig } from "../config.ts";
 import { CertificateManager } from "./certificate-manager.ts";
 import { localCaIssuer } from "./local-ca-issuer.ts";
 import { type CertificateIssuer, stepCaIssuer } from "./step-ca-issuer.ts";
-
-type CertificateConfig = Static<TObject<typeof certificateConfigSchema>>;
 
 /** The service's certificate manager from its config, or undefined when no CA is configured. */
 export async function certificatesFromConfig(

@@ -1,6 +1,6 @@
-import { fastSelect } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
-import { eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
+import type { Pool, RowDataPacket } from "mysql2/promise";
 import type { AuthDatabase } from "../db/index.ts";
 import { users } from "../db/schema.ts";
 
@@ -9,30 +9,40 @@ export type NewUser = typeof users.$inferInsert;
 const profile = { id: users.id, email: users.email, name: users.name, createdAt: users.createdAt };
 /** A user without the password hash: all a response shows, and all any lookup but login's needs. */
 export type Profile = Pick<User, keyof typeof profile>;
-type Selection = typeof profile | ReturnType<typeof getTableColumns<typeof users>>;
 
-export function createUsersRepository(db: AuthDatabase) {
-  // Server-side prepared statements without Drizzle's row mapping: the by-id lookup runs on
-  // every `GET /auth/me` and the by-email one on every login (README, auth bench). Only login
-  // reads the password hash.
-  const oneBy = <TRow>(column: typeof users.id | typeof users.email, selection: Selection) =>
-    fastSelect<TRow, { value: string }>(
-      db,
-      db
-        .select(selection)
-        .from(users)
-        .where(eq(column, sql.placeholder("value")))
-        .limit(1),
-      selection,
-    );
-  const byId = oneBy<Profile>(users.id, profile);
-  const byEmail = oneBy<User>(users.email, getTableColumns(users));
+// The two lookups on hot paths (by id on every `GET /auth/me`, by email on every login) are
+// server-side prepared statements: docs/decisions/0002-hot-queries.md. Only login reads the
+// password hash. users.test.ts checks each returns what the Drizzle query would.
+const PROFILE_BY_ID = "SELECT id, email, name, created_at FROM users WHERE id = ? LIMIT 1";
+const USER_BY_EMAIL = `SELECT id, email, name, password_hash, created_at, updated_at
+  FROM users WHERE email = ? LIMIT 1`;
 
+const toProfile = (row: RowDataPacket): Profile => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  createdAt: row.created_at,
+});
+
+const toUser = (row: RowDataPacket): User => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  passwordHash: row.password_hash,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export function createUsersRepository(db: AuthDatabase, pool: Pool) {
   return {
     async insert(user: NewUser) {
       await dbSpan("INSERT", "users", () => db.insert(users).values(user));
     },
-    findById: (id: string) => dbSpan("SELECT", "users", async () => (await byId({ value: id }))[0]),
+    findById: (id: string) =>
+      dbSpan("SELECT", "users", async () => {
+        const [[row]] = await pool.execute<RowDataPacket[]>(PROFILE_BY_ID, [id]);
+        return row ? toProfile(row) : undefined;
+      }),
     findByIds: (ids: string[]) =>
       dbSpan("SELECT", "users", () =>
         ids.length
@@ -46,7 +56,10 @@ export function createUsersRepository(db: AuthDatabase) {
           : Promise.resolve([]),
       ),
     findByEmail: (email: string) =>
-      dbSpan("SELECT", "users", async () => (await byEmail({ value: email }))[0]),
+      dbSpan("SELECT", "users", async () => {
+        const [[row]] = await pool.execute<RowDataPacket[]>(USER_BY_EMAIL, [email]);
+        return row ? toUser(row) : undefined;
+      }),
   };
 }
 

@@ -4,11 +4,10 @@ import type { AuthConfig } from "../config.ts";
 
 /**
  * argon2id, parallelism 1, memory and time cost from config; PHC-format hashes. It uses
- * @node-rs/argon2 rather than Bun.password: same algorithm and output format, 2.2x faster on this
- * machine (20 ms vs 45 ms per verify at 19 MiB, t=2), which is what keeps login p99 in budget.
- * Hashes run AUTH_PASSWORD_CONCURRENCY at a time (default one): each holds 19 MiB while it runs,
- * and more at once than cores would only share them. Logins queue in order instead, which bounds
- * both memory and tail latency; one at a time adds 19 MiB to auth's peak, not 19 per core.
+ * @node-rs/argon2 rather than Bun.password: same algorithm and output format, and a faster
+ * verify, which login's latency target needs. Hashes run AUTH_PASSWORD_CONCURRENCY at a time
+ * (default one): each holds its memory cost while it runs, so logins queue in order instead,
+ * which bounds both memory and tail latency. docs/decisions/0004-argon2-library.md
  */
 // `Algorithm` is a const enum, which isolated modules cannot import as a value.
 const ARGON2ID = 2 as Algorithm.Argon2id;

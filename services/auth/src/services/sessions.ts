@@ -11,6 +11,8 @@ const invalidToken = () =>
  * Refresh-token sessions. A login starts a family; each refresh rotates the token inside it.
  * Presenting a token that was already rotated means two parties hold it (a replay, or a copy
  * racing the owner), so the whole family is revoked: OAuth 2.0 Security BCP, refresh rotation.
+ * Concurrent refreshes with one token count as reuse too; there is no grace window:
+ * docs/decisions/0007-refresh-token-reuse.md.
  */
 export function createSessions(
   repo: RefreshTokensRepository,

@@ -1,6 +1,6 @@
-import { preparedInsert } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, inArray, lt, lte } from "drizzle-orm";
+import type { Pool } from "mysql2/promise";
 import type { FileDatabase } from "../db/index.ts";
 import { files } from "../db/schema.ts";
 
@@ -9,16 +9,44 @@ export type NewFileRow = typeof files.$inferInsert;
 
 const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
 
+// The intents of one CreateUploads call are one multi-row INSERT, run as a server-side prepared
+// statement (one per batch size): docs/decisions/0002-hot-queries.md. files.test.ts checks it
+// stores what Drizzle's insert would.
+const INSERT_FILES = `INSERT INTO files
+  (id, object_key, owner_ref, filename, content_type, size, sha256, status, expires_at,
+   created_at, uploaded_at, claimed_at)
+  VALUES`;
+const FILE_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+const fileValues = (row: NewFileRow) => [
+  row.id,
+  row.objectKey,
+  row.ownerRef,
+  row.filename,
+  row.contentType,
+  row.size,
+  row.sha256,
+  row.status,
+  row.expiresAt,
+  row.createdAt,
+  row.uploadedAt ?? null,
+  row.claimedAt ?? null,
+];
+
 /**
  * The `files` table. Every state change is a conditional UPDATE on the expected status, so
  * concurrent confirms, deletes and reapers (on any number of instances) cannot overtake each
  * other: exactly one of them wins each row.
  */
-export function createFilesRepository(db: FileDatabase) {
-  const insertBatch = preparedInsert(db, files);
+export function createFilesRepository(db: FileDatabase, pool: Pool) {
   return {
-    /** One multi-row INSERT (prepared once per batch size): all intents of a call are recorded, or none. */
-    insertMany: (rows: NewFileRow[]) => dbSpan("INSERT", "files", () => insertBatch(rows)),
+    /** One statement: all intents of a call are recorded, or none. */
+    insertMany: (rows: NewFileRow[]) =>
+      dbSpan("INSERT", "files", async () => {
+        if (!rows.length) return;
+        const placeholders = rows.map(() => FILE_PLACEHOLDERS).join(", ");
+        await pool.execute(`${INSERT_FILES} ${placeholders}`, rows.flatMap(fileValues));
+      }),
 
     findByIds: (ids: string[]) =>
       dbSpan("SELECT", "files", () => db.select().from(files).where(inArray(files.id, ids))),

@@ -18,15 +18,15 @@ export interface Presigner {
 const PROBE_KEY = "presigner-probe";
 
 /**
- * Presigned object URLs, signed by `signQuery` (sigv4.ts: synchronous, signing key cached). An
- * upload batch presigns 10 URLs, and presigning was the largest single cost of the upload chain:
- * the SDK's own presigner first, then `aws4` (`bun run bench presign` compares them all per
- * URL). The URL carries the SDK's parameters and signature (tested at pinned dates; only the
- * parameters' order differs). Where an object lives (endpoint, path-style or virtual-host
- * bucket) is the SDK's answer, from one `getSignedUrl` at start that every later URL is built
- * like; credentials and region come from the SDK client's own providers on every call, so
- * rotated credentials are picked up. Headers are signed as headers (none is hoisted into the
- * query), so the store checks each one.
+ * Presigned object URLs, signed by `signQuery` (sigv4.ts: synchronous, signing key cached)
+ * rather than by the SDK's presigner, because an upload batch presigns 10 URLs and presigning is
+ * the largest single cost of the upload chain: docs/decisions/0003-sigv4-presigner.md. The URL
+ * carries the SDK's parameters and signature (tested at pinned dates; only the parameters' order
+ * differs). Where an object lives (endpoint, path-style or virtual-host bucket) is the SDK's
+ * answer, from one `getSignedUrl` at start that every later URL is built like; credentials and
+ * region come from the SDK client's own providers on every call, so rotated credentials are
+ * picked up. Headers are signed as headers (none is hoisted into the query), so the store checks
+ * each one.
  */
 export async function createPresigner(client: S3Client, bucket: string): Promise<Presigner> {
   const probe = new URL(

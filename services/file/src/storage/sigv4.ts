@@ -1,10 +1,11 @@
 /**
  * SigV4 query signing (presigned URLs), for the one request shape the presigner makes: a path,
  * `X-Amz-*` query parameters and signed headers, unsigned payload. Written here rather than taken
- * from `aws4` because presigning is the upload chain's largest single cost: 10 URLs per upload,
- * and aws4 re-parses and re-encodes the URL it was handed, ~35 µs per URL in the service against
- * ~5 µs here (`bun run bench presign`). The SDK's own signer is the oracle: presigner.test.ts
- * compares signatures at pinned dates, over fixed and generated keys and headers.
+ * from a library because presigning is the upload chain's largest single cost (10 URLs per
+ * upload), and the SDK's presigners and `aws4` rebuild and re-parse the whole request for every
+ * URL: docs/decisions/0003-sigv4-presigner.md. The SDK's own signer is the oracle:
+ * presigner.test.ts compares signatures at pinned dates, over fixed and generated keys and
+ * headers.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html
  */
 

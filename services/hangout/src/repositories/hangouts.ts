@@ -1,6 +1,7 @@
-import { fastSelect, runTransaction } from "@hangout/platform/db";
+import { runTransaction } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, isNotNull, isNull, notExists, or, sql } from "drizzle-orm";
+import type { Pool, RowDataPacket } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { type HangoutStatus, hangouts, members, memories } from "../db/schema.ts";
 
@@ -17,31 +18,44 @@ export interface HangoutWithMembership {
 }
 
 // Only the membership columns callers read: mapping each selected column costs CPU on every
-// request (a whole members row made the access check ~15% dearer).
+// request.
 const membership = { role: members.role, rsvp: members.rsvp };
 
 const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
 
-export function createHangoutsRepository(db: HangoutDatabase) {
-  // Every route's access check runs this: built once, and run without Drizzle's row mapping.
-  const forMemberSelection = { hangout: hangouts, membership };
-  const forMemberQuery = db
-    .select(forMemberSelection)
-    .from(hangouts)
-    .innerJoin(members, eq(members.hangoutId, hangouts.id))
-    .where(
-      and(
-        eq(hangouts.id, sql.placeholder("hangoutId")),
-        eq(members.userId, sql.placeholder("userId")),
-        isNull(hangouts.deletedAt),
-      ),
-    )
-    .limit(1);
-  const forMember = fastSelect<HangoutWithMembership, { hangoutId: string; userId: string }>(
-    db,
-    forMemberQuery,
-    forMemberSelection,
-  );
+// Every route's access check runs this, so it is a server-side prepared statement:
+// docs/decisions/0002-hot-queries.md. hangouts.test.ts checks it returns what the Drizzle query
+// would.
+const FOR_MEMBER = `SELECT h.id, h.owner_id, h.title, h.description, h.location_name,
+    h.location_address, h.location_lat, h.location_lng, h.starts_at, h.ends_at, h.status,
+    h.member_count, h.created_at, h.updated_at, h.deleted_at, m.role, m.rsvp
+  FROM hangouts h
+  JOIN members m ON m.hangout_id = h.id
+  WHERE h.id = ? AND m.user_id = ? AND h.deleted_at IS NULL
+  LIMIT 1`;
+
+const toHangoutWithMembership = (row: RowDataPacket): HangoutWithMembership => ({
+  hangout: {
+    id: row.id,
+    ownerId: row.owner_id,
+    title: row.title,
+    description: row.description,
+    locationName: row.location_name,
+    locationAddress: row.location_address,
+    locationLat: row.location_lat,
+    locationLng: row.location_lng,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    status: row.status,
+    memberCount: row.member_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+  },
+  membership: { role: row.role, rsvp: row.rsvp },
+});
+
+export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
   // Prepared once: the list runs on every request, and building a query's SQL costs more CPU
   // here than the round trip to the database. One statement per shape of the list: with or without a status filter, first page or later.
   const listQuery = (byStatus: boolean, afterPosition: boolean) =>
@@ -77,8 +91,8 @@ export function createHangoutsRepository(db: HangoutDatabase) {
     /** The hangout with the caller's membership, or undefined when either is missing. */
     findForMember: (hangoutId: string, userId: string) =>
       dbSpan("SELECT", "hangouts", async (): Promise<HangoutWithMembership | undefined> => {
-        const [row] = await forMember({ hangoutId, userId });
-        return row;
+        const [[row]] = await pool.execute<RowDataPacket[]>(FOR_MEMBER, [hangoutId, userId]);
+        return row ? toHangoutWithMembership(row) : undefined;
       }),
 
     /** The hangout and its owner's membership, in one transaction. */

@@ -1,17 +1,43 @@
-import { preparedInsert } from "@hangout/platform/db";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, desc, eq, inArray, isNotNull, lt, ne, or } from "drizzle-orm";
+import type { Pool } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, type MemoryStatus, memories } from "../db/schema.ts";
 
 export type MemoryRow = typeof memories.$inferSelect;
 export type NewMemoryRow = typeof memories.$inferInsert;
 
-export function createMemoriesRepository(db: HangoutDatabase) {
-  // An upload batch is one statement, prepared once per batch size.
-  const insertBatch = preparedInsert(db, memories);
+// An upload batch is one multi-row INSERT, run as a server-side prepared statement (one per
+// batch size): docs/decisions/0002-hot-queries.md. memories.test.ts checks it stores what
+// Drizzle's insert would.
+const INSERT_MEMORIES = `INSERT INTO memories
+  (id, hangout_id, file_id, uploaded_by, filename, content_type, size, status, created_at,
+   confirmed_at)
+  VALUES`;
+const MEMORY_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+const memoryValues = (row: NewMemoryRow) => [
+  row.id,
+  row.hangoutId,
+  row.fileId,
+  row.uploadedBy,
+  row.filename,
+  row.contentType,
+  row.size,
+  row.status,
+  row.createdAt,
+  row.confirmedAt ?? null,
+];
+
+export function createMemoriesRepository(db: HangoutDatabase, pool: Pool) {
   return {
-    insertMany: (rows: NewMemoryRow[]) => dbSpan("INSERT", "memories", () => insertBatch(rows)),
+    /** An upload batch is one statement: all of its rows are stored, or none. */
+    insertMany: (rows: NewMemoryRow[]) =>
+      dbSpan("INSERT", "memories", async () => {
+        if (!rows.length) return;
+        const placeholders = rows.map(() => MEMORY_PLACEHOLDERS).join(", ");
+        await pool.execute(`${INSERT_MEMORIES} ${placeholders}`, rows.flatMap(memoryValues));
+      }),
 
     findById: (id: string) =>
       dbSpan("SELECT", "memories", async () => {

@@ -1,30 +1,8 @@
-import { Problem } from "@hangout/platform/http-schemas";
+import { authGuard } from "@hangout/platform/auth-guard";
+import { Problem, Text } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import { Text } from "../http/text.ts";
-import type { ActivityWithVote } from "../repositories/activities.ts";
-import type { Activities } from "../services/activities.ts";
-
-export const ActivityView = t.Object({
-  id: t.String({ format: "uuid" }),
-  title: t.String(),
-  notes: t.Union([t.String(), t.Null()]),
-  proposedBy: t.String({ format: "uuid" }),
-  votes: t.Integer({ minimum: 0 }),
-  votedByMe: t.Boolean(),
-  createdAt: t.String({ format: "date-time" }),
-});
-
-export const activityView = ({ activity: a, votedByMe }: ActivityWithVote) => ({
-  id: a.id,
-  title: a.title,
-  notes: a.notes,
-  proposedBy: a.proposedBy,
-  votes: a.voteCount,
-  votedByMe,
-  createdAt: a.createdAt.toISOString(),
-});
+import { ActivityView, activityView } from "../views/activities.ts";
 
 export const CreateActivityBody = t.Object(
   {
@@ -34,7 +12,7 @@ export const CreateActivityBody = t.Object(
   { additionalProperties: false },
 );
 
-export const createActivityRoute = ({ verify, idempotent }: HangoutDeps, activities: Activities) =>
+export const createActivityRoute = ({ verify, idempotent, activities }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).post(
     "/hangouts/:id/activities",
     ({ userId, params, body, headers, set }) =>

@@ -1,9 +1,9 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
+import { HangoutView, hangoutView } from "../views/hangouts.ts";
 import { CreateHangoutBody } from "./hangout-body.ts";
-import { HangoutView, hangoutView } from "./views.ts";
 
 export const createHangoutRoute = ({ verify, hangouts, idempotent }: HangoutDeps) =>
   new Elysia()

@@ -1,9 +1,8 @@
-import { OneOf, Problem } from "@hangout/platform/http-schemas";
+import { authGuard } from "@hangout/platform/auth-guard";
+import { OneOf, Problem, Text } from "@hangout/platform/http-schemas";
 import { IMAGE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_CALL } from "@hangout/platform/upload-rules";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import { Text } from "../http/text.ts";
 
 const UploadsBody = t.Object(
   {

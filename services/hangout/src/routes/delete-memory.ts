@@ -1,7 +1,7 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
 
 export const deleteMemoryRoute = ({ verify, memories }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).delete(

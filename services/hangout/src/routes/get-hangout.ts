@@ -1,8 +1,8 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import { HangoutView, hangoutView } from "./views.ts";
+import { HangoutView, hangoutView } from "../views/hangouts.ts";
 
 export const getHangoutRoute = ({ verify, hangouts }: HangoutDeps) =>
   new Elysia()

@@ -1,8 +1,8 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import { MemoryView, memoryView } from "./views.ts";
+import { MemoryView, memoryView } from "../views/memories.ts";
 
 export const getMemoryRoute = ({ verify, memories }: HangoutDeps) =>
   new Elysia()

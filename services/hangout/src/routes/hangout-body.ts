@@ -1,6 +1,5 @@
-import { OneOf } from "@hangout/platform/http-schemas";
+import { OneOf, Text } from "@hangout/platform/http-schemas";
 import { t } from "elysia";
-import { Text } from "../http/text.ts";
 
 const DateTime = t.String({ format: "date-time", description: "RFC 3339 with an offset" });
 

@@ -1,8 +1,7 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import type { Members } from "../services/members.ts";
 
 const InviteBody = t.Object(
   {
@@ -17,7 +16,7 @@ const InviteResult = t.Object({
   unknownEmails: t.Array(t.String()),
 });
 
-export const inviteMembersRoute = ({ verify, idempotent }: HangoutDeps, members: Members) =>
+export const inviteMembersRoute = ({ verify, idempotent, members }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).post(
     "/hangouts/:id/invites",
     ({ userId, params, body, headers, set }) =>

@@ -1,11 +1,10 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import type { Activities } from "../services/activities.ts";
-import { ActivityView, activityView } from "./create-activity.ts";
+import { ActivityView, activityView } from "../views/activities.ts";
 
-export const listActivitiesRoute = ({ verify }: HangoutDeps, activities: Activities) =>
+export const listActivitiesRoute = ({ verify, activities }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).get(
     "/hangouts/:id/activities",
     async ({ userId, params }) => ({

@@ -1,9 +1,9 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { OneOf, Problem } from "@hangout/platform/http-schemas";
+import { decodeCursor, Page, PageQuery, pageOf, timeAndId } from "@hangout/platform/pagination";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import { decodeCursor, Page, PageQuery, timeAndId, toPage } from "../http/pagination.ts";
-import { HangoutView, hangoutView } from "./views.ts";
+import { HangoutView, hangoutView } from "../views/hangouts.ts";
 
 export const listHangoutsRoute = ({ verify, hangouts }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).get(
@@ -13,10 +13,11 @@ export const listHangoutsRoute = ({ verify, hangouts }: HangoutDeps) =>
       const position = decodeCursor(query.cursor, 2, timeAndId);
       const after = position && { startsAt: position.at, id: position.id };
       const rows = await hangouts.list(userId, { status: query.status, after, limit: limit + 1 });
-      return toPage(rows, limit, hangoutView, (row) => [
+      const page = pageOf(rows, limit, (row) => [
         row.hangout.startsAt.toISOString(),
         row.hangout.id,
       ]);
+      return { items: page.rows.map(hangoutView), nextCursor: page.nextCursor };
     },
     {
       query: t.Object({

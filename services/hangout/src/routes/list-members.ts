@@ -1,31 +1,17 @@
-import { OneOf, Problem } from "@hangout/platform/http-schemas";
+import { authGuard } from "@hangout/platform/auth-guard";
+import { Problem } from "@hangout/platform/http-schemas";
+import { decodeCursor, Page, PageQuery, timeAndId } from "@hangout/platform/pagination";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import { decodeCursor, encodeCursor, Page, PageQuery, timeAndId } from "../http/pagination.ts";
-import type { Members } from "../services/members.ts";
+import { MemberView } from "../views/members.ts";
 
-export const MemberView = t.Object({
-  userId: t.String({ format: "uuid" }),
-  name: t.String(),
-  role: OneOf(["owner", "member"]),
-  rsvp: OneOf(["going", "maybe", "declined", "pending"]),
-});
-
-export const listMembersRoute = ({ verify }: HangoutDeps, members: Members) =>
+export const listMembersRoute = ({ verify, members }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).get(
     "/hangouts/:id/members",
-    async ({ userId, params, query }) => {
+    ({ userId, params, query }) => {
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor, 2, timeAndId);
-      const page = await members.list(params.id, userId, after, limit);
-      return {
-        items: page.items,
-        nextCursor:
-          page.more && page.last
-            ? encodeCursor([page.last.joinedAt.toISOString(), page.last.userId])
-            : null,
-      };
+      return members.list(params.id, userId, after, limit);
     },
     {
       query: t.Object(PageQuery),

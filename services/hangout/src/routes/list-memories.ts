@@ -1,9 +1,9 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
+import { decodeCursor, Page, PageQuery, timeAndId } from "@hangout/platform/pagination";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import { decodeCursor, encodeCursor, Page, PageQuery, timeAndId } from "../http/pagination.ts";
-import { MemoryView, memoryView } from "./views.ts";
+import { MemoryView, memoryView } from "../views/memories.ts";
 
 export const listMemoriesRoute = ({ verify, memories }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).get(
@@ -12,13 +12,7 @@ export const listMemoriesRoute = ({ verify, memories }: HangoutDeps) =>
       const limit = query.limit ?? 20;
       const after = decodeCursor(query.cursor, 2, timeAndId);
       const page = await memories.list(params.id, userId, after, limit);
-      return {
-        items: page.items.map(memoryView),
-        nextCursor:
-          page.more && page.last
-            ? encodeCursor([page.last.createdAt.toISOString(), page.last.id])
-            : null,
-      };
+      return { items: page.items.map(memoryView), nextCursor: page.nextCursor };
     },
     {
       query: t.Object(PageQuery),

@@ -1,10 +1,9 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import type { Members } from "../services/members.ts";
 
-export const removeMemberRoute = ({ verify }: HangoutDeps, members: Members) =>
+export const removeMemberRoute = ({ verify, members }: HangoutDeps) =>
   new Elysia().use(authGuard(verify)).delete(
     "/hangouts/:id/members/:userId",
     async ({ userId, params, set }) => {

@@ -1,9 +1,9 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
+import { HangoutView, hangoutView } from "../views/hangouts.ts";
 import { UpdateHangoutBody } from "./hangout-body.ts";
-import { HangoutView, hangoutView } from "./views.ts";
 
 export const updateHangoutRoute = ({ verify, hangouts }: HangoutDeps) =>
   new Elysia()

@@ -1,11 +1,10 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { OneOf, Problem } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import type { Members } from "../services/members.ts";
-import { MemberView } from "./list-members.ts";
+import { MemberView } from "../views/members.ts";
 
-export const updateRsvpRoute = ({ verify }: HangoutDeps, members: Members) =>
+export const updateRsvpRoute = ({ verify, members }: HangoutDeps) =>
   new Elysia()
     .use(authGuard(verify))
     .put(

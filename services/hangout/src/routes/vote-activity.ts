@@ -1,13 +1,12 @@
+import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
 import { Elysia } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
-import { authGuard } from "../http/auth-guard.ts";
-import type { Activities } from "../services/activities.ts";
 
 const PATH = "/hangouts/:id/activities/:activityId/vote";
 
 /** PUT and DELETE of the caller's vote; both idempotent. */
-export const voteActivityRoutes = ({ verify }: HangoutDeps, activities: Activities) =>
+export const voteActivityRoutes = ({ verify, activities }: HangoutDeps) =>
   new Elysia()
     .use(authGuard(verify))
     .put(

@@ -1,7 +1,6 @@
 import { AppError } from "@hangout/platform/errors";
+import { isUuid } from "@hangout/platform/ids";
 import type { HangoutsRepository } from "../repositories/hangouts.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The one access check of the service. A caller who is not a member of a hangout gets 404 for it
@@ -10,9 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function createAccess(hangouts: HangoutsRepository) {
   async function member(hangoutId: string, userId: string) {
-    const found = UUID.test(hangoutId)
-      ? await hangouts.findForMember(hangoutId, userId)
-      : undefined;
+    const found = isUuid(hangoutId) ? await hangouts.findForMember(hangoutId, userId) : undefined;
     if (!found) throw new AppError("not_found", "No such hangout");
     return found;
   }

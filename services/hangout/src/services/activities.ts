@@ -1,8 +1,7 @@
 import { AppError } from "@hangout/platform/errors";
+import { isUuid } from "@hangout/platform/ids";
 import type { ActivitiesRepository, ActivityWithVote } from "../repositories/activities.ts";
 import type { Access } from "./access.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ActivityInput {
   title: string;
@@ -22,7 +21,7 @@ export function createActivities({ repo, access, clock }: ActivitiesDeps) {
   /** Checks membership, then the activity id's shape (a bad one is just an unknown activity). */
   async function memberAndActivity(hangoutId: string, activityId: string, userId: string) {
     await access.member(hangoutId, userId);
-    if (!UUID.test(activityId)) throw noSuchActivity();
+    if (!isUuid(activityId)) throw noSuchActivity();
   }
 
   return {

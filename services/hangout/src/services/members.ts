@@ -1,11 +1,12 @@
 import { AppError } from "@hangout/platform/errors";
-import type { ServiceClients } from "../clients/clients.ts";
-import { callService } from "../clients/grpc-errors.ts";
+import { isUuid } from "@hangout/platform/ids";
+import { pageOf } from "@hangout/platform/pagination";
 import type { Rsvp } from "../db/schema.ts";
+import { callService } from "../repositories/grpc-errors.ts";
 import type { MemberRow, MembersRepository } from "../repositories/members.ts";
+import type { ServiceClients } from "../repositories/service-clients.ts";
 import type { Access } from "./access.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The UserDirectory answers at most this many ids or emails per call. */
 const DIRECTORY_BATCH = 100;
 
@@ -91,12 +92,13 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
       limit: number,
     ) {
       await access.member(hangoutId, callerId);
-      const rows = await repo.list(hangoutId, after, limit + 1);
-      const more = rows.length > limit;
-      const page = more ? rows.slice(0, limit) : rows;
-      const byId = await names(page.map((row) => row.userId));
-      const last = page.at(-1);
-      return { items: page.map((row) => entry(row, byId)), more, last };
+      const { rows, nextCursor } = pageOf(
+        await repo.list(hangoutId, after, limit + 1),
+        limit,
+        (row) => [row.joinedAt.toISOString(), row.userId],
+      );
+      const byId = await names(rows.map((row) => row.userId));
+      return { items: rows.map((row) => entry(row, byId)), nextCursor };
     },
 
     /** The caller's own RSVP; returns their member entry. */
@@ -119,7 +121,7 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
       } else if (membership.role !== "owner") {
         throw new AppError("forbidden", "Only the hangout's owner may remove other members");
       }
-      if (!UUID.test(userId) || !(await repo.remove(hangoutId, userId))) {
+      if (!isUuid(userId) || !(await repo.remove(hangoutId, userId))) {
         throw new AppError("not_found", "No such member");
       }
     },

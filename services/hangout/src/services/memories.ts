@@ -1,10 +1,12 @@
 import { AppError, invalidFields } from "@hangout/platform/errors";
+import { isUuid } from "@hangout/platform/ids";
 import type { Logger } from "@hangout/platform/logger";
+import { pageOf } from "@hangout/platform/pagination";
 import { checkIntents, InvalidInput } from "@hangout/platform/upload-rules";
-import type { ServiceClients } from "../clients/clients.ts";
-import { callService } from "../clients/grpc-errors.ts";
+import { callService } from "../repositories/grpc-errors.ts";
 import type { HangoutsRepository } from "../repositories/hangouts.ts";
 import type { MemoriesRepository, MemoryRow } from "../repositories/memories.ts";
+import type { ServiceClients } from "../repositories/service-clients.ts";
 import type { Access } from "./access.ts";
 
 export interface UploadFileInput {
@@ -20,7 +22,6 @@ export interface MemoryWithUrl {
   urlExpiresAt: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FILE_BATCH = 100;
 
 /** `intents[2].content_type` (the file service's wording) → `/files/2/contentType`. */
@@ -81,7 +82,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
   }
 
   async function memberMemory(memoryId: string, userId: string) {
-    const memory = UUID.test(memoryId) ? await repo.findById(memoryId) : undefined;
+    const memory = isUuid(memoryId) ? await repo.findById(memoryId) : undefined;
     if (memory?.status !== "confirmed") throw new AppError("not_found", "No such memory");
     // Not a member of its hangout: the same 404 as a memory that does not exist.
     const found = await access.member(memory.hangoutId, userId).catch((error: unknown) => {
@@ -130,7 +131,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
 
     async confirm(hangoutId: string, userId: string, memoryIds: string[]) {
       await access.member(hangoutId, userId);
-      const ids = [...new Set(memoryIds.filter((id) => UUID.test(id)))];
+      const ids = [...new Set(memoryIds.filter((id) => isUuid(id)))];
       const rows = ids.length ? await repo.findInHangout(hangoutId, ids) : [];
       const byId = new Map(rows.map((row) => [row.id, row]));
       const failed: { memoryId: string; reason: string }[] = [];
@@ -173,10 +174,12 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
       limit: number,
     ) {
       await access.member(hangoutId, userId);
-      const rows = await repo.listConfirmed(hangoutId, after, limit + 1);
-      const more = rows.length > limit;
-      const page = rows.slice(0, limit);
-      return { items: await withUrls(page), last: page.at(-1), more };
+      const { rows, nextCursor } = pageOf(
+        await repo.listConfirmed(hangoutId, after, limit + 1),
+        limit,
+        (row) => [row.createdAt.toISOString(), row.id],
+      );
+      return { items: await withUrls(rows), nextCursor };
     },
 
     async get(memoryId: string, userId: string) {

@@ -1,5 +1,5 @@
-import { AppError } from "@hangout/platform/errors";
 import { t } from "elysia";
+import { AppError } from "./errors.ts";
 
 /**
  * `limit` (1-100, default 20) and an opaque `cursor`, as every list route takes them.
@@ -29,9 +29,10 @@ export const Page = <T extends Parameters<typeof t.Array>[0]>(item: T) =>
  * Cursors are the keyset position after the last item (e.g. `[startsAt, id]`), base64url JSON:
  * opaque to clients, stable while rows are inserted, and validated when they come back.
  */
-export const encodeCursor = (position: (string | number)[]) =>
+const encodeCursor = (position: (string | number)[]) =>
   Buffer.from(JSON.stringify(position)).toString("base64url");
 
+/** The cursor a list received, as the keyset position it encodes; 422 when it is not one. */
 export function decodeCursor<T>(
   cursor: string | undefined,
   arity: number,
@@ -62,18 +63,18 @@ export const timeAndId = ([time, id]: string[]) => {
   return Number.isNaN(at.getTime()) || !id ? undefined : { at, id };
 };
 
-/** Splits a `limit + 1` query result into the page and the cursor of the next one. */
-export function toPage<Row, Item>(
+/**
+ * The one way a list is cut into pages: query `limit + 1` rows after the cursor's position, and
+ * this keeps `limit` of them and makes the next page's cursor from the last one kept (null when
+ * no row was left over).
+ */
+export function pageOf<Row>(
   rows: Row[],
   limit: number,
-  view: (row: Row) => Item,
   position: (row: Row) => (string | number)[],
-) {
+): { rows: Row[]; nextCursor: string | null } {
   const more = rows.length > limit;
-  const pageRows = more ? rows.slice(0, limit) : rows;
-  const last = pageRows.at(-1);
-  return {
-    items: pageRows.map(view),
-    nextCursor: more && last ? encodeCursor(position(last)) : null,
-  };
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page.at(-1);
+  return { rows: page, nextCursor: more && last ? encodeCursor(position(last)) : null };
 }

@@ -2,13 +2,13 @@ import { type AccessTokenVerifier, bearerToken } from "@hangout/platform/access-
 import { Elysia } from "elysia";
 
 /**
- * Every hangout route needs a valid access token; this resolves the caller's user id from it
+ * A route that uses this needs a valid access token; this resolves the caller's user id from it
  * (401 problem otherwise). Routes `.use()` it and read `userId` from the context.
  *
  * `derive`, not `resolve`: derive runs before body validation, so a caller without a valid token
  * gets 401 and never learns a route's field rules from a 422.
  */
 export const authGuard = (verify: AccessTokenVerifier) =>
-  new Elysia({ name: "hangout.auth-guard" }).derive({ as: "scoped" }, async ({ request }) => ({
+  new Elysia({ name: "platform.auth-guard" }).derive({ as: "scoped" }, async ({ request }) => ({
     userId: (await verify(bearerToken(request.headers.get("authorization")))).sub,
   }));

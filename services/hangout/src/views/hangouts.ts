@@ -1,10 +1,9 @@
 import { OneOf } from "@hangout/platform/http-schemas";
 import { t } from "elysia";
 import type { HangoutWithMembership } from "../repositories/hangouts.ts";
-import type { MemoryWithUrl } from "../services/memories.ts";
 
-const DateTime = t.String({ format: "date-time" });
-const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(schema: T) =>
+export const DateTime = t.String({ format: "date-time" });
+export const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(schema: T) =>
   t.Union([schema, t.Null()]);
 
 export const Location = t.Object({
@@ -50,28 +49,4 @@ export const hangoutView = ({ hangout: h, membership }: HangoutWithMembership) =
   myRsvp: membership.rsvp,
   createdAt: h.createdAt.toISOString(),
   updatedAt: h.updatedAt.toISOString(),
-});
-
-export const MemoryView = t.Object({
-  id: t.String({ format: "uuid" }),
-  hangoutId: t.String({ format: "uuid" }),
-  filename: t.String(),
-  contentType: t.String(),
-  size: t.Integer(),
-  uploadedBy: t.String({ format: "uuid" }),
-  createdAt: DateTime,
-  url: t.String({ description: "Short-lived download URL" }),
-  urlExpiresAt: DateTime,
-});
-
-export const memoryView = ({ memory: m, url, urlExpiresAt }: MemoryWithUrl) => ({
-  id: m.id,
-  hangoutId: m.hangoutId,
-  filename: m.filename,
-  contentType: m.contentType,
-  size: m.size,
-  uploadedBy: m.uploadedBy,
-  createdAt: m.createdAt.toISOString(),
-  url,
-  urlExpiresAt: urlExpiresAt.toISOString(),
 });

@@ -1,0 +1,134 @@
+import type { AnyElysia } from "elysia";
+import type mysql from "mysql2/promise";
+import type { CertificateManager } from "../certificates/certificate-manager.ts";
+import { certificatesFromConfig } from "../certificates/from-config.ts";
+import { createPool, databaseCheck } from "../db.ts";
+import { createGrpcServer } from "../grpc/server.ts";
+import { createHttpApp } from "../http-app.ts";
+import { startPeriodic } from "../periodic.ts";
+import { createPlatform, type Platform, type PlatformOptions } from "../platform.ts";
+import { type HttpService, serveHttp } from "../serve.ts";
+import type { ServiceConfig, ServiceDefinition } from "./definition.ts";
+
+export interface StartOptions {
+  /** The time source; tests move it forward instead of sleeping. */
+  clock?: () => Date;
+  logDestination?: PlatformOptions["logDestination"];
+  /** Overrides the configured HTTP port; 0 picks a free one (tests). */
+  httpPort?: number;
+  /** Drain and exit on SIGTERM/SIGINT (default true; tests stop the service themselves). */
+  handleSignals?: boolean;
+}
+
+export interface RunningService<C extends ServiceConfig, D> {
+  config: C;
+  platform: Platform;
+  deps: D;
+  app: AnyElysia;
+  pool: mysql.Pool;
+  certificates: CertificateManager | undefined;
+  /** The HTTP base URL. */
+  url: string;
+  /** The gRPC port, when the service serves gRPC. */
+  grpcPort: number | undefined;
+  /** Stops accepting, drains, then closes everything in reverse order of opening. */
+  shutdown: HttpService["shutdown"];
+}
+
+/**
+ * Starts a service from its definition, in the same order for every service: platform (logs,
+ * metrics, traces), database pool, certificate, the service's own parts, then the certificate's
+ * first issue, `prepare`, the gRPC server, HTTP, and the periodic tasks last. Shutdown closes
+ * them in reverse.
+ */
+export async function startService<C extends ServiceConfig, D>(
+  definition: ServiceDefinition<C, D>,
+  config: C,
+  options: StartOptions = {},
+): Promise<RunningService<C, D>> {
+  const { name } = definition;
+  const platform = createPlatform(name, config, { logDestination: options.logDestination });
+  try {
+    return await start(definition, config, options, platform);
+  } catch (error) {
+    // Whatever opened before the failure (the pool, a certificate timer) must not keep the
+    // process alive.
+    await platform.lifecycle.closeAll(platform.logger);
+    throw error;
+  }
+}
+
+async function start<C extends ServiceConfig, D>(
+  definition: ServiceDefinition<C, D>,
+  config: C,
+  options: StartOptions,
+  platform: Platform,
+): Promise<RunningService<C, D>> {
+  const { name } = definition;
+  const { logger, lifecycle, metrics } = platform;
+  const pool = createPool(definition.databaseUrl(config));
+  lifecycle.onClose("database", () => pool.end());
+  const certificates = await certificatesFromConfig(name, config, logger, metrics.registry);
+  if (!certificates && definition.certificates === "required") {
+    throw new Error(`${name} needs its mTLS certificate: set STEP_CA_URL or LOCAL_CA_DIR`);
+  }
+
+  const clock = options.clock ?? (() => new Date());
+  const parts = await definition.build({ config, platform, clock, pool, certificates });
+  const app = createHttpApp(platform, {
+    version: "1.0.0",
+    description: definition.description,
+    readiness: [
+      databaseCheck(pool),
+      ...(certificates ? [certificates.readinessCheck()] : []),
+      ...(parts.readiness ?? []),
+    ],
+    routes: parts.routes,
+    trustSuccessBodies: true,
+    fastStringFormats: true,
+  });
+
+  if (certificates) {
+    await certificates.start();
+    lifecycle.onClose("certificates", () => certificates.stop());
+  }
+  await parts.prepare?.();
+
+  let grpcPort: number | undefined;
+  const { hostname, port } = definition.http(config);
+  if (parts.grpc && certificates) {
+    const grpc = createGrpcServer({
+      certificates,
+      allowedCallers: parts.grpc.allowedCallers,
+      logger,
+      registry: metrics.registry,
+    });
+    parts.grpc.register(grpc.server);
+    grpcPort = await grpc.listen(`${hostname}:${parts.grpc.port}`);
+    lifecycle.onClose("grpc", () => grpc.shutdown());
+    logger.info({ port: grpcPort }, `${name} gRPC listening (mTLS)`);
+  } else if (parts.grpc) {
+    logger.info("no CA configured (STEP_CA_URL, LOCAL_CA_DIR): the gRPC server is off");
+  }
+
+  const http = serveHttp(platform, app, {
+    hostname,
+    port: options.httpPort ?? port,
+    handleSignals: options.handleSignals,
+  });
+  for (const task of parts.tasks ?? []) {
+    const periodic = startPeriodic(task.name, task.intervalSeconds, task.run, logger);
+    lifecycle.onClose(task.name, () => periodic.stop());
+  }
+  return {
+    config,
+    platform,
+    deps: parts.deps,
+    app,
+    pool,
+    certificates,
+    url: http.url,
+    grpcPort,
+    shutdown: http.shutdown,
+  };
+}

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createDatabase, createPool } from "@hangout/platform/db";
+import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
+import { and, eq, isNull } from "drizzle-orm";
+import type { HangoutDatabase } from "../db/index.ts";
+import { hangouts, members, schema } from "../db/schema.ts";
+import { createHangoutsRepository, type HangoutRow, type MemberRow } from "./hangouts.ts";
+
+let database: TestDatabase;
+let pool: ReturnType<typeof createPool>;
+let db: HangoutDatabase;
+let repo: ReturnType<typeof createHangoutsRepository>;
+
+const owner = Bun.randomUUIDv7();
+const guest = Bun.randomUUIDv7();
+const stranger = Bun.randomUUIDv7();
+
+// Every nullable column set, non-ASCII text, doubles, and instants where a time-zone slip shows.
+const full: HangoutRow = {
+  id: Bun.randomUUIDv7(),
+  ownerId: owner,
+  title: "Zoë's 🎉 Straße-Fest 'quoted' \\ back",
+  description: "line\nbreak, 日本語, émoji 🏖️",
+  locationName: "Café Müller",
+  locationAddress: "Rue de l'Été 1, Genève",
+  locationLat: 46.2043907,
+  locationLng: -6.1431577,
+  startsAt: new Date("1999-12-31T23:59:59.999Z"),
+  endsAt: new Date("2000-01-01T00:00:00.001Z"),
+  status: "confirmed",
+  memberCount: 2,
+  createdAt: new Date("2026-03-29T01:30:00.123Z"),
+  updatedAt: new Date("2026-10-25T02:30:00.456Z"),
+  deletedAt: null,
+};
+// Every nullable column NULL.
+const bare: HangoutRow = {
+  id: Bun.randomUUIDv7(),
+  ownerId: owner,
+  title: "plain",
+  description: null,
+  locationName: null,
+  locationAddress: null,
+  locationLat: null,
+  locationLng: null,
+  startsAt: new Date("2031-02-03T04:05:06.789Z"),
+  endsAt: null,
+  status: "planning",
+  memberCount: 1,
+  createdAt: new Date("2031-01-01T00:00:00.000Z"),
+  updatedAt: new Date("2031-01-01T00:00:00.000Z"),
+  deletedAt: null,
+};
+const deleted: HangoutRow = { ...bare, id: Bun.randomUUIDv7(), title: "deleted" };
+
+const ownerOf = (hangoutId: string): MemberRow => ({
+  hangoutId,
+  userId: owner,
+  role: "owner",
+  rsvp: "going",
+  joinedAt: new Date("2026-01-01T00:00:00.000Z"),
+});
+
+beforeAll(async () => {
+  database = await createTestDatabase("hangout");
+  pool = createPool(database.url);
+  db = createDatabase(pool, schema);
+  repo = createHangoutsRepository(db, pool);
+  for (const hangout of [full, bare, deleted])
+    await repo.insertWithOwner(hangout, ownerOf(hangout.id));
+  await db.insert(members).values({
+    hangoutId: full.id,
+    userId: guest,
+    role: "member",
+    rsvp: "maybe",
+    joinedAt: new Date("2026-02-02T00:00:00.000Z"),
+  });
+  await repo.markDeleted(deleted.id, new Date("2026-05-05T05:05:05.505Z"));
+});
+
+afterAll(async () => {
+  await pool.end();
+  await database.drop();
+});
+
+/** The access check as a Drizzle query: what the hand-written SQL stands for. */
+const drizzleForMember = async (hangoutId: string, userId: string) =>
+  (
+    await db
+      .select({ hangout: hangouts, membership: { role: members.role, rsvp: members.rsvp } })
+      .from(hangouts)
+      .innerJoin(members, eq(members.hangoutId, hangouts.id))
+      .where(
+        and(eq(hangouts.id, hangoutId), eq(members.userId, userId), isNull(hangouts.deletedAt)),
+      )
+      .limit(1)
+  )[0];
+
+// docs/decisions/0002-hot-queries.md: the access check is hand-written SQL, and must return
+// exactly what the Drizzle query returns, so a new column or a type Drizzle would convert
+// differently fails here.
+describe("findForMember (the access check)", () => {
+  const cases: [string, string, string][] = [
+    ["every nullable column set, owner", full.id, owner],
+    ["every nullable column set, member", full.id, guest],
+    ["every nullable column NULL", bare.id, owner],
+    ["miss: not a member", full.id, stranger],
+    ["miss: member of another hangout", bare.id, guest],
+    ["miss: deleted hangout", deleted.id, owner],
+    ["miss: no such hangout", Bun.randomUUIDv7(), owner],
+  ];
+  for (const [name, hangoutId, userId] of cases) {
+    test(`returns what Drizzle returns: ${name}`, async () => {
+      expect(await repo.findForMember(hangoutId, userId)).toStrictEqual(
+        await drizzleForMember(hangoutId, userId),
+      );
+    });
+  }
+
+  test("returns the stored row and the caller's membership", async () => {
+    expect(await repo.findForMember(full.id, guest)).toStrictEqual({
+      hangout: full,
+      membership: { role: "member", rsvp: "maybe" },
+    });
+    expect(await repo.findForMember(bare.id, owner)).toStrictEqual({
+      hangout: bare,
+      membership: { role: "owner", rsvp: "going" },
+    });
+    expect((await repo.findForMember(full.id, owner))?.hangout.startsAt.toISOString()).toBe(
+      "1999-12-31T23:59:59.999Z",
+    );
+    for (const miss of [
+      [full.id, stranger],
+      [deleted.id, owner],
+    ] as const) {
+      expect(await repo.findForMember(...miss)).toBeUndefined();
+    }
+  });
+});
