@@ -1,7 +1,6 @@
 /**
  * A body read whole, or undefined as soon as it passes `limit` bytes (the rest is left unread and
- * the stream cancelled): request bodies without a Content-Length (serve.ts) and a collector's
- * answers (otlp-transport.ts).
+ * the stream cancelled): request bodies without a Content-Length (http-pipeline.ts).
  */
 export async function readAtMost(
   body: ReadableStream<Uint8Array> | null,

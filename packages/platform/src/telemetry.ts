@@ -6,12 +6,11 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { withoutQueryValues } from "./query-errors.ts";
-import { EncodingSpanProcessor } from "./span-export.ts";
 
 /** Re-exported so services name span kinds without depending on the API package themselves. */
 export { SpanKind };
@@ -26,15 +25,19 @@ let provider: NodeTracerProvider | undefined;
 /**
  * Registers the process-wide tracer provider (AsyncLocalStorage context, W3C trace context and
  * baggage propagation). Spans are always created, so trace ids reach the logs; they are exported
- * over OTLP/HTTP (span-export.ts) only when an endpoint is configured. One provider per process:
- * a second call returns the first (tests build several apps in one process).
+ * only when an endpoint is configured, by the SDK's BatchSpanProcessor and OTLP/HTTP protobuf
+ * exporter (docs/decisions/0001-otlp-export.md). Both are left to the SDK's defaults so that the
+ * standard variables tune them: OTEL_BSP_* the batches, OTEL_EXPORTER_OTLP_* (timeout,
+ * compression, headers) the requests, OTEL_TRACES_SAMPLER(_ARG) the sampling. One provider per
+ * process: a second call returns the first (tests build several apps in one process).
  */
 export function initTelemetry(options: { service: string; otlpEndpoint?: string }): Telemetry {
   if (!provider) {
-    const spanProcessors: SpanProcessor[] = [];
+    const spanProcessors = [];
     if (options.otlpEndpoint) {
+      // The path the SDK itself appends to OTEL_EXPORTER_OTLP_ENDPOINT.
       const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
-      spanProcessors.push(new EncodingSpanProcessor({ url }));
+      spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
     }
     provider = new NodeTracerProvider({
       resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),

@@ -61,6 +61,7 @@ interface OtlpValue {
 export function startOtlpReceiver() {
   const spans: ReceivedSpan[] = [];
   const bodies: string[] = [];
+  const userAgents: string[] = [];
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -68,6 +69,7 @@ export function startOtlpReceiver() {
       const body = new Uint8Array(await request.arrayBuffer());
       // Raw bytes as text: protobuf keeps strings verbatim, so secret searches work on either.
       bodies.push(new TextDecoder().decode(body));
+      userAgents.push(request.headers.get("user-agent") ?? "");
       const payload = decode(body, request.headers.get("content-type")) as {
         resourceSpans: {
           resource: { attributes: { key: string; value: OtlpValue }[] };
@@ -105,6 +107,8 @@ export function startOtlpReceiver() {
     raw: () => bodies.join("\n"),
     /** How many export requests arrived. */
     requests: () => bodies.length,
+    /** Each export request's User-Agent: which exporter sent it. */
+    userAgents: () => [...userAgents],
     stop: () => server.stop(true),
   };
 }
