@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool, mysqlErrorCode } from "@hangout/platform/db";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
-import { asc, inArray } from "drizzle-orm";
+import { storedRows, testInsertAgainstDrizzle } from "@hangout/platform/testing/drizzle-oracle";
 import type { FileDatabase } from "../db/index.ts";
 import { files, schema } from "../db/schema.ts";
 import { createFilesRepository, type NewFileRow } from "./files.ts";
@@ -53,32 +53,20 @@ const batch = (count: number): NewFileRow[] =>
     return row;
   });
 
-const stored = (ids: string[]) =>
-  db.select().from(files).where(inArray(files.id, ids)).orderBy(asc(files.id));
+const stored = (ids: string[]) => storedRows(db, files, files.id, ids);
 
 // docs/decisions/0002-hot-queries.md: the batch INSERT is hand-written SQL, and must store
 // exactly what Drizzle's insert of the same rows stores.
 describe("insertMany (the upload intents)", () => {
-  for (const count of [1, 10]) {
-    test(`stores what Drizzle's insert stores: ${count} row(s)`, async () => {
-      const rows = batch(count);
-      const ids = rows.map((row) => row.id);
-      await repo.insertMany(rows);
-      const ours = await stored(ids);
-      await db.delete(files).where(inArray(files.id, ids));
-      await db.insert(files).values(rows);
-      expect(ours).toHaveLength(count);
-      expect(ours).toStrictEqual(await stored(ids));
-      expect(ours.find((row) => row.id === rows[0]?.id)?.createdAt.toISOString()).toBe(
-        "1999-12-31T23:59:59.999Z",
-      );
-    });
-  }
+  testInsertAgainstDrizzle(files, () => ({ db, batch, insert: (rows) => repo.insertMany(rows) }));
 
   test("covers what it claims: a name with emoji, NULL and set timestamps", async () => {
     const rows = batch(10);
     await repo.insertMany(rows);
     const ours = await stored(rows.map((row) => row.id));
+    expect(ours.find((row) => row.id === rows[0]?.id)?.createdAt.toISOString()).toBe(
+      "1999-12-31T23:59:59.999Z",
+    );
     expect(ours.map((row) => row.filename)).toContain("Zoë 🎉 'quoted' \\ back 1.jpg");
     expect(ours.filter((row) => row.uploadedAt === null)).toHaveLength(6);
     expect(ours.filter((row) => row.claimedAt !== null)).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool, mysqlErrorCode } from "@hangout/platform/db";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
-import { asc, inArray } from "drizzle-orm";
+import { storedRows, testInsertAgainstDrizzle } from "@hangout/platform/testing/drizzle-oracle";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, memories, schema } from "../db/schema.ts";
 import { createMemoriesRepository, type NewMemoryRow } from "./memories.ts";
@@ -62,32 +62,24 @@ const batch = (count: number): NewMemoryRow[] =>
     return row;
   });
 
-const stored = (ids: string[]) =>
-  db.select().from(memories).where(inArray(memories.id, ids)).orderBy(asc(memories.id));
+const stored = (ids: string[]) => storedRows(db, memories, memories.id, ids);
 
 // docs/decisions/0002-hot-queries.md: the batch INSERT is hand-written SQL, and must store
 // exactly what Drizzle's insert of the same rows stores.
 describe("insertMany (the upload batch)", () => {
-  for (const count of [1, 10]) {
-    test(`stores what Drizzle's insert stores: ${count} row(s)`, async () => {
-      const rows = batch(count);
-      const ids = rows.map((row) => row.id);
-      await repo.insertMany(rows);
-      const ours = await stored(ids);
-      await db.delete(memories).where(inArray(memories.id, ids));
-      await db.insert(memories).values(rows);
-      expect(ours).toHaveLength(count);
-      expect(ours).toStrictEqual(await stored(ids));
-      expect(ours.find((row) => row.id === rows[0]?.id)?.createdAt.toISOString()).toBe(
-        "1999-12-31T23:59:59.999Z",
-      );
-    });
-  }
+  testInsertAgainstDrizzle(memories, () => ({
+    db,
+    batch,
+    insert: (rows) => repo.insertMany(rows),
+  }));
 
   test("covers what it claims: a name with emoji, NULL and set confirmed_at", async () => {
     const rows = batch(10);
     await repo.insertMany(rows);
     const ours = await stored(rows.map((row) => row.id));
+    expect(ours.find((row) => row.id === rows[0]?.id)?.createdAt.toISOString()).toBe(
+      "1999-12-31T23:59:59.999Z",
+    );
     expect(ours.map((row) => row.filename)).toContain("Zoë 🎉 'quoted' \\ back 1.jpg");
     expect(ours.filter((row) => row.confirmedAt === null)).toHaveLength(6);
     expect(ours.find((row) => row.id === rows[3]?.id)?.confirmedAt?.toISOString()).toBe(
