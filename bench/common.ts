@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 
-// What both bench sections (run.ts: HTTP, grpc.ts: gRPC) share: child processes, /proc memory,
-// statistics, settings and the Markdown table.
+// What every bench section shares: child processes, /proc memory and CPU, statistics, settings,
+// the Markdown table, service logs and running a section on its own.
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const READY_TIMEOUT_MS = 60_000;
@@ -91,7 +91,7 @@ export async function stopChild(child: Child) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Memory, statistics, settings, output
+// Memory and CPU of a process
 
 export function procStatusKb(pid: number, field: "VmRSS" | "VmHWM"): number | undefined {
   try {
@@ -117,10 +117,47 @@ export function procCpuSeconds(pid: number): number | undefined {
 /** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** Samples a process's VmRSS every 200 ms while a load runs; `stop` returns the highest, in kB. */
+export function sampleRss(pid: number) {
+  let peakKb = procStatusKb(pid, "VmRSS") ?? 0;
+  const timer = setInterval(() => {
+    peakKb = Math.max(peakKb, procStatusKb(pid, "VmRSS") ?? 0);
+  }, 200);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peakKb;
+    },
+  };
+}
+
+/**
+ * A process's peak RSS in MB, read while it still runs: its VmHWM (the kernel's high-water mark
+ * over its whole life) or, should /proc not report one, the highest of its samples.
+ */
+export function peakRssMb(pid: number, sampledKb: number[] = []) {
+  return Math.max(procStatusKb(pid, "VmHWM") ?? 0, ...sampledKb) / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics, settings, output
+
+/** Rounds of every section that measures in rounds, and the warm-up before them. */
+export const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
+export const WARMUP_S = positiveNumber("BENCH_WARMUP_SECONDS", 2);
+
 export function median(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export const ascending = (values: number[]) => [...values].sort((a, b) => a - b);
+
+/** Nearest-rank quantile of an ascending array. */
+export function quantile(sorted: number[], q: number) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 export function positiveInteger(name: string, fallback: number) {
@@ -135,6 +172,17 @@ export function positiveNumber(name: string, fallback: number) {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
   return value;
+}
+
+/** A comma-separated list of positive integers, e.g. `16,1`. */
+export function positiveIntegers(name: string, fallback: number[]) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const values = raw.split(",").map((v) => Number(v.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v <= 0)) {
+    throw new Error(`${name} must be a comma-separated list of positive integers`);
+  }
+  return values;
 }
 
 export function table(header: string[], body: string[][], align: ("l" | "r")[]) {
@@ -200,5 +248,18 @@ function describeLogLine(line: string) {
     return [entry.time, entry.level, entry.route, entry.msg, cause].filter(Boolean).join(" | ");
   } catch {
     return line;
+  }
+}
+
+/** Runs one section as the whole process (`bun bench/<section>.ts`): exit 0, or 1 with the error. */
+export async function runAlone(section: () => Promise<void>) {
+  try {
+    await section();
+    process.exit(0);
+  } catch (error) {
+    console.error(
+      `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`,
+    );
+    process.exit(1);
   }
 }

@@ -1,8 +1,8 @@
 // The server process of the gRPC bench (started by bench/grpc.ts, never on its own in practice):
 //
-// - the real file service from createFileService(config): its HTTP app (/healthz, /readyz,
-//   /metrics) on FILE_HTTP_PORT and, through start(), its gRPC server over mTLS with a step-ca
-//   certificate on FILE_GRPC_PORT;
+// - the real file service, started from its definition: its HTTP app (/healthz, /readyz,
+//   /metrics) on FILE_HTTP_PORT and its gRPC server over mTLS with a step-ca certificate on
+//   FILE_GRPC_PORT;
 // - a plaintext twin on BENCH_PLAIN_PORT, built here and nowhere in production code: a nice-grpc
 //   createServer() over grpc.ServerCredentials.createInsecure() with the same
 //   fileService(files) object (so the same database pool and object store) and the same health
@@ -10,18 +10,18 @@
 //   into a registry of its own) and the same connection-age options. What it lacks is TLS and the
 //   authorization interceptor, which reads the peer certificate: both count as the cost of mTLS;
 // - handler timers: the use cases the FileService handlers call (files.createUploads and
-//   files.downloadUrls) are wrapped with performance.now() before any server starts, so both
-//   servers' calls are timed from inside their handlers;
+//   files.downloadUrls) are wrapped with performance.now() before the bench sends a call, so
+//   both servers' calls are timed from inside their handlers;
 // - a control endpoint on BENCH_CONTROL_PORT, listening once everything above is up:
 //     GET /ready                  200
 //     GET /timings?take=<name>    the handler durations (ms) recorded since the last take
 //     GET /plain-metrics          the plaintext server's Prometheus metrics
 //
-// SIGTERM drains like the real service (serveHttp's handler closes every resource).
+// SIGTERM drains like the real service (the skeleton's handler closes every resource).
 import { grpcServerMetrics } from "@hangout/platform/grpc/grpc-metrics";
-import { serveHttp } from "@hangout/platform/serve";
+import { startService } from "@hangout/platform/service/start";
 import { FileServiceDefinition } from "../proto/gen/file/v1/file.ts";
-import { createFileService } from "../services/file/src/app.ts";
+import { fileService as fileDefinition } from "../services/file/src/app.ts";
 import { loadFileConfig } from "../services/file/src/config.ts";
 import { fileService } from "../services/file/src/grpc/file-service.ts";
 import {
@@ -42,8 +42,9 @@ if (!Number.isInteger(controlPort) || controlPort <= 0) {
 }
 
 const config = loadFileConfig();
-const service = await createFileService(config);
-const { files, platform } = service;
+const service = await startService(fileDefinition, config);
+const { platform } = service;
+const { files } = service.deps;
 
 /** Handler durations in ms by use case, since the last take. */
 const timings: Record<"createUploads" | "downloadUrls", number[]> = {
@@ -70,9 +71,6 @@ function timed<A extends unknown[], R>(
 files.createUploads = timed("createUploads", files.createUploads);
 files.downloadUrls = timed("downloadUrls", files.downloadUrls);
 
-serveHttp(platform, service.app, { hostname: config.FILE_HOST, port: config.FILE_HTTP_PORT });
-await service.start();
-
 const plainRegistry = new Registry();
 const plain = createServer({
   "grpc.max_connection_age_ms": 300_000,
@@ -84,7 +82,7 @@ const plain = createServer({
 plain.add(HealthDefinition, HealthServiceImpl());
 plain.add(FileServiceDefinition, fileService(files));
 await plain.listen(`${config.FILE_HOST}:${plainPort}`, grpc.ServerCredentials.createInsecure());
-// Registered after start()'s closers, so it closes first.
+// Registered after the service's own closers, so it closes first.
 platform.lifecycle.onClose("plaintext-grpc", () => plain.shutdown());
 platform.logger.warn({ port: plainPort }, "bench: plaintext FileService twin listening");
 

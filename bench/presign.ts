@@ -15,11 +15,10 @@ import type * as Aws4 from "../services/file/node_modules/@types/aws4";
 // @ts-expect-error: its types are a separate package, imported below
 import aws4Module from "../services/file/node_modules/aws4";
 import { createPresigner } from "../services/file/src/storage/presigner.ts";
-import { median, positiveInteger, table } from "./common.ts";
+import { median, positiveInteger, ROUNDS, runAlone, table } from "./common.ts";
 
 const aws4 = aws4Module as typeof Aws4;
 
-const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
 const URLS_PER_ROUND = positiveInteger("BENCH_PRESIGN_URLS", 2000);
 const BUCKET = "hangout-files";
 const HEADERS = {
@@ -135,4 +134,4 @@ export async function runPresignBench() {
   client.destroy();
 }
 
-if (import.meta.main) await runPresignBench();
+if (import.meta.main) await runAlone(runPresignBench);

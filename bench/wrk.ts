@@ -1,11 +1,9 @@
-import { median, positiveInteger, positiveNumber } from "./common.ts";
+import { median, positiveNumber, ROUNDS, WARMUP_S } from "./common.ts";
 
 // The wrk machinery both HTTP sections (run.ts: auth, hangout.ts: hangout) share: running wrk,
 // parsing its output, judging a run clean, and measuring one load or interleaved rounds of several.
 
 export const DURATION_S = positiveNumber("BENCH_DURATION_SECONDS", 10);
-export const WARMUP_S = positiveNumber("BENCH_WARMUP_SECONDS", 2);
-export const ROUNDS = positiveInteger("BENCH_ROUNDS", 5);
 export const ROUND_S = positiveNumber("BENCH_ROUND_SECONDS", 5);
 
 // ---------------------------------------------------------------------------------------------
