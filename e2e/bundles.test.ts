@@ -51,6 +51,8 @@ async function start(service: Service, portVariable: string, env: Record<string,
       DEPLOY_ENV: "test",
       LOG_LEVEL: "info",
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      // The SDK batches spans for 5 s by default; the test should not wait that long.
+      OTEL_BSP_SCHEDULE_DELAY: "200",
       ...env,
       [portVariable]: String(port),
     },

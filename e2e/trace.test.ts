@@ -46,6 +46,8 @@ async function spawnService(name: string, env: Record<string, string>, readyUrl:
         LOG_LEVEL: "warn",
         CERT_LIFETIME: "10m",
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        // The SDK batches spans for 5 s by default; the test should not wait that long.
+        OTEL_BSP_SCHEDULE_DELAY: "200",
         ...ca.envFor(name),
         ...env,
       },
