@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sha256Base64, testImage } from "@hangout/platform/testing/images";
-import { type Stack, startStack } from "./stack.ts";
+import { type Stack, startStack } from "../services/hangout/test/harness.ts";
 
 let stack: Stack;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type Stack, startStack } from "./stack.ts";
+import { type Stack, startStack } from "../services/hangout/test/harness.ts";
 
 // The README's curl session, run as written (bash, from the repository root) against the
 // embedded stack; only the two base URLs are pointed at this stack's ports.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Stack, startStack } from "./stack.ts";
+import { type Stack, startStack } from "../services/hangout/test/harness.ts";
 
 let stack: Stack;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import mysql from "mysql2/promise";
-import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
+import { addMember, createHangout, inFlight, type ProblemBody } from "./fixtures.ts";
+import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 interface Activity {
   id: string;
@@ -12,35 +12,13 @@ interface Activity {
   createdAt: string;
 }
 
-interface ProblemBody {
-  status: number;
-  errors?: { path: string; message: string }[];
-}
-
 let stack: Stack;
-let db: mysql.Connection;
 let owner: TestUser;
 let friend: TestUser;
 let stranger: TestUser;
 let hangoutId: string;
 
-/** Makes `user` a member directly in the database (invites are not part of this work). */
-async function addMember(id: string, user: TestUser) {
-  await db.query(
-    "INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at) VALUES (?, ?, 'member', 'pending', NOW(3))",
-    [id, user.id],
-  );
-  await db.query("UPDATE hangouts SET member_count = member_count + 1 WHERE id = ?", [id]);
-}
-
-async function newHangout(user: TestUser) {
-  const res = await stack.as(user).post("/hangouts", {
-    title: "Weekend",
-    startsAt: "2030-06-01T10:00:00Z",
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
-}
+const newHangout = async (user: TestUser) => (await createHangout(stack, user)).id;
 
 async function propose(
   user: TestUser,
@@ -62,16 +40,14 @@ const votePath = (activityId: string, id = hangoutId) =>
 
 beforeAll(async () => {
   stack = await startStack();
-  db = await mysql.createConnection({ uri: stack.hangoutDatabase.url });
   owner = await stack.user("Owner");
   friend = await stack.user("Friend");
   stranger = await stack.user("Stranger");
   hangoutId = await newHangout(owner);
-  await addMember(hangoutId, friend);
+  await addMember(stack, hangoutId, friend);
 }, 60_000);
 
 afterAll(async () => {
-  await db?.end();
   await stack?.stop();
 });
 
@@ -143,7 +119,7 @@ describe("listing and voting", () => {
 
   beforeAll(async () => {
     id = await newHangout(owner);
-    await addMember(id, friend);
+    await addMember(stack, id, friend);
     const make = async (title: string) => {
       stack.advance(1);
       return (await (await propose(owner, id, { title })).json()) as Activity;
@@ -189,7 +165,7 @@ describe("listing and voting", () => {
     const items = await list(owner, id);
     expect(items.find((x) => x.id === c.id)).toMatchObject({ votes: 1, votedByMe: false });
     expect(items.find((x) => x.id === a.id)).toMatchObject({ votes: 0, votedByMe: false });
-    const [[row]] = (await db.query("SELECT COUNT(*) AS n FROM votes WHERE activity_id = ?", [
+    const [[row]] = (await stack.db.query("SELECT COUNT(*) AS n FROM votes WHERE activity_id = ?", [
       c.id,
     ])) as unknown as [[{ n: number }]];
     expect(Number(row.n)).toBe(1);
@@ -213,7 +189,7 @@ describe("listing and voting", () => {
         i % 2 ? api.put(votePath(a.id, id)) : api.delete(votePath(a.id, id)),
       ),
     );
-    const [[row]] = (await db.query(
+    const [[row]] = (await stack.db.query(
       "SELECT vote_count AS c, (SELECT COUNT(*) FROM votes WHERE activity_id = a.id) AS n FROM activities a WHERE id = ?",
       [a.id],
     )) as unknown as [[{ c: number; n: number }]];
@@ -285,16 +261,7 @@ describe("Idempotency-Key", () => {
   test("a repeat while the first is in flight is 409", async () => {
     const key = `k-${crypto.randomUUID()}`;
     const body = { title: "Inflight" };
-    const scope = `POST /hangouts/${hangoutId}/activities`;
-    const hash = new Bun.CryptoHasher("sha256")
-      .update(`${scope}\n${JSON.stringify(body)}`)
-      .digest("hex");
-    await db.query(
-      `INSERT INTO idempotency_keys
-         (user_id, idempotency_key, scope, request_hash, response_status, response_body, created_at, expires_at)
-       VALUES (?, ?, ?, ?, NULL, NULL, '2099-01-01 00:00:00.000', '2099-01-02 00:00:00.000')`,
-      [owner.id, key, scope, hash],
-    );
+    await inFlight(stack, owner, key, `POST /hangouts/${hangoutId}/activities`, body);
     const res = await propose(owner, hangoutId, body, { "idempotency-key": key });
     expect(res.status).toBe(409);
   });

@@ -9,142 +9,35 @@
  * - the least-privileged caller the route allows succeeds (so the denials above are not a typo'd
  *   path answering "No such route").
  *
- * Adding a route to the service fails the guard test at the bottom until it has a row here.
+ * Adding a route to the service fails the guard test at the bottom until it has a row in
+ * authorization-matrix.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHttpApp } from "@hangout/platform/http-app";
-import { testImage, testImageFile } from "@hangout/platform/testing/images";
-import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
-
-type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
-
-/** The ids a row's path and body are filled in from. */
-interface World {
-  /** Hangout owned by `owner`, with `member` and `peer` as plain members. */
-  hangoutId: string;
-  /** An activity of the hangout, proposed by the owner. */
-  activityId: string;
-  /** A confirmed memory of the hangout, uploaded by the owner. */
-  memoryId: string;
-}
-
-interface Row {
-  method: Method;
-  /** Exactly as the app registers it (`:id` is the memory's id under /memories). */
-  path: string;
-  /** What `:id` names: a hangout, a memory, or nothing (routes every user may call). */
-  scope: "user" | "hangout" | "memory";
-  body?: (world: World) => unknown;
-  /** Only the hangout's owner (or, for a memory, its uploader) may call it: a member gets 403. */
-  ownerOnly: boolean;
-  /** The success status of the least-privileged allowed caller. */
-  ok: 200 | 201 | 204;
-}
-
-const ROUTES: Row[] = [
-  {
-    method: "POST",
-    path: "/hangouts",
-    scope: "user",
-    body: () => ({ title: "Any user", startsAt: "2030-01-01T10:00:00Z" }),
-    ownerOnly: false,
-    ok: 201,
-  },
-  { method: "GET", path: "/hangouts", scope: "user", ownerOnly: false, ok: 200 },
-  { method: "GET", path: "/hangouts/:id", scope: "hangout", ownerOnly: false, ok: 200 },
-  {
-    method: "PATCH",
-    path: "/hangouts/:id",
-    scope: "hangout",
-    body: () => ({ title: "Renamed" }),
-    ownerOnly: true,
-    ok: 200,
-  },
-  { method: "DELETE", path: "/hangouts/:id", scope: "hangout", ownerOnly: true, ok: 204 },
-  {
-    method: "POST",
-    path: "/hangouts/:id/invites",
-    scope: "hangout",
-    body: () => ({ emails: ["nobody-at-all@example.com"] }),
-    ownerOnly: true,
-    ok: 200,
-  },
-  { method: "GET", path: "/hangouts/:id/members", scope: "hangout", ownerOnly: false, ok: 200 },
-  {
-    method: "PUT",
-    path: "/hangouts/:id/rsvp",
-    scope: "hangout",
-    body: () => ({ rsvp: "maybe" }),
-    ownerOnly: false,
-    ok: 200,
-  },
-  // `:userId` is another member (`peer`): only the owner may remove someone else.
-  {
-    method: "DELETE",
-    path: "/hangouts/:id/members/:userId",
-    scope: "hangout",
-    ownerOnly: true,
-    ok: 204,
-  },
-  {
-    method: "POST",
-    path: "/hangouts/:id/activities",
-    scope: "hangout",
-    body: () => ({ title: "Bowling", notes: "lanes 3-4" }),
-    ownerOnly: false,
-    ok: 201,
-  },
-  { method: "GET", path: "/hangouts/:id/activities", scope: "hangout", ownerOnly: false, ok: 200 },
-  {
-    method: "PUT",
-    path: "/hangouts/:id/activities/:activityId/vote",
-    scope: "hangout",
-    ownerOnly: false,
-    ok: 204,
-  },
-  {
-    method: "DELETE",
-    path: "/hangouts/:id/activities/:activityId/vote",
-    scope: "hangout",
-    ownerOnly: false,
-    ok: 204,
-  },
-  {
-    method: "POST",
-    path: "/hangouts/:id/memories/uploads",
-    scope: "hangout",
-    body: () => ({
-      files: [
-        { filename: "a.png", contentType: "image/png", size: 100, sha256: `${"A".repeat(43)}=` },
-      ],
-    }),
-    ownerOnly: false,
-    ok: 201,
-  },
-  {
-    method: "POST",
-    path: "/hangouts/:id/memories/confirm",
-    scope: "hangout",
-    body: (w) => ({ memoryIds: [w.memoryId] }),
-    ownerOnly: false,
-    ok: 200,
-  },
-  { method: "GET", path: "/hangouts/:id/memories", scope: "hangout", ownerOnly: false, ok: 200 },
-  { method: "GET", path: "/memories/:id", scope: "memory", ownerOnly: false, ok: 200 },
-  // The memory is the owner's upload: a member who did not upload it gets 403.
-  { method: "DELETE", path: "/memories/:id", scope: "memory", ownerOnly: true, ok: 204 },
-];
-
-const PROBLEM = "application/problem+json";
-const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
-const rowName = (row: Row) => key(row.method, row.path);
-const MISSING = "0190f000-0000-7000-8000-000000000000";
+import {
+  bodyRows,
+  hangoutRows,
+  json,
+  key,
+  MISSING,
+  matrix,
+  ownerOnlyRows,
+  ROUTES,
+  rowName,
+  type World,
+} from "./authorization-matrix.ts";
+import { createHangout, expectProblem } from "./fixtures.ts";
+import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 let stack: Stack;
 let owner: TestUser;
 let member: TestUser;
 let peer: TestUser;
 let outsider: TestUser;
+let newWorld: ReturnType<typeof matrix>["newWorld"];
+let call: ReturnType<typeof matrix>["call"];
+let snapshot: ReturnType<typeof matrix>["snapshot"];
+let uploadMemory: ReturnType<typeof matrix>["uploadMemory"];
 
 beforeAll(async () => {
   stack = await startStack();
@@ -154,157 +47,11 @@ beforeAll(async () => {
     stack.user("Peer"),
     stack.user("Outsider"),
   ]);
+  ({ newWorld, call, snapshot, uploadMemory } = matrix(stack, { owner, member, peer }));
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function json<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  expect({ status: response.status, text }).toMatchObject({ status });
-  return JSON.parse(text) as T;
-}
-
-/** Uploads a real JPEG to `hangoutId` as `user`; confirms it unless `confirm` is false. */
-async function uploadMemory(user: TestUser, hangoutId: string, confirm = true) {
-  const bytes = await testImage("jpg");
-  const { uploads } = await json<{
-    uploads: { memoryId: string; url: string; method: string; headers: Record<string, string> }[];
-  }>(
-    await stack.as(user).post(`/hangouts/${hangoutId}/memories/uploads`, {
-      files: [await testImageFile("jpg", { filename: "p.jpg" })],
-    }),
-    201,
-  );
-  const upload = uploads[0]!;
-  const put = await fetch(upload.url, {
-    method: upload.method,
-    headers: upload.headers,
-    body: bytes,
-  });
-  expect(put.status).toBe(200);
-  if (confirm) {
-    const result = await json<{ confirmed: { id: string }[] }>(
-      await stack
-        .as(user)
-        .post(`/hangouts/${hangoutId}/memories/confirm`, { memoryIds: [upload.memoryId] }),
-      200,
-    );
-    expect(result.confirmed.map((m) => m.id)).toEqual([upload.memoryId]);
-  }
-  return upload.memoryId;
-}
-
-async function createHangout(user: TestUser, title = "Picnic") {
-  const created = await json<{ id: string }>(
-    await stack.as(user).post("/hangouts", { title, startsAt: "2030-06-01T10:00:00Z" }),
-    201,
-  );
-  return created.id;
-}
-
-/** A fresh hangout: owner, two plain members, an activity and a confirmed memory. */
-async function newWorld(): Promise<World> {
-  const hangoutId = await createHangout(owner);
-  const invited = await json<{ invited: string[] }>(
-    await stack.as(owner).post(`/hangouts/${hangoutId}/invites`, {
-      emails: [member.email, peer.email],
-    }),
-    200,
-  );
-  expect(invited.invited.sort()).toEqual([member.id, peer.id].sort());
-  const activity = await json<{ id: string }>(
-    await stack.as(owner).post(`/hangouts/${hangoutId}/activities`, { title: "Hike" }),
-    201,
-  );
-  const memoryId = await uploadMemory(owner, hangoutId);
-  return { hangoutId, activityId: activity.id, memoryId };
-}
-
-/** The row's concrete path; `id` overrides the hangout's or memory's id. */
-function pathOf(row: Row, world: World, id?: string) {
-  const own = row.scope === "memory" ? world.memoryId : world.hangoutId;
-  return row.path
-    .replace(":activityId", world.activityId)
-    .replace(":userId", peer.id)
-    .replace(":id", id ?? own);
-}
-
-function call(
-  row: Row,
-  world: World,
-  as?: TestUser,
-  options: { id?: string; headers?: Record<string, string> } = {},
-) {
-  const api = stack.as(as);
-  const path = pathOf(row, world, options.id);
-  const body = row.body?.(world);
-  const headers = options.headers;
-  switch (row.method) {
-    case "GET":
-      return api.get(path, headers);
-    case "DELETE":
-      return api.delete(path, headers);
-    case "POST":
-      return api.post(path, body, headers);
-    case "PATCH":
-      return api.patch(path, body, headers);
-    case "PUT":
-      return api.put(path, body, headers);
-  }
-}
-
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-}
-
-/** Asserts a problem+json answer with `status`; returns its body for comparisons. */
-async function expectProblem(response: Response, status: number, what: string) {
-  const text = await response.text();
-  expect({
-    what,
-    status: response.status,
-    contentType: response.headers.get("content-type"),
-  }).toEqual({ what, status, contentType: expect.stringContaining(PROBLEM) });
-  const body = JSON.parse(text) as ProblemBody;
-  expect(body.status).toBe(status);
-  expect(typeof body.type).toBe("string");
-  expect(typeof body.title).toBe("string");
-  return body;
-}
-
-/**
- * Everything a denied request could have changed, as the owner sees it (download URLs are
- * re-signed on each read, so they are left out).
- */
-async function snapshot(world: World) {
-  const api = stack.as(owner);
-  const read = async (path: string) => {
-    const response = await api.get(path);
-    return { status: response.status, body: (await response.json()) as unknown };
-  };
-  const memories = await read(`/hangouts/${world.hangoutId}/memories`);
-  const memory = await read(`/memories/${world.memoryId}`);
-  const stripUrls = (value: unknown): unknown =>
-    JSON.parse(
-      JSON.stringify(value, (k, v) => (k === "url" || k === "urlExpiresAt" ? undefined : v)),
-    );
-  return {
-    hangout: await read(`/hangouts/${world.hangoutId}`),
-    members: await read(`/hangouts/${world.hangoutId}/members`),
-    activities: await read(`/hangouts/${world.hangoutId}/activities`),
-    memories: stripUrls(memories),
-    memory: stripUrls(memory),
-  };
-}
-
-const hangoutRows = ROUTES.filter((row) => row.scope !== "user");
-const ownerOnlyRows = ROUTES.filter((row) => row.ownerOnly);
-const bodyRows = ROUTES.filter((row) => row.body);
 
 describe("no valid access token → 401 problem+json", () => {
   let world: World;
@@ -499,7 +246,7 @@ describe("a memory of another hangout can never be read or deleted by id", () =>
   beforeAll(async () => {
     a = await newWorld();
     // B belongs to the outsider; owner, member and peer of A are not members of B.
-    hangoutB = await createHangout(outsider, "Hangout B");
+    hangoutB = (await createHangout(stack, outsider, { title: "Hangout B" })).id;
     memoryB = await uploadMemory(outsider, hangoutB);
     // Bytes uploaded but not confirmed yet.
     pendingB = await uploadMemory(outsider, hangoutB, false);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { testImageFile } from "@hangout/platform/testing/images";
 import { freePort } from "@hangout/platform/testing/ports";
-import mysql from "mysql2/promise";
-import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
+import { createHangout, query } from "./fixtures.ts";
+import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 // The hangout service points at a port where no file service answers.
 let stack: Stack;
@@ -15,21 +15,9 @@ beforeAll(async () => {
     GRPC_TIMEOUT_MS: "1000",
   });
   owner = await stack.user("Owner");
-  const created = await stack
-    .as(owner)
-    .post("/hangouts", { title: "Offline", startsAt: "2027-07-01T10:00:00Z" });
-  hangoutId = ((await created.json()) as { id: string }).id;
+  hangoutId = (await createHangout(stack, owner, { title: "Offline" })).id;
 });
 afterAll(() => stack.stop());
-
-const query = async (sql: string, values: unknown[] = []) => {
-  const connection = await mysql.createConnection({ uri: stack.hangoutDatabase.url });
-  try {
-    return (await connection.query(sql, values))[0] as Record<string, unknown>[];
-  } finally {
-    await connection.end();
-  }
-};
 
 test("uploads answer 503 problem+json and write nothing while the file service is down", async () => {
   const response = await stack.as(owner).post(`/hangouts/${hangoutId}/memories/uploads`, {
@@ -38,12 +26,13 @@ test("uploads answer 503 problem+json and write nothing while the file service i
   expect(response.status).toBe(503);
   expect(response.headers.get("content-type")).toBe("application/problem+json");
   expect(response.headers.get("retry-after")).toBe("5");
-  expect(await query("SELECT id FROM memories")).toEqual([]);
+  expect(await query(stack, "SELECT id FROM memories")).toEqual([]);
 });
 
 test("confirm answers 503 and leaves the memory pending for a retry", async () => {
   const memoryId = Bun.randomUUIDv7();
   await query(
+    stack,
     "INSERT INTO memories (id, hangout_id, file_id, uploaded_by, filename, content_type, size, status, created_at) VALUES (?, ?, ?, ?, 'a.jpg', 'image/jpeg', 10, 'pending', UTC_TIMESTAMP(3))",
     [memoryId, hangoutId, Bun.randomUUIDv7(), owner.id],
   );
@@ -51,7 +40,7 @@ test("confirm answers 503 and leaves the memory pending for a retry", async () =
     .as(owner)
     .post(`/hangouts/${hangoutId}/memories/confirm`, { memoryIds: [memoryId] });
   expect(response.status).toBe(503);
-  expect(await query("SELECT status FROM memories WHERE id = ?", [memoryId])).toEqual([
+  expect(await query(stack, "SELECT status FROM memories WHERE id = ?", [memoryId])).toEqual([
     { status: "pending" },
   ]);
 });

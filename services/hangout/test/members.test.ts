@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
-import { expectProblem } from "../../auth/test/harness.ts";
+import { createHangout, expectProblem, getHangout, walk } from "./fixtures.ts";
+import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 interface Member {
   userId: string;
@@ -12,37 +12,6 @@ interface InviteResult {
   invited: string[];
   alreadyMembers: string[];
   unknownEmails: string[];
-}
-
-async function createHangout(stack: Stack, owner: TestUser) {
-  const response = await stack
-    .as(owner)
-    .post("/hangouts", { title: "Picnic", startsAt: "2027-05-01T12:00:00Z" });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
-
-async function hangoutOf(stack: Stack, user: TestUser, id: string) {
-  const response = await stack.as(user).get(`/hangouts/${id}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as { memberCount: number; myRsvp: string };
-}
-
-async function allMembers(stack: Stack, user: TestUser, id: string, limit: number) {
-  const items: Member[] = [];
-  let cursor: string | null = null;
-  let pages = 0;
-  do {
-    const query: string = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-    const response = await stack.as(user).get(`/hangouts/${id}/members?${query}`);
-    expect(response.status).toBe(200);
-    const page = (await response.json()) as { items: Member[]; nextCursor: string | null };
-    expect(page.items.length).toBeLessThanOrEqual(limit);
-    items.push(...page.items);
-    cursor = page.nextCursor;
-    pages++;
-  } while (cursor && pages < 50);
-  return { items, pages };
 }
 
 describe("members", () => {
@@ -61,7 +30,7 @@ describe("members", () => {
       stack.user("Carol"),
       stack.user("Stranger"),
     ]);
-    id = await createHangout(stack, owner);
+    id = (await createHangout(stack, owner)).id;
   });
   afterAll(() => stack?.stop());
 
@@ -75,8 +44,8 @@ describe("members", () => {
     expect(body.invited.sort()).toEqual([bob.id, carol.id].sort());
     expect(body.alreadyMembers).toEqual([]);
     expect(body.unknownEmails).toEqual([unknown]);
-    expect((await hangoutOf(stack, owner, id)).memberCount).toBe(3);
-    expect((await hangoutOf(stack, bob, id)).myRsvp).toBe("pending");
+    expect((await getHangout(stack, owner, id)).memberCount).toBe(3);
+    expect((await getHangout(stack, bob, id)).myRsvp).toBe("pending");
   });
 
   test("inviting again reports already members and leaves the count alone", async () => {
@@ -88,11 +57,11 @@ describe("members", () => {
     expect(body.invited).toEqual([]);
     expect(body.alreadyMembers.sort()).toEqual([bob.id, owner.id].sort());
     expect(body.unknownEmails).toEqual([]);
-    expect((await hangoutOf(stack, owner, id)).memberCount).toBe(3);
+    expect((await getHangout(stack, owner, id)).memberCount).toBe(3);
   });
 
   test("the member list walks pages and names everyone once", async () => {
-    const { items, pages } = await allMembers(stack, bob, id, 1);
+    const { items, pages } = await walk<Member>(stack, bob, `/hangouts/${id}/members`, 1);
     expect(pages).toBe(3);
     expect(items.map((m) => m.userId).sort()).toEqual([owner.id, bob.id, carol.id].sort());
     expect(items[0]).toEqual({
@@ -104,7 +73,7 @@ describe("members", () => {
     const byId = new Map(items.map((m) => [m.userId, m]));
     expect(byId.get(bob.id)).toMatchObject({ name: "Bob", role: "member", rsvp: "pending" });
     expect(byId.get(carol.id)).toMatchObject({ name: "Carol", role: "member", rsvp: "pending" });
-    const one = await allMembers(stack, bob, id, 100);
+    const one = await walk<Member>(stack, bob, `/hangouts/${id}/members`, 100);
     expect(one.pages).toBe(1);
     expect(one.items).toEqual(items);
   });
@@ -126,10 +95,10 @@ describe("members", () => {
       role: "member",
       rsvp: "maybe",
     });
-    expect((await hangoutOf(stack, bob, id)).myRsvp).toBe("maybe");
+    expect((await getHangout(stack, bob, id)).myRsvp).toBe("maybe");
     const again = await stack.as(bob).put(`/hangouts/${id}/rsvp`, { rsvp: "going" });
     expect(((await again.json()) as Member).rsvp).toBe("going");
-    expect((await hangoutOf(stack, bob, id)).myRsvp).toBe("going");
+    expect((await getHangout(stack, bob, id)).myRsvp).toBe("going");
   });
 
   test("invalid bodies are 422 with field paths", async () => {
@@ -154,7 +123,7 @@ describe("members", () => {
       422,
     );
     expect(invalid.errors?.some((e) => e.path === "/emails/1")).toBe(true);
-    expect((await hangoutOf(stack, owner, id)).memberCount).toBe(3);
+    expect((await getHangout(stack, owner, id)).memberCount).toBe(3);
   });
 
   test("a non-member gets 404 on every route", async () => {
@@ -178,7 +147,7 @@ describe("members", () => {
     );
     await expectProblem(await api.delete(`/hangouts/${id}/members/${carol.id}`), 403);
     await expectProblem(await api.delete(`/hangouts/${id}/members/${owner.id}`), 403);
-    expect((await hangoutOf(stack, owner, id)).memberCount).toBe(3);
+    expect((await getHangout(stack, owner, id)).memberCount).toBe(3);
   });
 
   test("the owner cannot leave", async () => {
@@ -198,20 +167,20 @@ describe("members", () => {
   test("a member can leave, and the owner can remove a member", async () => {
     expect((await stack.as(carol).delete(`/hangouts/${id}/members/${carol.id}`)).status).toBe(204);
     await expectProblem(await stack.as(carol).get(`/hangouts/${id}`), 404);
-    expect((await hangoutOf(stack, owner, id)).memberCount).toBe(2);
+    expect((await getHangout(stack, owner, id)).memberCount).toBe(2);
 
     expect((await stack.as(owner).delete(`/hangouts/${id}/members/${bob.id}`)).status).toBe(204);
     await expectProblem(await stack.as(bob).get(`/hangouts/${id}`), 404);
     await expectProblem(await stack.as(owner).delete(`/hangouts/${id}/members/${bob.id}`), 404);
-    const after = await hangoutOf(stack, owner, id);
+    const after = await getHangout(stack, owner, id);
     expect(after.memberCount).toBe(1);
-    const { items } = await allMembers(stack, owner, id, 10);
+    const { items } = await walk<Member>(stack, owner, `/hangouts/${id}/members`, 10);
     expect(items.map((m) => m.userId)).toEqual([owner.id]);
 
     // Invited again after leaving: a member once more.
     const again = await stack.as(owner).post(`/hangouts/${id}/invites`, { emails: [carol.email] });
     expect(((await again.json()) as InviteResult).invited).toEqual([carol.id]);
-    expect((await hangoutOf(stack, owner, id)).memberCount).toBe(2);
+    expect((await getHangout(stack, owner, id)).memberCount).toBe(2);
   });
 });
 
@@ -224,13 +193,13 @@ describe("members with auth's UserDirectory unreachable", () => {
 
   test("invite is 503 and writes nothing", async () => {
     const [owner, bob] = await Promise.all([stack.user("Owner"), stack.user("Bob")]);
-    const id = await createHangout(stack, owner);
+    const id = (await createHangout(stack, owner)).id;
     const body = await expectProblem(
       await stack.as(owner).post(`/hangouts/${id}/invites`, { emails: [bob.email] }),
       503,
     );
     expect(body.detail).toContain("auth");
-    expect((await hangoutOf(stack, owner, id)).memberCount).toBe(1);
+    expect((await getHangout(stack, owner, id)).memberCount).toBe(1);
     await expectProblem(await stack.as(bob).get(`/hangouts/${id}`), 404);
     // Listing needs names from auth too.
     await expectProblem(await stack.as(owner).get(`/hangouts/${id}/members`), 503);

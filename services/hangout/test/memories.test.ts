@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sha256Base64, testImage, testImageFile } from "@hangout/platform/testing/images";
-import mysql from "mysql2/promise";
-import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
+import { count, createHangout, type Upload } from "./fixtures.ts";
+import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 let stack: Stack;
 let owner: TestUser;
@@ -12,32 +12,16 @@ beforeAll(async () => {
   stack = await startStack();
   owner = await stack.user("Owner");
   outsider = await stack.user("Outsider");
-  const created = await stack
-    .as(owner)
-    .post("/hangouts", { title: "Beach day", startsAt: "2027-07-01T10:00:00Z" });
-  hangoutId = ((await created.json()) as { id: string }).id;
+  hangoutId = (
+    await createHangout(stack, owner, { title: "Beach day", startsAt: "2027-07-01T10:00:00Z" })
+  ).id;
 });
 afterAll(() => stack.stop());
 
 const fileFor = (format: "jpg" | "png" | "gif", overrides: Record<string, unknown> = {}) =>
   testImageFile(format, overrides);
 
-interface Upload {
-  memoryId: string;
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-}
-
-const memoryCount = async () => {
-  const connection = await mysql.createConnection({ uri: stack.hangoutDatabase.url });
-  try {
-    const [rows] = await connection.query("SELECT COUNT(*) AS n FROM memories");
-    return Number((rows as { n: number }[])[0]?.n);
-  } finally {
-    await connection.end();
-  }
-};
+const memoryCount = () => count(stack, "SELECT COUNT(*) AS n FROM memories");
 
 describe("upload → PUT → confirm → list → download → delete", () => {
   test("a JPEG and a PNG round-trip through the presigned URLs", async () => {

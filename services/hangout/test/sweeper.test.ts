@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sha256Base64, testImage } from "@hangout/platform/testing/images";
 import mysql from "mysql2/promise";
-import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
+import { createHangout, query, uploadMemories } from "./fixtures.ts";
+import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 /*
  * The sweeper (src/tasks/sweeper.ts → memories.sweep in src/services/memories.ts) settles
@@ -16,87 +16,32 @@ import { type Stack, startStack, type TestUser } from "../../../e2e/stack.ts";
 
 const TTL_SECONDS = 60;
 
-interface Upload {
-  memoryId: string;
-  url: string;
-  method: string;
-  headers: Record<string, string>;
-}
-
-let png: Uint8Array;
-
-beforeAll(async () => {
-  png = await testImage("png");
-});
-
 /** Helpers bound to one stack. */
 function harness(stack: Stack) {
-  const hangoutDb = mysql.createPool({ uri: stack.hangoutDatabase.url, timezone: "Z" });
   const fileDb = mysql.createPool({ uri: stack.file.database.url, timezone: "Z" });
-  const query = async <T = Record<string, unknown>>(sql: string, values: unknown[] = []) =>
-    (await hangoutDb.query(sql, values))[0] as T[];
   const fileQuery = async <T = Record<string, unknown>>(sql: string, values: unknown[] = []) =>
     (await fileDb.query(sql, values))[0] as T[];
 
   const helpers = {
-    query,
-    fileQuery,
-    close: async () => {
-      await hangoutDb.end();
-      await fileDb.end();
-    },
+    query: <T = Record<string, unknown>>(sql: string, values: unknown[] = []) =>
+      query<T>(stack, sql, values),
+    close: () => fileDb.end(),
 
-    async createHangout(user: TestUser, title = "Sweep me") {
-      const response = await stack
-        .as(user)
-        .post("/hangouts", { title, startsAt: "2028-04-04T12:00:00Z" });
-      expect(response.status).toBe(201);
-      return ((await response.json()) as { id: string }).id;
-    },
+    createHangout: async (user: TestUser, title = "Sweep me") =>
+      (await createHangout(stack, user, { title, startsAt: "2028-04-04T12:00:00Z" })).id,
 
     /** Upload URLs for `count` PNGs; `put` uploads the bytes, `confirm` confirms them too. */
-    async memories(
+    memories: (
       user: TestUser,
       hangoutId: string,
       count: number,
       { put = false, confirm = false } = {},
-    ) {
-      const created = await stack.as(user).post(`/hangouts/${hangoutId}/memories/uploads`, {
-        files: Array.from({ length: count }, () => ({
-          filename: "p.png",
-          contentType: "image/png",
-          size: png.length,
-          sha256: sha256Base64(png),
-        })),
-      });
-      expect(created.status).toBe(201);
-      const { uploads } = (await created.json()) as { uploads: Upload[] };
-      if (put || confirm) {
-        for (const upload of uploads) {
-          const response = await fetch(upload.url, {
-            method: upload.method,
-            headers: upload.headers,
-            body: png,
-          });
-          expect(response.status).toBe(200);
-        }
-      }
-      const ids = uploads.map((u) => u.memoryId);
-      if (confirm) {
-        const response = await stack
-          .as(user)
-          .post(`/hangouts/${hangoutId}/memories/confirm`, { memoryIds: ids });
-        expect(response.status).toBe(200);
-        const body = (await response.json()) as { failed: unknown[] };
-        expect(body.failed).toEqual([]);
-      }
-      return ids;
-    },
+    ) => uploadMemories(stack, user, hangoutId, { count, put, confirm }),
 
     /** memory id → its row's status and file id (absent when the row is gone). */
     async memoryRows(ids: string[]) {
       if (!ids.length) return new Map<string, { status: string; fileId: string }>();
-      const rows = await query<{ id: string; status: string; file_id: string }>(
+      const rows = await helpers.query<{ id: string; status: string; file_id: string }>(
         "SELECT id, status, file_id FROM memories WHERE id IN (?)",
         [ids],
       );
@@ -121,8 +66,19 @@ function harness(stack: Stack) {
     },
 
     /** Whether the object of `fileId` is in the S3-compatible store. */
-    inStore: async (fileId: string) =>
-      (await stack.file.service.deps.store.head(`files/${fileId}`)) !== undefined,
+    inStore: (fileId: string) => stack.file.hasObject(`files/${fileId}`),
+
+    /**
+     * Moves an upload's expiry further into the past than the file service's grace period
+     * (FILE_REAPER_GRACE_SECONDS), so the file service no longer confirms it.
+     */
+    async expireUpload(fileId: string) {
+      const [result] = await fileDb.query<mysql.ResultSetHeader>(
+        "UPDATE files SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 HOUR WHERE id = ? AND status = 'PENDING'",
+        [fileId],
+      );
+      expect(result.affectedRows).toBe(1);
+    },
 
     /** Everything of these memories is gone: rows, file rows and objects. */
     async expectGone(memoryIds: string[], fileIds: string[]) {
@@ -132,7 +88,7 @@ function harness(stack: Stack) {
     },
 
     async hangoutRow(id: string) {
-      return (await query("SELECT id, deleted_at FROM hangouts WHERE id = ?", [id]))[0];
+      return (await helpers.query("SELECT id, deleted_at FROM hangouts WHERE id = ?", [id]))[0];
     },
 
     /** One sweep as the timer runs it: pending memories older than the TTL are settled. */
@@ -202,7 +158,7 @@ describe("a sweep", () => {
     const [fileId] = await h.fileIdsOf(uploaded);
     expect(await h.inStore(fileId!)).toBe(true);
     // The file service no longer confirms it (upload URL lifetime + grace are over) …
-    stack.file.advance(3600);
+    await h.expireUpload(fileId!);
     // … and the memory is past the TTL.
     stack.advance(TTL_SECONDS + 1);
     await h.sweep();

@@ -5,3 +5,13 @@ export function freePort(): number {
   probe.stop(true);
   return port!;
 }
+
+/** `count` distinct loopback ports that were free a moment ago (all held until each is known). */
+export function freePorts(count: number): number[] {
+  const probes = Array.from({ length: count }, () =>
+    Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() }),
+  );
+  const ports = probes.map((probe) => probe.port!);
+  for (const probe of probes) probe.stop(true);
+  return ports;
+}
