@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { addMember, createHangout, inFlight, type ProblemBody } from "./fixtures.ts";
-import { type Stack, startStack, type TestUser } from "./harness.ts";
+import { type Stack, startStackWithPeople, type TestUser } from "./harness.ts";
 
 interface Activity {
   id: string;
@@ -39,10 +39,7 @@ const votePath = (activityId: string, id = hangoutId) =>
   `/hangouts/${id}/activities/${activityId}/vote`;
 
 beforeAll(async () => {
-  stack = await startStack();
-  owner = await stack.user("Owner");
-  friend = await stack.user("Friend");
-  stranger = await stack.user("Stranger");
+  ({ stack, owner, friend, stranger } = await startStackWithPeople());
   hangoutId = await newHangout(owner);
   await addMember(stack, hangoutId, friend);
 }, 60_000);

@@ -11,7 +11,7 @@ import {
   type ProblemBody,
   START,
 } from "./fixtures.ts";
-import { type Stack, startStack, type TestUser } from "./harness.ts";
+import { type Stack, startStackWithPeople, type TestUser } from "./harness.ts";
 
 let stack: Stack;
 let owner: TestUser;
@@ -25,10 +25,7 @@ const patch = (id: string, body: unknown, user = owner) =>
   stack.as(user).patch(`/hangouts/${id}`, body);
 
 beforeAll(async () => {
-  stack = await startStack();
-  owner = await stack.user("Owner");
-  friend = await stack.user("Friend");
-  stranger = await stack.user("Stranger");
+  ({ stack, owner, friend, stranger } = await startStackWithPeople());
 }, 60_000);
 
 afterAll(async () => {

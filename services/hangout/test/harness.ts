@@ -75,3 +75,14 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     },
   };
 }
+
+/** A stack and the three people most tests need: a hangout's owner, a friend and a stranger. */
+export async function startStackWithPeople(env: Record<string, string> = {}) {
+  const stack = await startStack(env);
+  return {
+    stack,
+    owner: await stack.user("Owner"),
+    friend: await stack.user("Friend"),
+    stranger: await stack.user("Stranger"),
+  };
+}

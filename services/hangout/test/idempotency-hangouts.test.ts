@@ -8,7 +8,7 @@ import {
   newKey,
   withKey,
 } from "./fixtures.ts";
-import { type Stack, startStack, type TestUser } from "./harness.ts";
+import { type Stack, startStackWithPeople, type TestUser } from "./harness.ts";
 
 /** Short, so expiry can be reached with `stack.advance` (the config's minimum is 60). */
 const TTL_SECONDS = 60;
@@ -27,10 +27,9 @@ const createHangout = (user: TestUser, body: unknown, key?: string) =>
   stack.as(user).post("/hangouts", body, key ? withKey(key) : undefined);
 
 beforeAll(async () => {
-  stack = await startStack({ IDEMPOTENCY_TTL_SECONDS: String(TTL_SECONDS) });
-  owner = await stack.user("Owner");
-  friend = await stack.user("Friend");
-  stranger = await stack.user("Stranger");
+  ({ stack, owner, friend, stranger } = await startStackWithPeople({
+    IDEMPOTENCY_TTL_SECONDS: String(TTL_SECONDS),
+  }));
 }, 60_000);
 
 afterAll(async () => {

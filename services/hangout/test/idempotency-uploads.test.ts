@@ -12,7 +12,7 @@ import {
   type Upload,
   withKey,
 } from "./fixtures.ts";
-import { type Stack, startStack, type TestUser } from "./harness.ts";
+import { type Stack, startStackWithPeople, type TestUser } from "./harness.ts";
 
 /** Short, so expiry can be reached with `stack.advance` (the config's minimum is 60). */
 const TTL_SECONDS = 60;
@@ -36,10 +36,9 @@ const requestUploads = (user: TestUser, id: string, body: unknown, key?: string)
   stack.as(user).post(`/hangouts/${id}/memories/uploads`, body, key ? withKey(key) : undefined);
 
 beforeAll(async () => {
-  stack = await startStack({ IDEMPOTENCY_TTL_SECONDS: String(TTL_SECONDS) });
-  owner = await stack.user("Owner");
-  friend = await stack.user("Friend");
-  stranger = await stack.user("Stranger");
+  ({ stack, owner, friend, stranger } = await startStackWithPeople({
+    IDEMPOTENCY_TTL_SECONDS: String(TTL_SECONDS),
+  }));
   const res = await createHangout(owner, { title: "Album", startsAt: "2030-06-01T10:00:00Z" });
   expect(res.status).toBe(201);
   hangoutId = ((await res.json()) as Hangout).id;
