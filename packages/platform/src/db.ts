@@ -32,8 +32,8 @@ export function createPool(url: string, options: { connectionLimit?: number } = 
     // Dates cross the wire as UTC whatever the server's time zone is.
     timezone: "Z",
     enableKeepAlive: true,
-    // mysql2's long stack traces capture a stack on every query (6% of a request's CPU in the
-    // profile); the request id and span already say where a failed query came from.
+    // mysql2's long stack traces capture a stack on every query; the request id and span already
+    // say where a failed query came from (docs/decisions/0011-hot-path-settings.md).
     trace: false,
   });
 }

@@ -24,8 +24,8 @@ const SECRET_KEYS = [
 const CONTAINERS = ["", "req.headers", "headers", "body", "input", "err", "user"];
 
 /**
- * Explicit paths only: pino's wildcard paths (`*.password`) cost 20 µs per line, and 150 µs at
- * three levels, which was a quarter of a request's CPU in `bun run bench`; explicit ones ~0.6 µs.
+ * Explicit paths only: pino's wildcard paths (`*.password`) cost far more per line
+ * (docs/decisions/0011-hot-path-settings.md).
  * Nothing logs bodies or headers wholesale, so these paths are a safety net, not the mechanism.
  */
 export const REDACT_PATHS = CONTAINERS.flatMap((container) =>

@@ -23,9 +23,8 @@ const successSchemas = (hooks: { response?: unknown } | undefined): [number, Sch
  * Turns off Elysia's per-request check of success bodies against their schemas. The schemas still
  * document every response in OpenAPI, and Elysia still strips fields a schema does not declare
  * (so nothing undeclared can leak). What goes is re-checking, on every request, bodies the views
- * built from typed rows: on `GET /hangouts/{id}` that check was ~14% of the request's CPU, most
- * of it date-time and uuid format regexes over values written by `toISOString()` and the
- * database. The test suites check real responses against the same schemas instead
+ * built from typed rows: mostly date-time and uuid format regexes over values written by
+ * `toISOString()` and the database (docs/decisions/0010-trusted-success-bodies.md). The test suites check real responses against the same schemas instead
  * (`checkDocumentedResponse`, run by the harnesses on every response). Call before the first
  * request: Elysia compiles a route's handler then.
  */

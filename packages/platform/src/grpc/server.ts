@@ -85,7 +85,7 @@ function sessionOf(call: unknown): object | undefined {
 /**
  * Who is calling, from the client certificate, read once per connection: grpc-js's
  * getAuthContext() builds the whole peer certificate (three fingerprints included) on every call,
- * ~40 µs, and a TLS session's peer certificate cannot change. A renewed client certificate
+ * and a TLS session's peer certificate cannot change (docs/decisions/0011-hot-path-settings.md). A renewed client certificate
  * arrives on a new connection (max connection age), so it is read then. Without a session to key
  * on (another grpc-js layout), every call reads the certificate.
  */
@@ -201,7 +201,7 @@ export function createGrpcServer(options: GrpcServerOptions): {
     "grpc.max_connection_age_ms": options.maxConnectionAgeMs ?? 300_000,
     "grpc.max_connection_age_grace_ms": 30_000,
     // Channelz (grpc-js's introspection registry) tracks every call and socket; nothing here
-    // reads it, and it cost a few % of every call's CPU.
+    // reads it (docs/decisions/0011-hot-path-settings.md).
     "grpc.enable_channelz": 0,
   } as grpc.ServerOptions)
     .use(openTelemetryServerMiddleware())
