@@ -17,7 +17,7 @@ import { createPasswordHasher } from "./services/passwords.ts";
 import { createSessions } from "./services/sessions.ts";
 
 /** Accounts, login sessions and the keys that verify access tokens; gRPC UserDirectory. */
-export const authService = defineService<AuthConfig, AuthDeps>({
+export const authService = defineService({
   name: "auth",
   description: "Accounts, login sessions and the keys that verify access tokens.",
   loadConfig: loadAuthConfig,

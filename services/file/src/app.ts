@@ -21,7 +21,7 @@ export const ALLOWED_CALLERS = ["hangout"];
  * Internal file storage: gRPC FileService over mTLS, and an HTTP server with only health,
  * readiness, metrics and docs.
  */
-export const fileService = defineService<FileConfig, FileDeps>({
+export const fileService = defineService({
   name: "file",
   description: "Internal file storage; its API is gRPC file.v1.FileService (mTLS).",
   loadConfig: loadFileConfig,

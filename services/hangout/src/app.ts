@@ -20,7 +20,7 @@ import { createMemories } from "./services/memories.ts";
 import { sweeperTask } from "./tasks/sweeper.ts";
 
 /** The public product API: hangouts, members and RSVPs, activities and votes, photo memories. */
-export const hangoutService = defineService<HangoutConfig, HangoutDeps>({
+export const hangoutService = defineService({
   name: "hangout",
   description: "Hangouts, their members and RSVPs, activities and votes, and photo memories.",
   loadConfig: loadHangoutConfig,
@@ -31,7 +31,7 @@ export const hangoutService = defineService<HangoutConfig, HangoutDeps>({
 
   build({ config, platform, clock, pool, certificates }) {
     const db = createDatabase(pool, schema);
-    const clients = createServiceClients(config, certificates!, platform);
+    const clients = createServiceClients(config, certificates, platform);
     const hangoutsRepo = createHangoutsRepository(db, pool);
     const access = createAccess(hangoutsRepo);
     const memories = createMemories({

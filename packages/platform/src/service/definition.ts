@@ -9,8 +9,11 @@ import type { Platform } from "../platform.ts";
 /** What every service's config holds: the common variables and where its certificate comes from. */
 export type ServiceConfig = CommonConfig & CertificateConfig;
 
+/** How a service gets its mTLS identity; see `ServiceDefinition.certificates`. */
+export type CertificateNeed = "required" | "optional";
+
 /** What a service's `build` gets from the skeleton, already made and closed on shutdown. */
-export interface ServiceKit<C extends ServiceConfig> {
+export interface ServiceKit<C extends ServiceConfig, N extends CertificateNeed = CertificateNeed> {
   config: C;
   platform: Platform;
   /** The time source; tests move it forward instead of sleeping. */
@@ -18,7 +21,7 @@ export interface ServiceKit<C extends ServiceConfig> {
   /** The service's own database. */
   pool: mysql.Pool;
   /** The service's mTLS identity; undefined only for `certificates: "optional"` without a CA. */
-  certificates: CertificateManager | undefined;
+  certificates: N extends "required" ? CertificateManager : CertificateManager | undefined;
 }
 
 /** Periodic work (a reaper, a sweeper): never overlapping, stopped before the pool closes. */
@@ -52,7 +55,11 @@ export interface ServiceParts<D> {
  * A service, as `app.ts` defines it: its name, its config, where it listens and how its parts are
  * built. The skeleton (`start.ts`) does the rest in the same order for every service.
  */
-export interface ServiceDefinition<C extends ServiceConfig, D> {
+export interface ServiceDefinition<
+  C extends ServiceConfig,
+  D,
+  N extends CertificateNeed = CertificateNeed,
+> {
   name: string;
   /** One sentence for the OpenAPI document. */
   description: string;
@@ -63,11 +70,11 @@ export interface ServiceDefinition<C extends ServiceConfig, D> {
    * "required": the service serves or calls gRPC and refuses to start without a CA configured;
    * "optional": without one its gRPC server is off.
    */
-  certificates: "required" | "optional";
-  build(kit: ServiceKit<C>): Promise<ServiceParts<D>> | ServiceParts<D>;
+  certificates: N;
+  build(kit: ServiceKit<C, N>): Promise<ServiceParts<D>> | ServiceParts<D>;
 }
 
 /** Types a service definition; it does nothing at run time. */
-export const defineService = <C extends ServiceConfig, D>(
-  definition: ServiceDefinition<C, D>,
-): ServiceDefinition<C, D> => definition;
+export const defineService = <C extends ServiceConfig, D, N extends CertificateNeed>(
+  definition: ServiceDefinition<C, D, N>,
+): ServiceDefinition<C, D, N> => definition;

@@ -1,14 +1,16 @@
 import { ConfigError } from "../config.ts";
-import { releaseStartupMemory } from "../startup-memory.ts";
-import type { ServiceConfig, ServiceDefinition } from "./definition.ts";
+import type { CertificateNeed, ServiceConfig, ServiceDefinition } from "./definition.ts";
 import { startService } from "./start.ts";
+import { releaseStartupMemory } from "./startup-memory.ts";
 
 /**
  * A service's `main.ts`: config from the environment, start, and the start-up memory release.
  * A bad config prints every bad variable and exits 1 without a stack trace; any other start-up
  * failure is thrown as it is.
  */
-export async function runService<C extends ServiceConfig, D>(definition: ServiceDefinition<C, D>) {
+export async function runService<C extends ServiceConfig, D, N extends CertificateNeed>(
+  definition: ServiceDefinition<C, D, N>,
+) {
   let config: C;
   try {
     config = definition.loadConfig();

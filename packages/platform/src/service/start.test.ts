@@ -8,8 +8,8 @@ import {
   loadConfig,
 } from "../config.ts";
 import { createTestDatabase, type TestDatabase } from "../testing/database.ts";
-import { defineService } from "./definition.ts";
-import { startService } from "./start.ts";
+import { type CertificateNeed, defineService } from "./definition.ts";
+import { type RunningService, startService } from "./start.ts";
 
 // The skeleton with a definition of its own: what it builds, in which order, and what it closes.
 
@@ -29,8 +29,8 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 /** A definition whose parts record what happens to them, in order. */
-function demo(events: string[], certificates: "required" | "optional" = "optional") {
-  return defineService<DemoConfig, { greeting: string }>({
+function demo(events: string[], certificates: CertificateNeed = "optional") {
+  return defineService<DemoConfig, { greeting: string }, CertificateNeed>({
     name: "demo",
     description: "A service made only for this test.",
     loadConfig: loadDemoConfig,
@@ -68,7 +68,7 @@ function demo(events: string[], certificates: "required" | "optional" = "optiona
 describe("startService", () => {
   const events: string[] = [];
   const lines: string[] = [];
-  let service: Awaited<ReturnType<typeof startService<DemoConfig, { greeting: string }>>>;
+  let service: RunningService<DemoConfig, { greeting: string }>;
   const fixed = new Date("2030-05-06T07:08:09.000Z");
 
   beforeAll(async () => {

@@ -8,7 +8,12 @@ import { createHttpApp } from "../http-app.ts";
 import { startPeriodic } from "../periodic.ts";
 import { createPlatform, type Platform, type PlatformOptions } from "../platform.ts";
 import { type HttpService, serveHttp } from "../serve.ts";
-import type { ServiceConfig, ServiceDefinition } from "./definition.ts";
+import type {
+  CertificateNeed,
+  ServiceConfig,
+  ServiceDefinition,
+  ServiceKit,
+} from "./definition.ts";
 
 export interface StartOptions {
   /** The time source; tests move it forward instead of sleeping. */
@@ -41,8 +46,8 @@ export interface RunningService<C extends ServiceConfig, D> {
  * first issue, `prepare`, the gRPC server, HTTP, and the periodic tasks last. Shutdown closes
  * them in reverse.
  */
-export async function startService<C extends ServiceConfig, D>(
-  definition: ServiceDefinition<C, D>,
+export async function startService<C extends ServiceConfig, D, N extends CertificateNeed>(
+  definition: ServiceDefinition<C, D, N>,
   config: C,
   options: StartOptions = {},
 ): Promise<RunningService<C, D>> {
@@ -58,8 +63,8 @@ export async function startService<C extends ServiceConfig, D>(
   }
 }
 
-async function start<C extends ServiceConfig, D>(
-  definition: ServiceDefinition<C, D>,
+async function start<C extends ServiceConfig, D, N extends CertificateNeed>(
+  definition: ServiceDefinition<C, D, N>,
   config: C,
   options: StartOptions,
   platform: Platform,
@@ -74,7 +79,14 @@ async function start<C extends ServiceConfig, D>(
   }
 
   const clock = options.clock ?? (() => new Date());
-  const parts = await definition.build({ config, platform, clock, pool, certificates });
+  const parts = await definition.build({
+    config,
+    platform,
+    clock,
+    pool,
+    // Checked just above: a service that requires its certificate has one here.
+    certificates: certificates as ServiceKit<C, N>["certificates"],
+  });
   const app = createHttpApp(platform, {
     version: "1.0.0",
     description: definition.description,
