@@ -1,7 +1,7 @@
 import { createDatabase } from "@hangout/platform/db";
 import { defineService } from "@hangout/platform/service/definition";
 import { UserDirectoryDefinition } from "@hangout/proto/auth/v1/user_directory";
-import { type AuthConfig, loadAuthConfig } from "./config.ts";
+import { loadAuthConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
 import type { AuthDeps } from "./deps.ts";
 import { userDirectory } from "./grpc/user-directory.ts";

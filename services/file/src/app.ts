@@ -1,7 +1,7 @@
 import { createDatabase } from "@hangout/platform/db";
 import { defineService } from "@hangout/platform/service/definition";
 import { FileServiceDefinition } from "@hangout/proto/file/v1/file";
-import { type FileConfig, loadFileConfig } from "./config.ts";
+import { loadFileConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
 import { fileService as fileServiceHandlers } from "./grpc/file-service.ts";
 import { createFilesRepository } from "./repositories/files.ts";

@@ -1,7 +1,7 @@
 import { createAccessTokenVerifier, remoteKeys } from "@hangout/platform/access-token";
 import { createDatabase } from "@hangout/platform/db";
 import { defineService } from "@hangout/platform/service/definition";
-import { type HangoutConfig, loadHangoutConfig } from "./config.ts";
+import { loadHangoutConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
 import type { HangoutDeps } from "./deps.ts";
 import { createActivitiesRepository } from "./repositories/activities.ts";
