@@ -1,4 +1,4 @@
-// Presigned URLs: the file service's presigner (services/file/src/storage/presigner.ts, which
+// Presigned URLs: the file service's presigner (services/file/src/repositories/presigner.ts, which
 // signs with sigv4.ts) against the AWS SDK's `getSignedUrl`, its S3RequestPresigner and `aws4`,
 // the same PUT (signed content type, length, SHA-256, encryption) in the same process, interleaved
 // rounds. No network: each only signs.
@@ -14,7 +14,7 @@ import {
 import type * as Aws4 from "../services/file/node_modules/@types/aws4";
 // @ts-expect-error: its types are a separate package, imported below
 import aws4Module from "../services/file/node_modules/aws4";
-import { createPresigner } from "../services/file/src/storage/presigner.ts";
+import { createPresigner } from "../services/file/src/repositories/presigner.ts";
 import { median, positiveInteger, ROUNDS, runAlone, table } from "./common.ts";
 
 const aws4 = aws4Module as typeof Aws4;

@@ -5,8 +5,8 @@ import { loadFileConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
 import { fileService as fileServiceHandlers } from "./grpc/file-service.ts";
 import { createFilesRepository } from "./repositories/files.ts";
+import { createObjectStore, type ObjectStore } from "./repositories/object-store.ts";
 import { createFiles, type Files } from "./services/files.ts";
-import { createObjectStore, type ObjectStore } from "./storage/object-store.ts";
 import { reaperTask } from "./tasks/reaper.ts";
 
 export interface FileDeps {

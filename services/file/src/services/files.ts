@@ -2,7 +2,7 @@ import type { Logger } from "@hangout/platform/logger";
 import { checkFileIds, checkIntents, type UploadIntent } from "@hangout/platform/upload-rules";
 import type { FileConfig } from "../config.ts";
 import type { FileRow, FilesRepository } from "../repositories/files.ts";
-import type { ObjectStore } from "../storage/object-store.ts";
+import type { ObjectStore } from "../repositories/object-store.ts";
 import { digestObject } from "./image-check.ts";
 
 export type FailureReason =
