@@ -69,4 +69,5 @@ USER bun
 
 # auth HTTP / gRPC (UserDirectory), file HTTP (health, metrics) / gRPC (FileService)
 EXPOSE 3001 50052 3003 50051
-CMD ["sh", "-c", "exec bun dist/${SERVICE}/main.js"]
+# The header limit sits above the services' own (problem+json 414/431): packages/platform/src/request-limits.ts
+CMD ["sh", "-c", "exec bun --max-http-header-size=65536 dist/${SERVICE}/main.js"]

@@ -11,6 +11,7 @@
  * stores run here; hangout's links to auth and file follow them unless set themselves.
  */
 import { migrateDatabase } from "@hangout/platform/db";
+import { PARSER_HEADER_LIMIT_FLAG } from "@hangout/platform/request-limits";
 import { startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { isColorSupported } from "pino-pretty";
 import { bootstrapCa } from "../step-ca/bootstrap.ts";
@@ -110,7 +111,7 @@ const linkEnv = {
 
 const pretty = process.stdout.isTTY === true;
 const children = services.map((service) => {
-  const child = Bun.spawn(["bun", "--watch", service.entry], {
+  const child = Bun.spawn(["bun", "--watch", PARSER_HEADER_LIMIT_FLAG, service.entry], {
     stdio: ["inherit", "pipe", "inherit"],
     env: {
       ...env,

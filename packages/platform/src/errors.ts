@@ -7,11 +7,14 @@ export const errorCodes = {
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
   not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict" },
   payload_too_large: { status: 413, title: "Payload too large" },
+  uri_too_long: { status: 414, title: "URI too long" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   validation_failed: { status: 422, title: "Validation failed" },
   rate_limited: { status: 429, title: "Too many requests" },
+  headers_too_large: { status: 431, title: "Request header fields too large" },
   internal: { status: 500, title: "Internal server error" },
   unavailable: { status: 503, title: "Service unavailable" },
 } as const;
@@ -38,7 +41,13 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     detail?: string,
-    readonly extra: { errors?: FieldError[]; retryAfterSeconds?: number; cause?: unknown } = {},
+    readonly extra: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      /** The methods a path serves, for a 405's Allow header. */
+      allow?: string[];
+      cause?: unknown;
+    } = {},
   ) {
     super(detail ?? errorCodes[code].title, { cause: extra.cause });
     this.name = "AppError";
@@ -71,5 +80,7 @@ export function problemResponse(error: unknown, instance?: string): Response {
   if (error instanceof AppError && error.extra.retryAfterSeconds !== undefined) {
     headers.set("retry-after", String(Math.max(1, Math.ceil(error.extra.retryAfterSeconds))));
   }
+  if (error instanceof AppError && error.extra.allow)
+    headers.set("allow", error.extra.allow.join(", "));
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
 }

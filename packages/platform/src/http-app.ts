@@ -1,6 +1,6 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { docs } from "./docs.ts";
-import { restoreFastFormats } from "./formats.ts";
+import { registerFormats } from "./formats.ts";
 import { type ReadinessCheck, runReadinessChecks } from "./health.ts";
 import { pipelineHooks } from "./http-pipeline.ts";
 import type { Platform } from "./platform.ts";
@@ -18,21 +18,25 @@ export interface HttpAppOptions {
    */
   trustSuccessBodies?: boolean;
   /**
-   * Put Elysia's regex checks back for TypeBox's string formats (email, uuid, date-time), which
+   * Put Elysia's regex checks back for TypeBox's string formats (email, uuid), which
    * `@elysiajs/openapi` replaces process-wide with slower ones (formats.ts).
    */
   fastStringFormats?: boolean;
 }
 
 /**
- * The Elysia app of every HTTP service: the pipeline's hooks (route naming, problem+json errors),
+ * The Elysia app of every HTTP service: the pipeline's hooks (body parser, route naming,
+ * problem+json errors),
  * health and readiness, Prometheus metrics, the OpenAPI docs, then the service's routes.
  */
 export function createHttpApp(platform: Platform, options: HttpAppOptions) {
   const { metrics, lifecycle } = platform;
-  if (options.fastStringFormats) restoreFastFormats();
-  const app = new Elysia({ name: `${platform.service}.http` })
-    .use(pipelineHooks(platform))
+  registerFormats({ fast: options.fastStringFormats ?? false });
+  // `normalize: false`: a field a body schema does not declare is a 422 naming it, not silently
+  // dropped (docs/decisions/0013-unknown-fields-refused.md).
+  let routes: () => AnyElysia["routes"] = () => [];
+  const app = new Elysia({ name: `${platform.service}.http`, normalize: false })
+    .use(pipelineHooks(platform, () => routes()))
     .use(
       docs({
         title: `${platform.service} API`,
@@ -65,6 +69,7 @@ export function createHttpApp(platform: Platform, options: HttpAppOptions) {
       { detail: { hide: true } },
     );
   for (const route of options.routes ?? []) app.use(route);
+  routes = () => app.routes;
   // Elysia compiles a route's checks on its first request, so this must come before any.
   if (options.trustSuccessBodies) trustSuccessBodies(app);
   return app;

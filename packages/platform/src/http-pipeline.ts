@@ -6,17 +6,21 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { Elysia, type ValidationError } from "elysia";
-import { AppError, type FieldError, invalidFields, problemResponse } from "./errors.ts";
+import { Elysia } from "elysia";
+import { allowedMethods, type RouteEntry } from "./allowed-methods.ts";
+import { AppError, invalidFields, problemResponse } from "./errors.ts";
+import { parseJsonBody } from "./json-body.ts";
 import type { Platform } from "./platform.ts";
-import { readAtMost } from "./read-at-most.ts";
 import { currentRequest, type RequestState, withRequestState } from "./request-context.ts";
+import { oversizedHead, withinBodyLimit } from "./request-limits.ts";
+import { fieldErrors } from "./validation-messages.ts";
 
 /*
  * Every step a request goes through, in one place. Around the app (`requestPipeline`): request
- * id, server span (continuing an incoming W3C trace), body size limit, RED metrics, access log.
- * Inside it (`pipelineHooks`, Elysia's global hooks): the route template is recorded, and every
- * error becomes problem+json.
+ * id, server span (continuing an incoming W3C trace), URL, header and body size limits, RED
+ * metrics, access log. Inside it (`pipelineHooks`, Elysia's global hooks): every body is parsed
+ * by one strict JSON parser (json-body.ts), the route template is recorded, and every error
+ * becomes problem+json.
  */
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -45,7 +49,8 @@ export function requestPipeline(
       requestId: incomingId && REQUEST_ID.test(incomingId) ? incomingId : Bun.randomUUIDv7(),
       clientAddress: () => peer.address(),
     };
-    const path = pathOf(request.url);
+    const pathStart = request.url.indexOf("/", request.url.indexOf("//") + 2);
+    const path = pathOf(request.url, pathStart);
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
     const span = telemetry.tracer.startSpan(
       request.method,
@@ -60,7 +65,10 @@ export function requestPipeline(
     let response: Response;
     try {
       // Requests without a body (GETs) skip the extra await of the size check.
-      const checked = request.body ? await withinBodyLimit(request, bodyLimit) : request;
+      const checked =
+        oversizedHead(request, pathStart) ??
+        undecodable(path) ??
+        (request.body ? await withinBodyLimit(request, bodyLimit) : request);
       response =
         checked instanceof Response ? checked : await context.with(ctx, () => app.handle(checked));
     } catch (error) {
@@ -96,20 +104,37 @@ export function requestPipeline(
   };
 }
 
-/** The steps inside the app: route naming and the mapping of every error to problem+json. */
-export function pipelineHooks(platform: Platform) {
+/**
+ * The steps inside the app: the body parser, route naming and the mapping of every error to
+ * problem+json. `routes` lists the app's routes once they are all registered (for 405s).
+ */
+export function pipelineHooks(platform: Platform, routes: () => readonly RouteEntry[]) {
   const { logger } = platform;
+  const allowed = allowedMethods(routes);
   return new Elysia({ name: "platform.pipeline" })
+    .onParse({ as: "global" }, ({ request }) => parseJsonBody(request))
     .onTransform({ as: "global" }, ({ route }) => recordRoute(route))
-    .onError({ as: "global" }, ({ code, error, route }) => {
+    .onError({ as: "global" }, ({ code, error, route, path }) => {
       recordRoute(route);
       switch (code) {
         case "VALIDATION":
-          return problemResponse(invalidFields(fieldErrors(error)));
+          return problemResponse(invalidFields(fieldErrors(error.all)));
         case "PARSE":
-          return problemResponse(new AppError("bad_request", "The body is not valid JSON"));
-        case "NOT_FOUND":
-          return problemResponse(new AppError("not_found", "No such route"));
+          return problemResponse(
+            error.cause instanceof AppError
+              ? error.cause
+              : new AppError("bad_request", "The body is not valid JSON"),
+          );
+        case "NOT_FOUND": {
+          const allow = allowed(path);
+          return problemResponse(
+            allow.length > 0
+              ? new AppError("method_not_allowed", `This path serves ${allow.join(", ")}`, {
+                  allow,
+                })
+              : new AppError("not_found", "No such route"),
+          );
+        }
       }
       if (error instanceof AppError) {
         // A dependency that is down (503) is an expected, retryable state: one warn line with its
@@ -125,68 +150,28 @@ export function pipelineHooks(platform: Platform) {
     });
 }
 
+/**
+ * A 404 for a path that is not valid percent-encoded UTF-8 (`/hangouts/%FF`): no route can name
+ * it, and the framework would hand the handler a null parameter.
+ */
+function undecodable(path: string): Response | undefined {
+  if (!path.includes("%")) return undefined;
+  try {
+    decodeURIComponent(path);
+    return undefined;
+  } catch {
+    return problemResponse(new AppError("not_found", "The path is not valid UTF-8"));
+  }
+}
+
 /** The path of an absolute URL, without parsing the whole URL on every request. */
-function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+function pathOf(url: string, start: number): string {
   if (start < 0) return "/";
   const end = url.indexOf("?", start);
   return end < 0 ? url.slice(start) : url.slice(start, end);
 }
 
-/**
- * The request, or a 413 problem when its body is over the limit. A declared Content-Length is
- * checked without reading; a chunked body is measured as it is read and the request rebuilt.
- */
-async function withinBodyLimit(request: Request, limit: number): Promise<Request | Response> {
-  const tooLarge = () =>
-    problemResponse(new AppError("payload_too_large", `The body exceeds ${limit} bytes`));
-  const declared = request.headers.get("content-length");
-  if (declared !== null) return Number(declared) > limit ? tooLarge() : request;
-  if (!request.body) return request;
-  const body = await readAtMost(request.body, limit);
-  return body ? new Request(request, { body }) : tooLarge();
-}
-
 function recordRoute(route: string | undefined) {
   const request = currentRequest();
   if (request && route) request.route = route;
-}
-
-/** The field paths and messages of a validation error, never the submitted values. */
-function fieldErrors(error: Readonly<ValidationError>): FieldError[] {
-  const seen = new Set<string>();
-  const errors: FieldError[] = [];
-  for (const e of precise(error.all)) {
-    const path = e.path || "/";
-    if (seen.has(path)) continue;
-    seen.add(path);
-    errors.push({ path, message: e.value === undefined ? "Required" : e.message });
-  }
-  return errors;
-}
-
-interface SchemaError {
-  path: string;
-  message: string;
-  value: unknown;
-  /** One error iterator per variant, when the failed schema is a union. */
-  errors?: Iterable<SchemaError>[];
-}
-
-/**
- * Errors where the value went wrong. A union (a nullable object, say) fails as a whole, "Expected
- * union value" at its own path; when one of its variants failed only deeper down (`/location/name`
- * of a `Location | null`), the caller gets that variant's errors instead.
- */
-function precise(all: readonly unknown[]): SchemaError[] {
-  return all.flatMap((raw) => {
-    if (typeof raw !== "object" || raw === null || !("path" in raw)) return [];
-    const error = raw as SchemaError;
-    for (const variant of error.errors ?? []) {
-      const inner = [...variant];
-      if (inner.length > 0 && inner.every((e) => e.path.startsWith(`${error.path}/`)))
-        return precise(inner);
-    }
-    return [error];
-  });
 }

@@ -1,5 +1,6 @@
 import type { TLiteral, TUnion } from "@sinclair/typebox";
 import { t } from "elysia";
+import { describePattern } from "./validation-messages.ts";
 
 /** RFC 9457 problem details, for the OpenAPI description of every error response. */
 export const Problem = t.Object(
@@ -34,10 +35,21 @@ export function OneOf<const T extends readonly [string, ...string[]]>(
  */
 const ALLOWED = "[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]";
 
+const NOT_BLANK = describePattern(
+  `^(?=[\\s\\S]*\\S)${ALLOWED}*$`,
+  "must not contain control characters or be only whitespace",
+);
+const NO_CONTROLS = describePattern(`^${ALLOWED}*$`, "must not contain control characters");
+
 /** Text of `minLength` to `maxLength` characters; when required, not only whitespace. */
 export const Text = (minLength: number, maxLength: number) =>
-  t.String({
-    minLength,
-    maxLength,
-    pattern: minLength > 0 ? `^(?=[\\s\\S]*\\S)${ALLOWED}*$` : `^${ALLOWED}*$`,
-  });
+  t.String({ minLength, maxLength, pattern: minLength > 0 ? NOT_BLANK : NO_CONTROLS });
+
+/**
+ * An instant as RFC 3339 with a time zone, in the years 1000–9999: what the database and every
+ * view hold faithfully (formats.ts).
+ */
+export const DateTime = t.String({
+  format: "date-time",
+  description: "RFC 3339 with a time zone (Z or ±HH:MM), years 1000–9999",
+});

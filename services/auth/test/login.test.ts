@@ -53,6 +53,6 @@ describe("POST /auth/login", () => {
 
   test("422 for a missing password", async () => {
     const problem = await expectProblem(await auth.post("/auth/login", { email: "a@b.co" }), 422);
-    expect(problem.errors).toEqual([{ path: "/password", message: "Required" }]);
+    expect(problem.errors).toEqual([{ path: "/password", message: "is required" }]);
   });
 });

@@ -214,10 +214,26 @@ describe("POST /hangouts and GET /hangouts/{id}", () => {
     }
   });
 
-  test("unknown fields are ignored: a new hangout always starts in planning, owned by the caller", async () => {
-    const h = await create({ status: "done", ownerId: friend.id, memberCount: 50, id: "x" });
-    expect(h).toMatchObject({ status: "planning", ownerId: owner.id, memberCount: 1 });
-    expect(h.id).not.toBe("x");
+  test("unknown fields are refused with 422 naming each, and nothing is written", async () => {
+    const before = await count(stack, "SELECT COUNT(*) AS n FROM hangouts");
+    for (const extra of [{ ownerId: friend.id }, { status: "done" }, { memberCount: 50 }]) {
+      const res = await stack
+        .as(owner)
+        .post("/hangouts", { title: "T", startsAt: START, ...extra });
+      const problem = (await res.json()) as { errors: { path: string; message: string }[] };
+      expect(res.status).toBe(422);
+      expect(problem.errors).toEqual([
+        { path: `/${Object.keys(extra)[0]}`, message: "is not a known field" },
+      ]);
+    }
+    const proto = await stack
+      .as(owner)
+      .post(
+        "/hangouts",
+        `{"title":"T","startsAt":"${START}","__proto__":{"ownerId":"${friend.id}"}}`,
+      );
+    expect(proto.status).toBe(422);
+    expect(await count(stack, "SELECT COUNT(*) AS n FROM hangouts")).toBe(before);
   });
 
   test("no token is 401 and nothing is written", async () => {
@@ -230,6 +246,11 @@ describe("POST /hangouts and GET /hangouts/{id}", () => {
   test("times the database cannot store are 422, not 500", async () => {
     for (const [startsAt, endsAt] of [
       ["0000-01-01T00:00:00Z", undefined],
+      // Years before 1000 were stored, then read back 1,900 years later.
+      ["0050-06-15T12:00:00Z", undefined],
+      ["0999-12-31T23:59:59Z", undefined],
+      // Not RFC 3339: the offset needs its colon.
+      ["2030-06-01T18:00:00+0100", undefined],
       ["2030-06-01T23:59:60Z", undefined],
       [START, "9999-12-31T23:59:59-05:00"],
     ]) {

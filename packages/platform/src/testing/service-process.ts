@@ -1,5 +1,6 @@
 import { isAbsolute, join } from "node:path";
 import { repoRoot } from "../db.ts";
+import { PARSER_HEADER_LIMIT_FLAG } from "../request-limits.ts";
 
 export interface ServiceProcessOptions {
   /** For messages: which service this is. */
@@ -47,7 +48,7 @@ const tail = (text: string, length = 4000) =>
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const { name, url, readyTimeoutMs = 30_000, stopTimeoutMs = 10_000 } = options;
   const entry = isAbsolute(options.entry) ? options.entry : join(repoRoot, options.entry);
-  const child = Bun.spawn([process.execPath, entry], {
+  const child = Bun.spawn([process.execPath, PARSER_HEADER_LIMIT_FLAG, entry], {
     cwd: repoRoot,
     env: { ...baseEnv(), ...options.env },
     stdin: "ignore",

@@ -124,7 +124,11 @@ export const idempotencyKeys = mysqlTable(
   {
     userId: uuid("user_id").notNull(),
     key: varchar("idempotency_key", { length: 255 }).notNull(),
-    /** Method and route template plus path parameters: a key is scoped to one endpoint. */
+    /**
+     * SHA-256 (hex) of method, route and path parameters: a key is scoped to one endpoint. A
+     * digest, because path parameters are the client's text at any length and must never fail
+     * the insert. Also part of `requestHash`.
+     */
     scope: varchar("scope", { length: 200 }).notNull(),
     /** SHA-256 of the request body: the same key with another body is refused. */
     requestHash: char("request_hash", { length: 64 }).notNull(),

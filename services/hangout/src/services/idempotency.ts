@@ -6,18 +6,49 @@ import type { IdempotencyRepository } from "../repositories/idempotency.ts";
 const IN_FLIGHT_TIMEOUT_MS = 60_000;
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
+const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+
 /**
  * What makes two requests under one key the same: endpoint and body, the body as RFC 8785
- * canonical JSON, so the same fields in another order are the same request.
+ * canonical JSON, so the same fields in another order are the same request. It never throws:
+ * a body that canonicalize refuses (a lone UTF-16 surrogate, or a number like 1e400 that parses
+ * as Infinity) would otherwise fail with a key where it is answered without one.
  */
 export const fingerprint = (scope: string, body: unknown) =>
-  new Bun.CryptoHasher("sha256").update(`${scope}\n${canonicalize(body) ?? ""}`).digest("hex");
+  sha256(`${scope}\n${canonicalText(body)}`);
+
+function canonicalText(body: unknown) {
+  try {
+    return canonicalize(body) ?? "";
+  } catch {
+    // "~" starts no canonical JSON text, so no refused body can share a hash with an accepted one.
+    return `~${lenientJson(body)}`;
+  }
+}
+
+/**
+ * Canonical JSON's rules (sorted keys, no spaces) for any value JSON.parse returns: strings are
+ * escaped as JSON.stringify escapes them (a lone surrogate as `\ud800`, so no two strings
+ * collide) and non-finite numbers as `Infinity` or `-Infinity`, never as `null`.
+ */
+function lenientJson(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(lenientJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${lenientJson(record[name])}`);
+    return `{${members.join(",")}}`;
+  }
+  return String(value);
+}
 
 export interface IdempotentRequest {
   userId: string;
   /** The Idempotency-Key header, if the client sent one. */
   key: string | null;
-  /** Method, route and path parameters: a key belongs to one endpoint. */
+  /** Method, route and path parameters: a key belongs to one endpoint. Any length. */
   scope: string;
   body: unknown;
   /** Sets the response status and headers (Elysia's `set`). */
@@ -59,7 +90,8 @@ export function createIdempotency(
     const claimed = await repo.claim({
       userId,
       key,
-      scope: request.scope,
+      // path parameters are the client's text at any length; a digest always fits the row
+      scope: sha256(request.scope),
       requestHash,
       createdAt: now,
       expiresAt: new Date(now.getTime() + ttlSeconds * 1000),

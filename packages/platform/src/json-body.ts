@@ -1,0 +1,87 @@
+import { AppError, type FieldError, invalidFields } from "./errors.ts";
+
+/**
+ * Every request body is parsed here, before any schema sees it (Elysia's parse hook, see
+ * http-pipeline.ts): JSON only, nested at most `MAX_DEPTH` levels, every string valid Unicode.
+ * A deeply nested value made schema validation and its error reporting take time that grows
+ * with the square of the depth, and overflowed the stack beyond a few thousand levels; a lone
+ * UTF-16 surrogate was stored as U+FFFD without a word.
+ */
+export const MAX_DEPTH = 32;
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+/** The media type without its parameters (`application/json; charset=utf-8` → `application/json`). */
+export const mediaType = (contentType: string | null) =>
+  (contentType ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+
+/**
+ * The parsed body of a request. An empty body is `null` whatever its type, so routes that take
+ * no body still accept a bare POST; any other body must be JSON.
+ */
+export async function parseJsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.length === 0) return null;
+  if (!JSON_TYPE.test(mediaType(request.headers.get("content-type")))) {
+    throw new AppError("unsupported_media_type", "The body must be JSON (application/json)");
+  }
+  if (nestsDeeperThan(text, MAX_DEPTH)) {
+    throw new AppError(
+      "bad_request",
+      `The body nests objects or arrays more than ${MAX_DEPTH} levels deep`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError("bad_request", "The body is not valid JSON");
+  }
+  const refused = refusedParts(value, "");
+  if (refused.length > 0) throw invalidFields(refused);
+  return value;
+}
+
+/**
+ * Whether JSON text opens more than `max` objects or arrays inside each other. One pass over the
+ * characters that stops at the first level too deep, so its cost is bounded by the body limit
+ * however the text nests, and nothing recursive ever sees the value.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return false;
+}
+
+const ILL_FORMED = "must be valid Unicode text (it holds an unpaired UTF-16 surrogate)";
+
+/**
+ * Strings (values or keys) that are not well-formed UTF-16, and `__proto__` keys: no schema
+ * declares one, and the framework's type coercion copies it into the object's prototype, where
+ * the schema's unknown-field check no longer sees it.
+ */
+function refusedParts(value: unknown, path: string): FieldError[] {
+  if (typeof value === "string")
+    return value.isWellFormed() ? [] : [{ path: path || "/", message: ILL_FORMED }];
+  if (typeof value !== "object" || value === null) return [];
+  const found: FieldError[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}/${escapePointer(key.toWellFormed())}`;
+    if (!key.isWellFormed()) found.push({ path: at, message: ILL_FORMED });
+    else if (key === "__proto__") found.push({ path: at, message: "is not a known field" });
+    else found.push(...refusedParts(item, at));
+  }
+  return found;
+}
+
+const escapePointer = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
