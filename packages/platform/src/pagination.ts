@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { AppError } from "./errors.ts";
+import { describePattern } from "./validation-messages.ts";
 
 /**
  * `limit` (1-100, default 20) and an opaque `cursor`, as every list route takes them.
@@ -12,7 +13,7 @@ export const PageQuery = {
     t
       .Transform(
         t.String({
-          pattern: "^(?:[1-9][0-9]?|100)$",
+          pattern: describePattern("^(?:[1-9][0-9]?|100)$", "must be a whole number from 1 to 100"),
           description: "An integer from 1 to 100 (default 20)",
         }),
       )

@@ -1,4 +1,6 @@
+import { isIP } from "node:net";
 import {
+  ConfigError,
   certificateConfigSchema,
   commonConfigSchema,
   configSchema,
@@ -27,15 +29,69 @@ export const authConfigSchema = configSchema({
   AUTH_PASSWORD_TIME_COST: env.int(2, { minimum: 2 }),
   /** Hashes computed at once, each holding AUTH_PASSWORD_MEMORY_KIB while it runs. */
   AUTH_PASSWORD_CONCURRENCY: env.int(1, { minimum: 1, maximum: 64 }),
-  AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: env.int(5, { minimum: 1 }),
-  AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: env.int(20, { minimum: 1 }),
+  // The three login bounds and why they differ: docs/decisions/0012-login-throttling.md.
+  /** Failures of one account from one client address: the tight limit. */
+  AUTH_LOGIN_MAX_FAILURES_PER_PAIR: env.int(5, { minimum: 1 }),
+  /** Failures of one account from any addresses: locks it for everyone, so it is set high. */
+  AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: env.int(50, { minimum: 1 }),
+  /** Distinct accounts failing from one client address: against password spraying. */
+  AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: env.int(100, { minimum: 1 }),
+  /** Comma-separated addresses and CIDR ranges exempt from the per-address bound only. */
+  AUTH_LOGIN_ADDRESS_ALLOWLIST: env.optionalString(),
   AUTH_LOGIN_FAILURE_WINDOW_SECONDS: env.int(900, { minimum: 1 }),
   AUTH_LOGIN_LOCKOUT_SECONDS: env.int(900, { minimum: 1 }),
   /** Behind Envoy: take the client address from the last X-Forwarded-For hop. */
   AUTH_TRUST_PROXY: env.bool(false),
 });
 
+export interface AddressRange {
+  network: string;
+  prefix: number;
+  family: "ipv4" | "ipv6";
+}
+
 export type AuthConfig = ReturnType<typeof loadAuthConfig>;
 
-export const loadAuthConfig = (source: Record<string, string | undefined> = process.env) =>
-  loadConfig(authConfigSchema, source);
+/** The config, with the allow-list parsed into ranges; a bad entry fails start-up like any variable. */
+export function loadAuthConfig(source: Record<string, string | undefined> = process.env) {
+  const allowlist = parseAllowlist(source.AUTH_LOGIN_ADDRESS_ALLOWLIST ?? "");
+  const problems = allowlist.problem
+    ? [{ variable: "AUTH_LOGIN_ADDRESS_ALLOWLIST", message: allowlist.problem }]
+    : [];
+  const config = (() => {
+    try {
+      return loadConfig(authConfigSchema, source);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
+      throw error;
+    }
+  })();
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, AUTH_LOGIN_ADDRESS_ALLOWLIST: allowlist.ranges };
+}
+
+function parseAllowlist(value: string): { ranges: AddressRange[]; problem?: string } {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const ranges = entries.map(parseRange);
+  const bad = entries.filter((_, i) => !ranges[i]);
+  if (bad.length === 0) return { ranges: ranges as AddressRange[] };
+  const list = bad.map((entry) => `"${entry}"`).join(", ");
+  return {
+    ranges: [],
+    problem: `${list}: each entry must be an IPv4 or IPv6 address, or one with a prefix length (at most /32 for IPv4, /128 for IPv6), e.g. 203.0.113.7, 10.0.0.0/8, 2001:db8::/32`,
+  };
+}
+
+function parseRange(entry: string): AddressRange | undefined {
+  const [network = "", prefixText, ...rest] = entry.split("/");
+  const version = isIP(network);
+  if (version === 0 || network.includes("%") || rest.length > 0) return undefined;
+  const bits = version === 4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = prefixText === undefined ? bits : Number(prefixText);
+  if (prefix > bits) return undefined;
+  return { network, prefix, family: version === 4 ? "ipv4" : "ipv6" };
+}

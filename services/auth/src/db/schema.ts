@@ -44,11 +44,14 @@ export const refreshTokens = mysqlTable(
   ],
 );
 
-/** Failed-login counters per account (hashed email) and per client address (hashed). */
+/**
+ * Failed-login counters, each keyed by a hash: per account (the email), per client address, and
+ * per pair of the two (docs/decisions/0012-login-throttling.md).
+ */
 export const loginThrottles = mysqlTable(
   "login_throttles",
   {
-    scope: varchar("scope", { length: 16, enum: ["account", "address"] }).notNull(),
+    scope: varchar("scope", { length: 16, enum: ["account", "address", "pair"] }).notNull(),
     subject: char("subject", { length: 64 }).notNull(),
     failures: int("failures").notNull(),
     windowStartedAt: timestamp("window_started_at").notNull(),

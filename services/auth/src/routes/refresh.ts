@@ -5,7 +5,10 @@ import { REFRESH_COOKIE, setRefreshCookie } from "./refresh-cookie.ts";
 import { Problem, TokenResponse, tokenResponse } from "./schemas.ts";
 
 export const RefreshBody = t.Optional(
-  t.Object({ refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 256 })) }),
+  t.Object(
+    { refreshToken: t.Optional(t.String({ minLength: 1, maxLength: 256 })) },
+    { additionalProperties: false },
+  ),
 );
 
 export const refreshRoute = ({ accounts, sessions }: AuthDeps) =>

@@ -1,3 +1,4 @@
+import { Text } from "@hangout/platform/http-schemas";
 import { Elysia, t } from "elysia";
 import type { AuthDeps } from "../deps.ts";
 import { Problem, UserView, userView } from "./schemas.ts";
@@ -6,7 +7,7 @@ export const SignupBody = t.Object(
   {
     email: t.String({ format: "email", maxLength: 254 }),
     password: t.String({ minLength: 8, maxLength: 128 }),
-    name: t.String({ minLength: 1, maxLength: 100, pattern: "\\S" }),
+    name: Text(1, 100),
   },
   { additionalProperties: false },
 );

@@ -69,7 +69,7 @@ export function createAccounts(deps: {
         await throttle.recordFailure(email, address);
         throw badCredentials();
       }
-      await throttle.recordSuccess(email);
+      await throttle.recordSuccess(email, address);
       return grant(user, await sessions.start(user.id));
     },
 

@@ -1,65 +1,87 @@
+import { BlockList, isIP } from "node:net";
 import { AppError } from "@hangout/platform/errors";
 import type { AuthConfig } from "../config.ts";
 import type {
   LoginThrottlesRepository,
+  ThrottleKey,
   ThrottlePolicy,
   ThrottleScope,
 } from "../repositories/login-throttles.ts";
 import { sha256Hex } from "./hash.ts";
 
 /**
- * Login throttling per account and per client address, kept in the database so it holds across
- * restarts and instances. Checked before the password hash is computed, so a locked account
- * also costs the server nothing.
+ * Login throttling, kept in the database so it holds across restarts and instances, with three
+ * counters (docs/decisions/0012-login-throttling.md): an account from one client address (the
+ * tight limit), an account from anywhere (a high bound, since its lock hits the owner too), and
+ * the distinct accounts failing from one address (against spraying; allow-listed addresses skip
+ * it). Checked before the password hash is computed, so a locked login costs the server nothing.
  */
 export function createLoginThrottle(
   repo: LoginThrottlesRepository,
   config: AuthConfig,
   clock: () => Date,
 ) {
+  const policy = (maxFailures: number): ThrottlePolicy => ({
+    maxFailures,
+    windowSeconds: config.AUTH_LOGIN_FAILURE_WINDOW_SECONDS,
+    lockoutSeconds: config.AUTH_LOGIN_LOCKOUT_SECONDS,
+  });
   const policies: Record<ThrottleScope, ThrottlePolicy> = {
-    account: {
-      maxFailures: config.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
-      windowSeconds: config.AUTH_LOGIN_FAILURE_WINDOW_SECONDS,
-      lockoutSeconds: config.AUTH_LOGIN_LOCKOUT_SECONDS,
-    },
-    address: {
-      maxFailures: config.AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS,
-      windowSeconds: config.AUTH_LOGIN_FAILURE_WINDOW_SECONDS,
-      lockoutSeconds: config.AUTH_LOGIN_LOCKOUT_SECONDS,
-    },
+    pair: policy(config.AUTH_LOGIN_MAX_FAILURES_PER_PAIR),
+    account: policy(config.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT),
+    address: policy(config.AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS),
   };
-  const subjects = (email: string, address: string | undefined) => {
-    const list: { scope: ThrottleScope; subject: string }[] = [
-      { scope: "account", subject: sha256Hex(email) },
-    ];
-    if (address) list.push({ scope: "address", subject: sha256Hex(address) });
-    return list;
+  const allowlist = new BlockList();
+  for (const range of config.AUTH_LOGIN_ADDRESS_ALLOWLIST)
+    allowlist.addSubnet(range.network, range.prefix, range.family);
+  const allowlisted = (address: string) => {
+    const version = isIP(address);
+    return version !== 0 && allowlist.check(address, version === 4 ? "ipv4" : "ipv6");
+  };
+
+  // Without a known address the pair is keyed on the account alone, so the tight limit still
+  // applies; hex hashes joined by ":" cannot collide across different (email, address) pairs.
+  const key = (scope: ThrottleScope, subject: string): ThrottleKey => ({ scope, subject });
+  const keys = (email: string, address: string | undefined) => {
+    const account = sha256Hex(email);
+    const from = address ? sha256Hex(address) : "";
+    return {
+      pair: key("pair", sha256Hex(`${account}:${from}`)),
+      account: key("account", account),
+      address: address && !allowlisted(address) ? key("address", from) : undefined,
+    };
   };
 
   return {
     async assertAllowed(email: string, address: string | undefined) {
+      const { pair, account, address: from } = keys(email, address);
+      const lockedUntil = await repo.lockedUntil(from ? [pair, account, from] : [pair, account]);
       const now = clock().getTime();
-      const rows = await Promise.all(
-        subjects(email, address).map(({ scope, subject }) => repo.find(scope, subject)),
-      );
-      const lockedUntil = Math.max(0, ...rows.map((r) => r?.lockedUntil?.getTime() ?? 0));
-      if (lockedUntil > now) {
+      if (lockedUntil && lockedUntil.getTime() > now) {
         throw new AppError("rate_limited", "Too many failed logins; try again later", {
-          retryAfterSeconds: (lockedUntil - now) / 1000,
+          retryAfterSeconds: (lockedUntil.getTime() - now) / 1000,
         });
       }
     },
     async recordFailure(email: string, address: string | undefined) {
       const now = clock();
-      await Promise.all(
-        subjects(email, address).map(({ scope, subject }) =>
-          repo.recordFailure(scope, subject, policies[scope], now),
-        ),
-      );
+      const { pair, account, address: from } = keys(email, address);
+      const [pairFailures] = await Promise.all([
+        repo.recordFailure(pair, policies.pair, now),
+        repo.recordFailure(account, policies.account, now),
+      ]);
+      // The address counts accounts, not attempts: only a pair's first failure in its window
+      // adds one, so one person retrying a forgotten password counts once.
+      if (from && pairFailures === 1) await repo.recordFailure(from, policies.address, now);
     },
-    /** A successful login clears the account's count; the address keeps its count. */
-    recordSuccess: (email: string) => repo.clear("account", sha256Hex(email)),
+    /**
+     * A success clears the account's count and, given the address, that pair's; other pairs
+     * (someone else guessing from elsewhere) and the address's count stay.
+     */
+    recordSuccess: (email: string, address?: string) => {
+      const { pair, account } = keys(email, address);
+      return repo.clear([account, pair]);
+    },
   };
 }
 

@@ -1,8 +1,14 @@
 import { authGuard } from "@hangout/platform/auth-guard";
 import { OneOf, Problem, Text } from "@hangout/platform/http-schemas";
 import { IMAGE_TYPES, MAX_FILE_BYTES, MAX_FILES_PER_CALL } from "@hangout/platform/upload-rules";
+import { describePattern } from "@hangout/platform/validation-messages";
 import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
+
+const SHA256_BASE64 = describePattern(
+  "^[A-Za-z0-9+/]{43}=$",
+  "must be a SHA-256 digest in base64 (44 characters ending in =)",
+);
 
 const UploadsBody = t.Object(
   {
@@ -12,7 +18,7 @@ const UploadsBody = t.Object(
           filename: Text(1, 255),
           contentType: OneOf(Object.keys(IMAGE_TYPES) as [string, ...string[]]),
           size: t.Integer({ minimum: 1, maximum: MAX_FILE_BYTES }),
-          sha256: t.String({ pattern: "^[A-Za-z0-9+/]{43}=$", description: "base64 SHA-256" }),
+          sha256: t.String({ pattern: SHA256_BASE64, description: "base64 SHA-256" }),
         },
         { additionalProperties: false },
       ),

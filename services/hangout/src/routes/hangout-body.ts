@@ -1,7 +1,5 @@
-import { OneOf, Text } from "@hangout/platform/http-schemas";
+import { DateTime, OneOf, Text } from "@hangout/platform/http-schemas";
 import { t } from "elysia";
-
-const DateTime = t.String({ format: "date-time", description: "RFC 3339 with an offset" });
 
 export const LocationBody = t.Object(
   {
