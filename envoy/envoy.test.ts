@@ -175,6 +175,16 @@ const cases: BrokenCase[] = [
     message: /greater than 0/,
   },
   {
+    name: "misspelled field in a local reply mapper",
+    break: (doc) => {
+      const mapper = hcmIn(doc).local_reply_config.mappers[0];
+      mapper.body_format_overide = mapper.body_format_override;
+      delete mapper.body_format_override;
+    },
+    path: () => `${HCM}.local_reply_config.mappers[0].body_format_overide`,
+    message: /unknown field "body_format_overide" in .*ResponseMapper.*body_format_override/,
+  },
+  {
     name: "required oneof left empty",
     break: (doc) => {
       delete hcmIn(doc).route_config;
@@ -452,6 +462,28 @@ describe("cross-references and policy", () => {
       expect(routes[routeIndex(name)]!.route.typed_per_filter_config).toBeUndefined();
     // the global bucket is enforced, not shadow mode
     expect(global.typed_config.filter_enforced.default_value.numerator).toBe(100);
+  });
+
+  // Envoy 1.34 makes a descriptor entry with an empty value a wildcard: one bucket per distinct
+  // value, here per client address, bounded by max_dynamic_descriptors. The protos the validator
+  // reads predate both, so login and signup keep one shared bucket until they are updated.
+  test("per-address login buckets are refused only for the two fields the validator's protos lack", () => {
+    const doc = clone();
+    const login = routeIn(doc, "auth_login");
+    login.route.rate_limits = [{ actions: [{ remote_address: {} }] }];
+    const limit = login.typed_per_filter_config["envoy.filters.http.local_ratelimit"];
+    limit.descriptors = [
+      {
+        entries: [{ key: "remote_address", value: "" }],
+        token_bucket: { max_tokens: 20, tokens_per_fill: 5, fill_interval: "1s" },
+      },
+    ];
+    limit.max_dynamic_descriptors = 10000;
+    const base = `${routePath("auth_login")}.typed_per_filter_config["envoy.filters.http.local_ratelimit"]`;
+    const { errors } = validateEnvoyConfig(doc);
+    expect(errors.map((e) => e.path).sort()).toEqual(
+      [`${base}.descriptors[0].entries[0].value`, `${base}.max_dynamic_descriptors`].sort(),
+    );
   });
 
   test("retries only where safe, bounded, and every forwarding route has a timeout", () => {
