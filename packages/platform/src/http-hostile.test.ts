@@ -216,5 +216,9 @@ describe("protocol", () => {
     });
     expect(bigHeaders.status).toBe(431);
     await problem(bigHeaders);
+    const headers = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`x-h${i}`, "1"]));
+    const many = await fetch(`${service.url}/healthz`, { headers });
+    expect(many.status).toBe(431);
+    await problem(many);
   });
 });

@@ -14,6 +14,8 @@ export const MAX_URL_LENGTH = 8 * 1024;
  */
 export const PARSER_HEADER_LIMIT_FLAG = "--max-http-header-size=65536";
 export const MAX_HEADERS_SIZE = 12 * 1024;
+/** Bun's parser also refuses, with a bare 431, past about 200 header fields. */
+export const MAX_HEADER_COUNT = 100;
 
 /** A 414 or 431 problem when the URL or the headers are too large, else undefined. */
 export function oversizedHead(request: Request, pathStart: number): Response | undefined {
@@ -23,12 +25,16 @@ export function oversizedHead(request: Request, pathStart: number): Response | u
     );
   }
   let size = 0;
-  for (const [name, value] of request.headers) size += name.length + value.length + 4;
-  if (size > MAX_HEADERS_SIZE) {
+  let count = 0;
+  for (const [name, value] of request.headers) {
+    size += name.length + value.length + 4;
+    count++;
+  }
+  if (size > MAX_HEADERS_SIZE || count > MAX_HEADER_COUNT) {
     return problemResponse(
       new AppError(
         "headers_too_large",
-        `The request headers are larger than ${MAX_HEADERS_SIZE} bytes`,
+        `The request headers are over ${MAX_HEADERS_SIZE} bytes or ${MAX_HEADER_COUNT} fields`,
       ),
     );
   }
