@@ -1,7 +1,8 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { docs } from "./docs.ts";
 import { registerFormats } from "./formats.ts";
-import { type ReadinessCheck, runReadinessChecks } from "./health.ts";
+import type { ReadinessCheck } from "./health.ts";
+import { healthRoutes } from "./health-routes.ts";
 import { pipelineHooks } from "./http-pipeline.ts";
 import type { Platform } from "./platform.ts";
 import { trustSuccessBodies } from "./response-schemas.ts";
@@ -44,22 +45,7 @@ export function createHttpApp(platform: Platform, options: HttpAppOptions) {
         description: options.description,
       }),
     )
-    .get("/healthz", () => ({ status: "ok" as const }), {
-      detail: { tags: ["ops"], summary: "The process is alive" },
-    })
-    .get(
-      "/readyz",
-      async ({ set }) => {
-        if (lifecycle.draining) {
-          set.status = 503;
-          return { status: "draining", checks: {} };
-        }
-        const report = await runReadinessChecks(options.readiness);
-        set.status = report.ready ? 200 : 503;
-        return { status: report.ready ? "ready" : "not_ready", checks: report.checks };
-      },
-      { detail: { tags: ["ops"], summary: "Dependencies are reachable" } },
-    )
+    .use(healthRoutes(lifecycle, options.readiness))
     .get(
       "/metrics",
       async ({ set }) => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { toOpenAPISchema } from "@elysiajs/openapi";
 import { Elysia, t } from "elysia";
 import { checkDocumentedResponse, trustSuccessBodies } from "./response-schemas.ts";
 import { fetchDocumented } from "./testing/documented-fetch.ts";
@@ -33,6 +34,19 @@ describe("trustSuccessBodies", () => {
     const response = await get(served, `/things/${ID}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ id: ID, at: "yesterday" });
+  });
+
+  test("its marks stay out of the OpenAPI document built from the same schemas", async () => {
+    const served = app({ id: ID, at: "yesterday" });
+    trustSuccessBodies(served);
+    const schema = served.routes[0]!.hooks.response[200] as Record<string, unknown>;
+    expect(schema.noValidate).toBe(true);
+    expect(JSON.stringify({ ...schema })).not.toContain("noValidate");
+    const document = JSON.stringify(toOpenAPISchema(served as never));
+    expect(document).toContain('"format":"date-time"');
+    expect(document).not.toContain("noValidate");
+    // ...and marking them still turns the check off.
+    expect((await get(served, `/things/${ID}`)).status).toBe(200);
   });
 });
 

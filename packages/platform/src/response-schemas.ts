@@ -21,16 +21,26 @@ const successSchemas = (hooks: { response?: unknown } | undefined): [number, Sch
 
 /**
  * Turns off Elysia's per-request check of success bodies against their schemas. The schemas still
- * document every response in OpenAPI, and Elysia still strips fields a schema does not declare
- * (so nothing undeclared can leak). What goes is re-checking, on every request, bodies the views
- * built from typed rows: mostly date-time and uuid format regexes over values written by
- * `toISOString()` and the database (docs/decisions/0010-trusted-success-bodies.md). The test suites check real responses against the same schemas instead
- * (`checkDocumentedResponse`, run by the harnesses on every response). Call before the first
- * request: Elysia compiles a route's handler then.
+ * document every response in OpenAPI (without the mark). What goes is re-checking, on every
+ * request, bodies the views built field by field from typed rows: mostly date-time and uuid
+ * format regexes over values written by `toISOString()` and the database
+ * (docs/decisions/0010-trusted-success-bodies.md). An app that normalizes still strips undeclared
+ * fields; the platform's does not (0013). The test suites check real responses against the same
+ * schemas instead (`checkDocumentedResponse`, run by the harnesses on every response). Call
+ * before the first request: Elysia compiles a route's handler then.
  */
 export function trustSuccessBodies(app: RoutedApp) {
   for (const route of app.routes) {
-    for (const [, schema] of successSchemas(route.hooks)) schema.noValidate = true;
+    for (const [, schema] of successSchemas(route.hooks)) {
+      // Not enumerable: Elysia reads the mark, but the OpenAPI document (built from these same
+      // schemas by copying and JSON) must not carry it; `noValidate` is not a JSON Schema keyword.
+      Object.defineProperty(schema, "noValidate", {
+        value: true,
+        enumerable: false,
+        configurable: true,
+        writable: true,
+      });
+    }
   }
 }
 

@@ -27,6 +27,7 @@ export const loginRoute = ({ accounts, sessions, config }: AuthDeps) =>
       detail: {
         tags: ["auth"],
         summary: "Log in with email and password",
+        security: [],
         description:
           "Returns an access token and a refresh token (also set as an HttpOnly cookie). Repeated failures lock the account and the client address for a while (429 with Retry-After).",
       },

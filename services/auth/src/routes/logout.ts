@@ -1,6 +1,6 @@
 import { bearerToken } from "@hangout/platform/access-token";
 import { AppError } from "@hangout/platform/errors";
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { AuthDeps } from "../deps.ts";
 import { RefreshBody } from "./refresh.ts";
 import { clearRefreshCookie, REFRESH_COOKIE } from "./refresh-cookie.ts";
@@ -21,7 +21,7 @@ export const logoutRoute = ({ accounts, tokens }: AuthDeps) =>
     },
     {
       body: RefreshBody,
-      response: { 401: Problem },
+      response: { 204: t.Void({ description: "Logged out" }), 401: Problem },
       detail: {
         tags: ["auth"],
         summary: "Log out: revoke the refresh token's login",

@@ -29,6 +29,7 @@ export const refreshRoute = ({ accounts, sessions }: AuthDeps) =>
       detail: {
         tags: ["auth"],
         summary: "Exchange a refresh token for new tokens",
+        security: [],
         description:
           "The refresh token comes from the body or the cookie and is rotated on every use. Presenting a token that was already used revokes every token of that login.",
       },

@@ -23,6 +23,6 @@ export const signupRoute = ({ accounts }: AuthDeps) =>
     {
       body: SignupBody,
       response: { 201: UserView, 409: Problem, 422: Problem },
-      detail: { tags: ["auth"], summary: "Create an account" },
+      detail: { tags: ["auth"], summary: "Create an account", security: [] },
     },
   );

@@ -1,6 +1,6 @@
 import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
 
 export const deleteHangoutRoute = ({ verify, hangouts }: HangoutDeps) =>
@@ -11,7 +11,12 @@ export const deleteHangoutRoute = ({ verify, hangouts }: HangoutDeps) =>
       set.status = 204;
     },
     {
-      response: { 401: Problem, 403: Problem, 404: Problem },
+      response: {
+        204: t.Void({ description: "Deleted, with its members, activities and memories" }),
+        401: Problem,
+        403: Problem,
+        404: Problem,
+      },
       detail: {
         tags: ["hangouts"],
         summary: "Delete a hangout and its memories' files (owner only)",

@@ -1,6 +1,6 @@
 import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
 
 export const deleteMemoryRoute = ({ verify, memories }: HangoutDeps) =>
@@ -11,7 +11,13 @@ export const deleteMemoryRoute = ({ verify, memories }: HangoutDeps) =>
       set.status = 204;
     },
     {
-      response: { 401: Problem, 403: Problem, 404: Problem, 503: Problem },
+      response: {
+        204: t.Void({ description: "Deleted, with its file" }),
+        401: Problem,
+        403: Problem,
+        404: Problem,
+        503: Problem,
+      },
       detail: {
         tags: ["memories"],
         summary: "Delete a photo and its file (its uploader or the hangout's owner)",

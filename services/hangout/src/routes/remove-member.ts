@@ -1,6 +1,6 @@
 import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
 
 export const removeMemberRoute = ({ verify, members }: HangoutDeps) =>
@@ -11,7 +11,13 @@ export const removeMemberRoute = ({ verify, members }: HangoutDeps) =>
       set.status = 204;
     },
     {
-      response: { 401: Problem, 403: Problem, 404: Problem, 409: Problem },
+      response: {
+        204: t.Void({ description: "No longer a member" }),
+        401: Problem,
+        403: Problem,
+        404: Problem,
+        409: Problem,
+      },
       detail: {
         tags: ["members"],
         summary: "Leave a hangout (a member, as themselves) or remove a member (the owner)",

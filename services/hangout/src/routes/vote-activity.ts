@@ -1,6 +1,6 @@
 import { authGuard } from "@hangout/platform/auth-guard";
 import { Problem } from "@hangout/platform/http-schemas";
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { HangoutDeps } from "../deps.ts";
 
 const PATH = "/hangouts/:id/activities/:activityId/vote";
@@ -16,7 +16,7 @@ export const voteActivityRoutes = ({ verify, activities }: HangoutDeps) =>
         set.status = 204;
       },
       {
-        response: { 401: Problem, 404: Problem },
+        response: { 204: t.Void({ description: "The vote counts" }), 401: Problem, 404: Problem },
         detail: {
           tags: ["activities"],
           summary: "Vote for an activity (one vote per member; repeating it changes nothing)",
@@ -31,7 +31,11 @@ export const voteActivityRoutes = ({ verify, activities }: HangoutDeps) =>
         set.status = 204;
       },
       {
-        response: { 401: Problem, 404: Problem },
+        response: {
+          204: t.Void({ description: "The vote is withdrawn" }),
+          401: Problem,
+          404: Problem,
+        },
         detail: {
           tags: ["activities"],
           summary: "Withdraw the caller's vote (repeating it changes nothing)",
