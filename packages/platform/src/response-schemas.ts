@@ -1,4 +1,6 @@
+import { CloneType } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { routePattern } from "./allowed-methods.ts";
 
 /** What this module needs of an Elysia app: its routes and their documented responses. */
 export interface RoutedApp {
@@ -44,9 +46,6 @@ export function trustSuccessBodies(app: RoutedApp) {
   }
 }
 
-const pattern = (path: string) =>
-  new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+")}$`);
-
 /**
  * Throws unless a success body matches the schema its route documents. Routes with a static
  * segment win over parameters, as in Elysia's router. Non-2xx statuses are not checked here
@@ -61,7 +60,7 @@ export function checkDocumentedResponse(
 ) {
   if (status < 200 || status > 299) return;
   const candidates = app.routes
-    .filter((route) => route.method === method && pattern(route.path).test(path))
+    .filter((route) => route.method === method && routePattern(route.path).test(path))
     .sort((a, b) => (a.path.match(/:/g)?.length ?? 0) - (b.path.match(/:/g)?.length ?? 0));
   const route = candidates[0];
   if (!route) throw new Error(`${method} ${path}: no route documents this response`);
@@ -72,11 +71,36 @@ export function checkDocumentedResponse(
     if (documented.length === 0) return;
     throw new Error(`${method} ${route.path} answered ${status}, which it does not document`);
   }
-  const [first] = Value.Errors(schema, body);
+  const [first] = Value.Errors(closed(schema), body);
   if (first) {
     throw new Error(
       `${method} ${route.path} ${status}: the body does not match its documented schema at ` +
         `${first.path || "/"}: ${first.message}`,
     );
   }
+}
+
+const closedCopies = new WeakMap<object, Schema>();
+
+/**
+ * The schema with every object closed (`additionalProperties: false`): the server no longer
+ * strips undeclared fields (0013), so a test must fail on a view that adds one.
+ */
+function closed(schema: Schema): Schema {
+  let copy = closedCopies.get(schema);
+  if (!copy) {
+    copy = CloneType(schema) as Schema;
+    closeObjects(copy);
+    closedCopies.set(schema, copy);
+  }
+  return copy;
+}
+
+function closeObjects(node: unknown) {
+  if (typeof node !== "object" || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record.type === "object" && record.properties && !("additionalProperties" in record)) {
+    record.additionalProperties = false;
+  }
+  for (const value of Object.values(record)) closeObjects(value);
 }
