@@ -42,8 +42,12 @@ const NOT_BLANK = describePattern(
 const NO_CONTROLS = describePattern(`^${ALLOWED}*$`, "must not contain control characters");
 
 /** Text of `minLength` to `maxLength` characters; when required, not only whitespace. */
-export const Text = (minLength: number, maxLength: number) =>
-  t.String({ minLength, maxLength, pattern: minLength > 0 ? NOT_BLANK : NO_CONTROLS });
+export const Text = (
+  minLength: number,
+  maxLength: number,
+  options: { description?: string } = {},
+) =>
+  t.String({ ...options, minLength, maxLength, pattern: minLength > 0 ? NOT_BLANK : NO_CONTROLS });
 
 /**
  * An instant as RFC 3339 with a time zone, in the years 1000–9999: what the database and every

@@ -59,6 +59,24 @@ describe("login throttling: one address does not lock everyone out", () => {
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
   });
 
+  test("a look-alike spelling of an email is not the account: no login, no dodging its lock", async () => {
+    const shared = newAddress();
+    const target = await auth.signup();
+    const [local, domain] = target.email.split("@") as [string, string];
+    // The database finds the account under these spellings; the login must not.
+    const lookAlikes = [`${local}\u0007@${domain}`, `${local}\u200b@${domain}`];
+    for (const spelling of lookAlikes) {
+      await expectProblem(await attempt(auth, spelling, target.password, newAddress()), 401);
+    }
+    for (let i = 0; i < 3; i++) await fail(auth, target.email, shared);
+    for (const spelling of [target.email, target.email.toUpperCase(), ` ${target.email} `]) {
+      await expectLocked(await attempt(auth, spelling, target.password, shared));
+    }
+    for (const spelling of lookAlikes) {
+      expect((await attempt(auth, spelling, target.password, shared)).status).not.toBe(200);
+    }
+  });
+
   test("an account is locked for everyone only by failures from several addresses", async () => {
     const user = await auth.signup();
     for (let i = 0; i < 6; i++)

@@ -5,9 +5,13 @@ import { Problem, UserView, userView } from "./schemas.ts";
 
 export const SignupBody = t.Object(
   {
-    email: t.String({ format: "email", maxLength: 254 }),
+    email: t.String({
+      format: "email",
+      maxLength: 254,
+      description: "Stored lower-cased, without surrounding whitespace",
+    }),
     password: t.String({ minLength: 8, maxLength: 128 }),
-    name: Text(1, 100),
+    name: Text(1, 100, { description: "Stored without leading and trailing whitespace" }),
   },
   { additionalProperties: false },
 );

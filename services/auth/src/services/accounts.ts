@@ -59,17 +59,20 @@ export function createAccounts(deps: {
     },
 
     async login(input: { email: string; password: string }, address: string | undefined) {
-      const email = normalizeEmail(input.email);
-      await throttle.assertAllowed(email, address);
-      const user = await users.findByEmail(email);
+      const account = normalizeEmail(input.email);
+      await throttle.assertAllowed(account, address);
+      // The database compares emails loosely (it ignores some characters, folds accents): only
+      // the exact address logs in, so a look-alike spelling can neither log in nor dodge a lock.
+      const found = await users.findByEmail(account);
+      const user = found?.email === account ? found : undefined;
       const ok = user
         ? await passwords.verify(input.password, user.passwordHash)
         : await passwords.verifyDecoy(input.password);
       if (!user || !ok) {
-        await throttle.recordFailure(email, address);
+        await throttle.recordFailure(account, address);
         throw badCredentials();
       }
-      await throttle.recordSuccess(email, address);
+      await throttle.recordSuccess(account, address);
       return grant(user, await sessions.start(user.id));
     },
 
