@@ -194,6 +194,38 @@ describe("protocol", () => {
     expect(vendor.status).toBe(200);
   });
 
+  test("bytes that are not UTF-8 are 400, never stored as U+FFFD; other charsets are 415", async () => {
+    received.length = 0;
+    const invalid = new Uint8Array([
+      ...new TextEncoder().encode('{"title":"An'),
+      0xff,
+      0xfe,
+      ...new TextEncoder().encode('"}'),
+    ]);
+    const response = await fetch(`${service.url}/things`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: invalid,
+    });
+    expect(response.status).toBe(400);
+    expect((await problem(response)).detail).toContain("UTF-8");
+    const utf16 = await send(
+      "POST",
+      "/things",
+      `{"title":"ok"}`,
+      "application/json; charset=utf-16",
+    );
+    expect(utf16.status).toBe(415);
+    expect(received).toEqual([]);
+    const labelled = await send(
+      "POST",
+      "/things",
+      `{"title":"ok"}`,
+      "application/json; charset=UTF-8",
+    );
+    expect(labelled.status).toBe(200);
+  });
+
   test("a body that is not JSON at all is 400", async () => {
     expect((await send("POST", "/things", "{nope")).status).toBe(400);
   });

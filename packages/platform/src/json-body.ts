@@ -10,6 +10,13 @@ import { AppError, type FieldError, invalidFields } from "./errors.ts";
 export const MAX_DEPTH = 32;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** JSON is UTF-8 (RFC 8259); a body labelled with another charset is refused, not misread. */
+function isUtf8Charset(contentType: string | null): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "")?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset);
+}
 
 /** The media type without its parameters (`application/json; charset=utf-8` → `application/json`). */
 export const mediaType = (contentType: string | null) =>
@@ -20,10 +27,21 @@ export const mediaType = (contentType: string | null) =>
  * no body still accept a bare POST; any other body must be JSON.
  */
 export async function parseJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.length === 0) return null;
-  if (!JSON_TYPE.test(mediaType(request.headers.get("content-type")))) {
-    throw new AppError("unsupported_media_type", "The body must be JSON (application/json)");
+  const bytes = await request.bytes();
+  if (bytes.byteLength === 0) return null;
+  const contentType = request.headers.get("content-type");
+  if (!JSON_TYPE.test(mediaType(contentType)) || !isUtf8Charset(contentType)) {
+    throw new AppError(
+      "unsupported_media_type",
+      "The body must be JSON in UTF-8 (application/json)",
+    );
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    // Decoding leniently would store U+FFFD in place of the bad bytes without a word.
+    throw new AppError("bad_request", "The body is not valid UTF-8");
   }
   if (nestsDeeperThan(text, MAX_DEPTH)) {
     throw new AppError(
