@@ -142,6 +142,25 @@ describe("text", () => {
   });
 });
 
+describe("lengths count characters, as the documents and the columns do", () => {
+  test("120 emoji fit a title of at most 120 characters; 121 do not", async () => {
+    const fits = await send("POST", "/things", JSON.stringify({ title: "😀".repeat(120) }));
+    expect(fits.status).toBe(200);
+    const over = await send("POST", "/things", JSON.stringify({ title: "😀".repeat(121) }));
+    expect((await problem(over)).errors).toEqual([
+      { path: "/title", message: "must be at most 120 characters" },
+    ]);
+    const wrongType = await send(
+      "POST",
+      "/things",
+      JSON.stringify({ title: "ok", description: 7 }),
+    );
+    expect((await problem(wrongType)).errors).toEqual([
+      { path: "/description", message: "must be a string or null" },
+    ]);
+  });
+});
+
 describe("unknown fields", () => {
   test("are refused with 422 naming each, __proto__ and ownerId included", async () => {
     received.length = 0;

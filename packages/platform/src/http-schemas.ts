@@ -1,6 +1,5 @@
 import type { TLiteral, TUnion } from "@sinclair/typebox";
 import { t } from "elysia";
-import { describePattern } from "./validation-messages.ts";
 
 /** RFC 9457 problem details, for the OpenAPI description of every error response. */
 export const Problem = t.Object(
@@ -29,25 +28,7 @@ export function OneOf<const T extends readonly [string, ...string[]]>(
   ) as never;
 }
 
-/**
- * Free text is stored as given and returned as JSON strings (never rendered as HTML here), but
- * control characters are refused, except tab and newlines (LF, CR).
- */
-const ALLOWED = "[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]";
-
-const NOT_BLANK = describePattern(
-  `^(?=[\\s\\S]*\\S)${ALLOWED}*$`,
-  "must not contain control characters or be only whitespace",
-);
-const NO_CONTROLS = describePattern(`^${ALLOWED}*$`, "must not contain control characters");
-
-/** Text of `minLength` to `maxLength` characters; when required, not only whitespace. */
-export const Text = (
-  minLength: number,
-  maxLength: number,
-  options: { description?: string } = {},
-) =>
-  t.String({ ...options, minLength, maxLength, pattern: minLength > 0 ? NOT_BLANK : NO_CONTROLS });
+export { Text } from "./text-schema.ts";
 
 /**
  * An instant as RFC 3339 with a time zone, in the years 1000–9999: what the database and every

@@ -1,3 +1,4 @@
+import { Kind } from "@sinclair/typebox";
 import { ValueErrorType } from "@sinclair/typebox/errors";
 import type { FieldError } from "./errors.ts";
 
@@ -24,6 +25,16 @@ const patternRules = new Map<string, string>();
 export function describePattern(pattern: string, rule: string): string {
   patternRules.set(pattern, rule);
   return pattern;
+}
+
+const kindRules = new Map<string, (schema: Record<string, unknown>, value: unknown) => string>();
+
+/** Says, for a schema kind of the platform's own (text-schema.ts), which rule a value broke. */
+export function describeKind(
+  kind: string,
+  rule: (schema: Record<string, unknown>, value: unknown) => string,
+) {
+  kindRules.set(kind, rule);
 }
 
 const formatRules: Record<string, string> = {
@@ -63,6 +74,11 @@ const TYPE_ERRORS = new Set<number>([
   ValueErrorType.Union,
 ]);
 
+/** The value is of another type than the schema's (a Text kind given a number, say). */
+const isTypeError = (e: SchemaError) =>
+  TYPE_ERRORS.has(e.type) ||
+  (e.type === ValueErrorType.Kind && e.schema.type === "string" && typeof e.value !== "string");
+
 /**
  * Errors where the value went wrong. A union (a nullable object or text, say) fails as a whole at
  * its own path; when the value has the type of one of its variants (`Text | null` given a string
@@ -80,8 +96,7 @@ function precise(all: Iterable<unknown>, depth: number): SchemaError[] {
             .map((variant) => [...variant])
             .find(
               (inner) =>
-                inner.length > 0 &&
-                !inner.some((e) => e.path === error.path && TYPE_ERRORS.has(e.type)),
+                inner.length > 0 && !inner.some((e) => e.path === error.path && isTypeError(e)),
             )
         : undefined;
     if (fitting) result.push(...precise(fitting, depth + 1));
@@ -136,6 +151,11 @@ export function messageOf(error: SchemaError): string {
       return `must be ${JSON.stringify(s.const)}`;
     case ValueErrorType.Union:
       return unionRule(s);
+    case ValueErrorType.Kind: {
+      const kind = (s as Record<symbol, unknown>)[Kind];
+      const rule = typeof kind === "string" ? kindRules.get(kind) : undefined;
+      return rule ? rule(s, error.value) : "is not valid";
+    }
     default:
       return typeRule(s) ?? "is not valid";
   }
