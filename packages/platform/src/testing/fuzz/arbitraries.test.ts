@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { arbitraryFor } from "./arbitraries.ts";
 import { nodesOf, valueMutation } from "./mutations.ts";
-import { isDateTime, type JsonSchema, validate } from "./validate.ts";
+import { type JsonSchema, validate } from "./validate.ts";
 
 const TEXT = "^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$";
 
@@ -116,9 +116,42 @@ test("the validator refuses what the documents forbid", () => {
   for (const value of refused) expect(validate(hangout, value)).not.toEqual([]);
   // Lengths are code points: 120 emoji fit in 120, though they are 240 UTF-16 units.
   expect(validate(hangout, { ...ok, title: "😀".repeat(120) })).toEqual([]);
-  expect(isDateTime("0050-01-01T00:00:00Z")).toBe(true);
+  const errors = validate(hangout, { ...ok, location: { lat: 1 }, x: 1 });
+  expect(errors).toHaveLength(2);
+  expect(errors).toContainEqual({ path: "/location/name", message: "is required" });
+  expect(errors).toContainEqual({ path: "/x", message: "is not a documented property" });
+  // The platform's date-time, not ajv-formats': years before 1000 are refused too.
+  expect(validate(hangout, { ...ok, startsAt: "0050-01-01T00:00:00Z" })).not.toEqual([]);
   expect(() => validate({ type: "string", format: "hostname" }, "x")).toThrow("format");
-  expect(() => validate({ if: {} }, 1)).toThrow("keyword");
+  // OpenAPI 3.0's `nullable` is no keyword in 3.1 documents.
+  expect(() => validate({ type: "string", nullable: true }, null)).toThrow("keyword");
+});
+
+test("a $ref into an OpenAPI document is checked against its target, recursion included", () => {
+  const document = {
+    openapi: "3.1.2",
+    paths: {},
+    components: {
+      schemas: {
+        Tree: {
+          type: "object",
+          additionalProperties: false,
+          required: ["name"],
+          properties: {
+            name: { type: "string" },
+            kids: { type: "array", items: { $ref: "#/components/schemas/Tree" } },
+          },
+        },
+      },
+    },
+  };
+  const list = { type: "array", items: { $ref: "#/components/schemas/Tree" } };
+  const tree = { name: "a", kids: [{ name: "b", kids: [{ name: "c" }] }] };
+  expect(validate(list, [tree], document)).toEqual([]);
+  expect(validate(list, [{ name: "a", kids: [{ kids: [] }] }], document)).toEqual([
+    { path: "/0/kids/0/name", message: "is required" },
+  ]);
+  expect(() => validate({ $ref: "#/components/schemas/Nope" }, 1, document)).toThrow("Nope");
 });
 
 test("every mutation of a required field, a type or a limit makes a body invalid", () => {

@@ -1,8 +1,12 @@
+import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import equal from "fast-deep-equal";
+import { isDateTime } from "../../formats.ts";
+
 /**
- * A JSON Schema (2020-12, the dialect of OpenAPI 3.1) validator for the subset the services'
- * documents use. The documents come over HTTP, so they are plain JSON: TypeBox's checker needs its
- * own symbols on every node and cannot read them. A keyword this does not know is an error, so a
- * document growing a new rule fails loudly instead of being checked less.
+ * JSON Schema 2020-12 (the dialect of OpenAPI 3.1) by ajv, and the few schema helpers the
+ * generators share with it. The documents come over HTTP as plain JSON: TypeBox's checker needs
+ * its own symbols on every node and cannot read them.
  */
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -12,85 +16,34 @@ export interface SchemaError {
   message: string;
 }
 
-/** Keywords that describe but never constrain. */
-const ANNOTATIONS = new Set([
-  "$schema",
-  "$id",
-  "$comment",
-  "$defs",
-  "definitions",
-  "title",
-  "description",
-  "default",
-  "examples",
-  "example",
-  "deprecated",
-  "readOnly",
-  "writeOnly",
-  "noValidate",
-  "contentEncoding",
-  "contentMediaType",
-]);
+// Strict about the schema: an unknown keyword or format is an error, so a document growing a
+// rule fails loudly instead of being checked less. Not about style: Elysia writes union types
+// and number limits beside an `anyOf` of string and integer, which strictTypes refuses.
+const ajv = new Ajv2020({
+  strictSchema: true,
+  strictNumbers: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  allErrors: true,
+});
+// `nullable` is OpenAPI 3.0; in a 3.1 document it means nothing, so it must not pass as a rule.
+ajv.removeKeyword("nullable");
+// OpenAPI 3.1's own schema keywords, which only describe.
+for (const keyword of ["example", "externalDocs", "xml"]) ajv.addKeyword(keyword);
+// The formats the generators can draw (arbitraries.ts), and no others.
+addFormats(ajv, ["email", "uuid"]);
+// The platform's own date-time rule, not ajv-formats': the services take and answer only these
+// (the colon in the offset, years 1000 to 9999), so a generated valid value is one they take and
+// an answer is one they would take back.
+ajv.addFormat("date-time", isDateTime);
+// Elysia documents numeric strings (query, form fields) as strings of format "integer".
+ajv.addFormat("integer", /^-?\d+$/);
 
-const CONSTRAINTS = new Set([
-  "type",
-  "enum",
-  "const",
-  "anyOf",
-  "oneOf",
-  "allOf",
-  "not",
-  "$ref",
-  "minLength",
-  "maxLength",
-  "pattern",
-  "format",
-  "minimum",
-  "maximum",
-  "exclusiveMinimum",
-  "exclusiveMaximum",
-  "multipleOf",
-  "properties",
-  "required",
-  "additionalProperties",
-  "patternProperties",
-  "minProperties",
-  "maxProperties",
-  "items",
-  "minItems",
-  "maxItems",
-  "uniqueItems",
-]);
+export const knownFormat = (format: string) => Object.hasOwn(ajv.formats, format);
 
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** RFC 3339 `date-time`: a full date, a full time and an offset with its colon. */
-export function isDateTime(value: string): boolean {
-  const m = DATE_TIME.exec(value);
-  if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
-  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
-  const days = month === 2 && leap ? 29 : DAYS[month! - 1];
-  if (!days || day! < 1 || day! > days) return false;
-  const offsetOk = !m[9] || (Number(m[10]) <= 23 && Number(m[11]) <= 59);
-  return hour! <= 23 && minute! <= 59 && second! <= 60 && offsetOk;
-}
-
-const FORMATS: Record<string, (value: string) => boolean> = {
-  "date-time": isDateTime,
-  uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
-  // ajv-formats' email, which is also what Elysia checks.
-  email: (v) =>
-    /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i.test(
-      v,
-    ),
-  // Elysia documents numeric strings (query, form fields) as strings of format "integer".
-  integer: (v) => /^-?\d+$/.test(v),
-};
-
-export const knownFormat = (format: string) => format in FORMATS;
+/** Equality of JSON values, as ajv judges `enum`, `const` and `uniqueItems` (same library). */
+export const deepEqual = (a: unknown, b: unknown): boolean => equal(a, b);
 
 const regexCache = new Map<string, RegExp>();
 /** A schema `pattern` as ECMA-262 with the `u` flag, as JSON Schema says. */
@@ -117,32 +70,104 @@ export function jsonType(value: unknown): string {
   return typeof value;
 }
 
-export const deepEqual = (a: unknown, b: unknown): boolean => {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as never)[k], (b as never)[k]));
-};
-
-const pointer = (path: string, key: string | number) =>
-  `${path}/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`;
-
-/** Resolves a local `$ref` (`#/components/schemas/X`) against `root`. */
-export function resolveRef(schema: JsonSchema, root: unknown): JsonSchema {
-  const ref = schema.$ref;
-  if (typeof ref !== "string") return schema;
-  if (!ref.startsWith("#/")) throw new Error(`Only local $ref are supported, not ${ref}`);
+/** The node a local `$ref` (`#/components/schemas/X`) points at in `root`. */
+function pointed(ref: string, root: unknown): JsonSchema {
+  if (!ref.startsWith("#")) throw new Error(`Only local $ref are supported, not ${ref}`);
   let node: unknown = root;
-  for (const part of ref.slice(2).split("/")) {
+  for (const part of ref.slice(1).split("/").slice(1)) {
     node = (node as Record<string, unknown> | undefined)?.[
       part.replaceAll("~1", "/").replaceAll("~0", "~")
     ];
   }
   if (!node || typeof node !== "object") throw new Error(`Unresolved $ref ${ref}`);
-  return resolveRef(node as JsonSchema, root);
+  return node as JsonSchema;
+}
+
+/** Follows a local `$ref` (and the `$ref` it lands on) to a schema with rules of its own. */
+export function resolveRef(schema: JsonSchema, root: unknown): JsonSchema {
+  const ref = schema.$ref;
+  return typeof ref === "string" ? resolveRef(pointed(ref, root), root) : schema;
+}
+
+/** What ajv was given for one document: its `$ref` targets and its compiled schemas. */
+interface Compiled {
+  index: number;
+  /** Local `$ref` → the id its target was added to ajv under. */
+  targets: Map<string, string>;
+  bySchema: WeakMap<object, ValidateFunction>;
+  byJson: Map<string, ValidateFunction>;
+}
+const compiled = new WeakMap<object, Compiled>();
+let documents = 0;
+const newCompiled = (): Compiled => ({
+  index: documents++,
+  targets: new Map(),
+  bySchema: new WeakMap(),
+  byJson: new Map(),
+});
+/** Schemas that are their own root: their JSON is all they mean, and ajv reads their `$ref`s. */
+const selfRooted = newCompiled();
+
+/**
+ * A copy of `node` whose local `$ref`s name ajv schemas. A schema is checked apart from the
+ * document it sits in (an OpenAPI document is no schema: strict mode would refuse `paths`), so
+ * each target is added to ajv once, under its own id, with its own `$ref`s made the same way.
+ */
+function absoluteRefs(node: unknown, root: object, into: Compiled): unknown {
+  if (Array.isArray(node)) return node.map((n) => absoluteRefs(n, root, into));
+  if (!node || typeof node !== "object") return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => {
+      if (key !== "$ref" || typeof value !== "string" || !value.startsWith("#")) {
+        return [key, absoluteRefs(value, root, into)];
+      }
+      let id = into.targets.get(value);
+      if (!id) {
+        id = `https://fuzz.invalid/${into.index}/${into.targets.size}`;
+        // Set first: a schema may refer to itself.
+        into.targets.set(value, id);
+        ajv.addSchema(absoluteRefs(pointed(value, root), root, into) as object, id);
+      }
+      return [key, id];
+    }),
+  );
+}
+
+/** Compiled once per schema: by the object, else by its JSON (unions merge into new objects). */
+function validatorFor(schema: JsonSchema, root: object): ValidateFunction {
+  const self = root === schema;
+  let into = self ? selfRooted : compiled.get(root);
+  if (!into) {
+    into = newCompiled();
+    compiled.set(root, into);
+  }
+  let check = into.bySchema.get(schema);
+  if (check) return check;
+  const json = JSON.stringify(schema);
+  check = into.byJson.get(json);
+  if (!check) {
+    check = ajv.compile(self ? schema : (absoluteRefs(schema, root, into) as object));
+    into.byJson.set(json, check);
+  }
+  into.bySchema.set(schema, check);
+  return check;
+}
+
+const pointer = (path: string, key: unknown) =>
+  `${path}/${String(key).replaceAll("~", "~0").replaceAll("/", "~1")}`;
+
+function toSchemaError(error: ErrorObject): SchemaError {
+  const { instancePath: path, keyword, params } = error;
+  if (keyword === "required") {
+    return { path: pointer(path, params.missingProperty), message: "is required" };
+  }
+  if (keyword === "additionalProperties") {
+    return {
+      path: pointer(path, params.additionalProperty),
+      message: "is not a documented property",
+    };
+  }
+  return { path, message: error.message ?? `breaks ${keyword}` };
 }
 
 /** Every way `value` breaks `schema` (empty when it matches). */
@@ -151,130 +176,6 @@ export function validate(
   value: unknown,
   root: unknown = schema,
 ): SchemaError[] {
-  const errors: SchemaError[] = [];
-  check(schema, value, "", root, errors);
-  return errors;
-}
-
-function check(raw: JsonSchema, value: unknown, path: string, root: unknown, out: SchemaError[]) {
-  const schema = resolveRef(raw, root);
-  const fail = (message: string) => void out.push({ path, message });
-  for (const keyword of Object.keys(schema)) {
-    if (!ANNOTATIONS.has(keyword) && !CONSTRAINTS.has(keyword)) {
-      throw new Error(`Unsupported JSON Schema keyword "${keyword}" at ${path || "/"}`);
-    }
-  }
-  const type = jsonType(value);
-  if (schema.type !== undefined) {
-    const types = ([] as unknown[]).concat(schema.type);
-    const ok = types.some((t) => t === type || (t === "number" && type === "integer"));
-    if (!ok) return fail(`must be ${types.join(" or ")}, is ${type}`);
-  }
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => deepEqual(e, value))) {
-    fail(`must be one of ${JSON.stringify(schema.enum)}`);
-  }
-  if ("const" in schema && !deepEqual(schema.const, value)) {
-    fail(`must be ${JSON.stringify(schema.const)}`);
-  }
-  const branches = (key: string) => (schema[key] as JsonSchema[] | undefined) ?? [];
-  const matches = (s: JsonSchema) => validate(s, value, root).length === 0;
-  if (schema.anyOf && !branches("anyOf").some(matches)) fail("must match a schema of anyOf");
-  if (schema.oneOf && branches("oneOf").filter(matches).length !== 1) {
-    fail("must match exactly one schema of oneOf");
-  }
-  for (const sub of branches("allOf")) check(sub, value, path, root, out);
-  if (schema.not && matches(schema.not as JsonSchema)) fail("must not match the `not` schema");
-
-  if (typeof value === "string") checkString(schema, value, fail);
-  else if (typeof value === "number") checkNumber(schema, value, fail);
-  else if (Array.isArray(value)) {
-    const n = value.length;
-    if (typeof schema.minItems === "number" && n < schema.minItems) fail(`too few items`);
-    if (typeof schema.maxItems === "number" && n > schema.maxItems) fail(`too many items`);
-    if (
-      schema.uniqueItems === true &&
-      value.some((v, i) => value.findIndex((w) => deepEqual(v, w)) !== i)
-    ) {
-      fail("items must be unique");
-    }
-    if (schema.items && typeof schema.items === "object") {
-      value.forEach(
-        (item, i) => void check(schema.items as JsonSchema, item, pointer(path, i), root, out),
-      );
-    }
-  } else if (type === "object")
-    checkObject(schema, value as Record<string, unknown>, path, root, out);
-}
-
-function checkString(schema: JsonSchema, value: string, fail: (m: string) => void) {
-  const length = codePoints(value);
-  if (typeof schema.minLength === "number" && length < schema.minLength) {
-    fail(`must be at least ${schema.minLength} characters`);
-  }
-  if (typeof schema.maxLength === "number" && length > schema.maxLength) {
-    fail(`must be at most ${schema.maxLength} characters`);
-  }
-  if (typeof schema.pattern === "string" && !patternOf(schema.pattern).test(value)) {
-    fail(`must match the pattern ${schema.pattern}`);
-  }
-  if (typeof schema.format === "string") {
-    const format = FORMATS[schema.format];
-    if (!format) throw new Error(`Unknown string format "${schema.format}"`);
-    if (!format(value)) fail(`must be a ${schema.format}`);
-  }
-}
-
-function checkNumber(schema: JsonSchema, value: number, fail: (m: string) => void) {
-  const n = (k: string) => (typeof schema[k] === "number" ? (schema[k] as number) : undefined);
-  const min = n("minimum");
-  const max = n("maximum");
-  const xmin = n("exclusiveMinimum");
-  const xmax = n("exclusiveMaximum");
-  const step = n("multipleOf");
-  if (!Number.isFinite(value)) fail("must be finite");
-  if (min !== undefined && value < min) fail(`must be at least ${min}`);
-  if (max !== undefined && value > max) fail(`must be at most ${max}`);
-  if (xmin !== undefined && value <= xmin) fail(`must be more than ${xmin}`);
-  if (xmax !== undefined && value >= xmax) fail(`must be less than ${xmax}`);
-  if (step !== undefined && !Number.isInteger(value / step)) fail(`must be a multiple of ${step}`);
-}
-
-function checkObject(
-  schema: JsonSchema,
-  value: Record<string, unknown>,
-  path: string,
-  root: unknown,
-  out: SchemaError[],
-) {
-  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
-  const patterns = Object.entries((schema.patternProperties ?? {}) as Record<string, JsonSchema>);
-  const keys = Object.keys(value);
-  if (typeof schema.minProperties === "number" && keys.length < schema.minProperties) {
-    out.push({ path, message: `must have at least ${schema.minProperties} properties` });
-  }
-  if (typeof schema.maxProperties === "number" && keys.length > schema.maxProperties) {
-    out.push({ path, message: `must have at most ${schema.maxProperties} properties` });
-  }
-  for (const name of (schema.required ?? []) as string[]) {
-    if (!Object.hasOwn(value, name))
-      out.push({ path: pointer(path, name), message: "is required" });
-  }
-  for (const key of keys) {
-    const at = pointer(path, key);
-    let known = false;
-    if (Object.hasOwn(properties, key)) {
-      known = true;
-      check(properties[key]!, value[key], at, root, out);
-    }
-    for (const [source, sub] of patterns) {
-      if (!patternOf(source).test(key)) continue;
-      known = true;
-      check(sub, value[key], at, root, out);
-    }
-    if (known) continue;
-    const extra = schema.additionalProperties;
-    if (extra === false) out.push({ path: at, message: "is not a documented property" });
-    else if (extra && typeof extra === "object")
-      check(extra as JsonSchema, value[key], at, root, out);
-  }
+  const check = validatorFor(schema, root as object);
+  return check(value) ? [] : (check.errors ?? []).map(toSchemaError);
 }
