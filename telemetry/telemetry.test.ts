@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { RUNTIME_VARIABLE } from "../bench/production.ts";
+import { PARSER_HEADER_LIMIT_FLAG } from "../packages/platform/src/request-limits.ts";
 import { authConfigSchema, loadAuthConfig } from "../services/auth/src/config.ts";
 import { fileConfigSchema, loadFileConfig } from "../services/file/src/config.ts";
 import { hangoutConfigSchema, loadHangoutConfig } from "../services/hangout/src/config.ts";
@@ -523,7 +524,7 @@ describe("docker-compose.yml", () => {
 
   test("auth runs behind Envoy with the contract's environment", () => {
     const env = services.auth.environment;
-    expect(services.auth.command).toEqual(["bun", "dist/auth/main.js"]);
+    expect(services.auth.command).toEqual(["bun", PARSER_HEADER_LIMIT_FLAG, "dist/auth/main.js"]);
     expect(services["auth-migrate"].command).toEqual(["bun", "services/auth/src/migrate.ts"]);
     expect(env.AUTH_HOST).toBe("0.0.0.0");
     expect(env.AUTH_PORT).toBe("3001");
@@ -725,7 +726,7 @@ describe("docker-compose.yml: the file service and its S3 store", () => {
   const env = services.file.environment;
 
   test("file runs with the contract's environment", () => {
-    expect(services.file.command).toEqual(["bun", "dist/file/main.js"]);
+    expect(services.file.command).toEqual(["bun", PARSER_HEADER_LIMIT_FLAG, "dist/file/main.js"]);
     expect(services["file-migrate"].command).toEqual(["bun", "services/file/src/migrate.ts"]);
     expect(env.FILE_HOST).toBe("0.0.0.0");
     expect(env.FILE_GRPC_PORT).toBe("50051");
@@ -782,7 +783,11 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     Object.fromEntries(Object.entries(e).map(([k, v]) => [k, resolveComposeVars(String(v))]));
 
   test("hangout runs behind Envoy with the contract's environment", () => {
-    expect(services.hangout.command).toEqual(["bun", "dist/hangout/main.js"]);
+    expect(services.hangout.command).toEqual([
+      "bun",
+      PARSER_HEADER_LIMIT_FLAG,
+      "dist/hangout/main.js",
+    ]);
     expect(services["hangout-migrate"].command).toEqual(["bun", "services/hangout/src/migrate.ts"]);
     expect(services.hangout.image).toBe(services.auth.image);
     expect(services["hangout-migrate"].image).toBe(services.auth.image);
@@ -847,12 +852,18 @@ describe("docker-compose.yml: the hangout service, and every service's environme
   test("each service runs the bundle the image builds; auth's heap is sized to its memory limit", () => {
     const dockerfile = read("Dockerfile");
     expect(dockerfile).toMatch(/^RUN bun scripts\/build\.ts$/m);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell expands it, in the image
-    expect(dockerfile).toContain('CMD ["sh", "-c", "exec bun dist/${SERVICE}/main.js"]');
+    // Bun's parser limit sits above the services' own, which answer with problem+json.
+    expect(dockerfile).toContain(
+      `CMD ["sh", "-c", "exec bun ${PARSER_HEADER_LIMIT_FLAG} dist/\${SERVICE}/main.js"]`,
+    );
     // A bundle left on the host never stands in for the one the image builds.
     expect(read(".dockerignore").split("\n")).toContain("**/dist");
     for (const name of ["auth", "file", "hangout"])
-      expect(services[name].command).toEqual(["bun", `dist/${name}/main.js`]);
+      expect(services[name].command).toEqual([
+        "bun",
+        PARSER_HEADER_LIMIT_FLAG,
+        `dist/${name}/main.js`,
+      ]);
     const limit = /^(\d+)m$/.exec(services.auth.mem_limit)?.[1];
     expect(Number(services.auth.environment.BUN_JSC_forceRAMSize)).toBe(Number(limit) * 2 ** 20);
     // argon2id holds 19 MiB per hash in progress: a bounded number, whatever the host's cores.
