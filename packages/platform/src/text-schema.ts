@@ -66,7 +66,10 @@ function brokenRule(schema: TextSchema, value: unknown): string | undefined {
 if (!TypeRegistry.Has(KIND)) {
   TypeRegistry.Set<TextSchema>(KIND, (schema, value) => brokenRule(schema, value) === undefined);
 }
-describeKind(KIND, (schema, value) => brokenRule(schema as unknown as TextSchema, value) ?? "is not valid");
+describeKind(
+  KIND,
+  (schema, value) => brokenRule(schema as unknown as TextSchema, value) ?? "is not valid",
+);
 
 /** Text of `minLength` to `maxLength` characters; when required, not only whitespace. */
 export const Text = (
