@@ -95,5 +95,13 @@ export const certificateConfigSchema = {
   CERT_LIFETIME: Type.String({ pattern: "^\\d+(s|m|h)$", default: "1h" }),
 };
 
+/** RabbitMQ, for services that publish through the outbox (docs/decisions/0014-outbox-relay.md). */
+export const brokerConfigSchema = {
+  AMQP_URL: env.url("amqp://guest:guest@127.0.0.1:5672"),
+  EVENTS_EXCHANGE: env.string("hangout.events"),
+  OUTBOX_RETENTION_SECONDS: env.int(86_400, { minimum: 60 }),
+};
+
 export type CommonConfig = Static<TObject<typeof commonConfigSchema>>;
+export type BrokerConfig = Static<TObject<typeof brokerConfigSchema>>;
 export type CertificateConfig = Static<TObject<typeof certificateConfigSchema>>;

@@ -2,6 +2,12 @@
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  /**
+   * Whether the service is unready while this check fails (default true). A dependency the
+   * service works without for a while (the broker: the outbox holds events) is reported but
+   * does not take the service out of rotation.
+   */
+  critical?: boolean;
 }
 
 export interface ReadinessReport {
@@ -14,7 +20,7 @@ const CHECK_TIMEOUT_MS = 2000;
 /** Runs every check concurrently, each bounded by a timeout so a hung dependency fails fast. */
 export async function runReadinessChecks(checks: ReadinessCheck[]): Promise<ReadinessReport> {
   const results = await Promise.all(
-    checks.map(async ({ name, check }) => {
+    checks.map(async ({ name, check, critical = true }) => {
       let timer: Timer | undefined;
       try {
         await Promise.race([
@@ -23,13 +29,17 @@ export async function runReadinessChecks(checks: ReadinessCheck[]): Promise<Read
             timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS);
           }),
         ]);
-        return [name, "ok"] as const;
+        return [name, "ok", critical] as const;
       } catch (error) {
-        return [name, `failed: ${error instanceof Error ? error.message : "unknown"}`] as const;
+        const reason = `failed: ${error instanceof Error ? error.message : "unknown"}`;
+        return [name, reason, critical] as const;
       } finally {
         clearTimeout(timer);
       }
     }),
   );
-  return { ready: results.every(([, r]) => r === "ok"), checks: Object.fromEntries(results) };
+  return {
+    ready: results.every(([, result, critical]) => result === "ok" || !critical),
+    checks: Object.fromEntries(results.map(([name, result]) => [name, result])),
+  };
 }

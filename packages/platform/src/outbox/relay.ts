@@ -220,6 +220,8 @@ export function createRelay(options: RelayOptions): Relay {
     },
     readiness: {
       name: "broker",
+      // Requests still succeed with the broker down (the outbox holds their events).
+      critical: false,
       async check() {
         const problem = link.problem();
         if (problem) throw new Error(problem);
