@@ -1,4 +1,5 @@
 import { createDatabase } from "@hangout/platform/db";
+import { createRelay } from "@hangout/platform/outbox/relay";
 import { defineService } from "@hangout/platform/service/definition";
 import { UserDirectoryDefinition } from "@hangout/proto/auth/v1/user_directory";
 import { loadAuthConfig } from "./config.ts";
@@ -44,10 +45,23 @@ export const authService = defineService({
       tokens,
       clock,
     });
+    // Publishes what sign-ups append to the outbox. Registered after the pool, so shutdown stops
+    // it (and waits for a round in flight) before the pool closes.
+    const relay = createRelay({
+      pool,
+      url: config.AMQP_URL,
+      exchange: config.EVENTS_EXCHANGE,
+      retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
+      logger: platform.logger,
+      metrics: platform.metrics.registry,
+    });
+    platform.lifecycle.onClose("outbox relay", () => relay.stop());
     const deps: AuthDeps = { platform, config, accounts, sessions, tokens };
     return {
       deps,
       routes: routes(deps),
+      readiness: [relay.readiness],
+      prepare: async () => relay.start(),
       grpc: {
         port: config.AUTH_GRPC_PORT,
         allowedCallers: ["hangout"],

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import {
+  brokerConfigSchema,
   ConfigError,
   certificateConfigSchema,
   commonConfigSchema,
@@ -11,6 +12,8 @@ import {
 export const authConfigSchema = configSchema({
   ...commonConfigSchema,
   ...certificateConfigSchema,
+  /** Where the outbox relay publishes `user.signed-up`. */
+  ...brokerConfigSchema,
   AUTH_HOST: env.string("127.0.0.1"),
   AUTH_PORT: env.port(3001),
   /** The UserDirectory gRPC server (mTLS); on only when STEP_CA_URL is set. */

@@ -55,6 +55,8 @@ export async function startAuth(
     AUTH_PORT: "3001",
     AUTH_DATABASE_URL: database.url,
     AUTH_JWT_PRIVATE_KEY: await exportPKCS8(privateKey),
+    // Off the development exchange, so a running `npm run dev` consumer never sees test sign-ups.
+    EVENTS_EXCHANGE: "test.auth.events",
     ...env,
   });
   const lines: string[] = [];

@@ -62,3 +62,6 @@ export const loginThrottles = mysqlTable(
 
 export const schema = { users, refreshTokens, loginThrottles };
 export type AuthSchema = typeof schema;
+
+/** Events written with the state change they describe (docs/decisions/0014-outbox-relay.md). */
+export { outbox } from "@hangout/platform/outbox/table";

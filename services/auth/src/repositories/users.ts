@@ -1,3 +1,5 @@
+import { runTransaction } from "@hangout/platform/db";
+import { appendEvents, type OutboxEvent } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { inArray } from "drizzle-orm";
 import type { Pool, RowDataPacket } from "mysql2/promise";
@@ -35,9 +37,18 @@ const toUser = (row: RowDataPacket): User => ({
 
 export function createUsersRepository(db: AuthDatabase, pool: Pool) {
   return {
-    async insert(user: NewUser) {
-      await dbSpan("INSERT", "users", () => db.insert(users).values(user));
-    },
+    /**
+     * The user and the events describing the sign-up, in one transaction: a duplicate email
+     * rolls the events back with the row, and the row insert orders the user's events
+     * (docs/decisions/0014-outbox-relay.md).
+     */
+    insert: (user: NewUser, events: readonly OutboxEvent[] = []) =>
+      dbSpan("INSERT", "users", () =>
+        runTransaction(db, async (tx) => {
+          await tx.insert(users).values(user);
+          await appendEvents(tx, events);
+        }),
+      ),
     findById: (id: string) =>
       dbSpan("SELECT", "users", async () => {
         const [[row]] = await pool.execute<RowDataPacket[]>(PROFILE_BY_ID, [id]);

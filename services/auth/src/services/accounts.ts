@@ -1,5 +1,7 @@
+import { createEvent } from "@hangout/events/create";
 import { mysqlErrorCode } from "@hangout/platform/db";
 import { AppError } from "@hangout/platform/errors";
+import { currentTraceparent } from "@hangout/platform/outbox/trace-context";
 import type { Profile, User, UsersRepository } from "../repositories/users.ts";
 import type { AccessTokens } from "./access-tokens.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
@@ -47,8 +49,14 @@ export function createAccounts(deps: {
         createdAt: now,
         updatedAt: now,
       };
+      // Only the id travels: the contract keeps emails out of events, consumers look users up.
+      const signedUp = createEvent(
+        "dev.hangout-planner.user.signed-up.v1",
+        { userId: user.id },
+        { time: now, traceparent: currentTraceparent() },
+      );
       try {
-        await users.insert(user);
+        await users.insert(user, [signedUp]);
       } catch (error) {
         if (mysqlErrorCode(error) === "ER_DUP_ENTRY") {
           throw new AppError("conflict", "An account with this email already exists");
