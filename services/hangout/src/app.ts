@@ -1,5 +1,6 @@
 import { createAccessTokenVerifier, remoteKeys } from "@hangout/platform/access-token";
 import { createDatabase } from "@hangout/platform/db";
+import { createRelay } from "@hangout/platform/outbox/relay";
 import { defineService } from "@hangout/platform/service/definition";
 import { loadHangoutConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
@@ -31,6 +32,18 @@ export const hangoutService = defineService({
 
   build({ config, platform, clock, pool, certificates }) {
     const db = createDatabase(pool, schema);
+    // Publishes the outbox the use cases below write (docs/decisions/0014-outbox-relay.md).
+    const relay = createRelay({
+      pool,
+      url: config.AMQP_URL,
+      exchange: config.EVENTS_EXCHANGE,
+      retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
+      logger: platform.logger,
+      metrics: platform.metrics.registry,
+      clock,
+    });
+    // Registered after the pool, so closed before it: a round in flight finishes first.
+    platform.lifecycle.onClose("outbox relay", () => relay.stop());
     const clients = createServiceClients(config, certificates, platform);
     const hangoutsRepo = createHangoutsRepository(db, pool);
     const access = createAccess(hangoutsRepo);
@@ -69,6 +82,8 @@ export const hangoutService = defineService({
     return {
       deps,
       routes: routes(deps),
+      readiness: [relay.readiness],
+      prepare: async () => relay.start(),
       tasks: [sweeperTask(memories, config, clock, platform.logger)],
     };
   },

@@ -1,4 +1,5 @@
 import {
+  brokerConfigSchema,
   certificateConfigSchema,
   commonConfigSchema,
   configSchema,
@@ -9,6 +10,7 @@ import {
 export const hangoutConfigSchema = configSchema({
   ...commonConfigSchema,
   ...certificateConfigSchema,
+  ...brokerConfigSchema,
   HANGOUT_HOST: env.string("127.0.0.1"),
   HANGOUT_PORT: env.port(3002),
   HANGOUT_DATABASE_URL: env.url("mysql://hangout:hangout@127.0.0.1:3306/hangout"),

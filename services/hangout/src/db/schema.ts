@@ -146,3 +146,6 @@ export const idempotencyKeys = mysqlTable(
 
 export const schema = { hangouts, members, activities, votes, memories, idempotencyKeys };
 export type HangoutSchema = typeof schema;
+
+/** Events written with the state change they describe (docs/decisions/0014-outbox-relay.md). */
+export { outbox } from "@hangout/platform/outbox/table";

@@ -1,8 +1,10 @@
 import { runTransaction } from "@hangout/platform/db";
+import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { activities, votes } from "../db/schema.ts";
+import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
 
 export type ActivityRow = typeof activities.$inferSelect;
 export type NewActivityRow = typeof activities.$inferInsert;
@@ -62,10 +64,16 @@ export function createActivitiesRepository(db: HangoutDatabase) {
     );
 
   return {
-    insert: (row: NewActivityRow) =>
-      dbSpan("INSERT", "activities", async () => {
-        await db.insert(activities).values(row);
-      }),
+    /** The activity and its events, with the hangout locked; false when the hangout is gone. */
+    insert: (row: NewActivityRow, events: HangoutEvent[] = []) =>
+      dbSpan("INSERT", "activities", () =>
+        runTransaction(db, async (tx) => {
+          if (!(await lockLiveHangout(tx, row.hangoutId))) return false;
+          await tx.insert(activities).values(row);
+          await appendEvents(tx, events);
+          return true;
+        }),
+      ),
 
     /** A hangout's activities with whether `userId` voted: most votes, then oldest, then id. */
     listForHangout: (hangoutId: string, userId: string) =>

@@ -1,9 +1,11 @@
 import { runTransaction } from "@hangout/platform/db";
+import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, isNotNull, isNull, notExists, or, sql } from "drizzle-orm";
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { type HangoutStatus, hangouts, members, memories } from "../db/schema.ts";
+import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
 
 export type HangoutRow = typeof hangouts.$inferSelect;
 export type NewHangoutRow = typeof hangouts.$inferInsert;
@@ -95,35 +97,33 @@ export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
         return row ? toHangoutWithMembership(row) : undefined;
       }),
 
-    /** The hangout and its owner's membership, in one transaction. */
-    insertWithOwner: (hangout: NewHangoutRow, owner: MemberRow) =>
+    /** The hangout, its owner's membership and its events, in one transaction. */
+    insertWithOwner: (hangout: NewHangoutRow, owner: MemberRow, events: HangoutEvent[] = []) =>
       dbSpan("INSERT", "hangouts", () =>
         runTransaction(db, async (tx) => {
           await tx.insert(hangouts).values(hangout);
           await tx.insert(members).values(owner);
+          await appendEvents(tx, events);
         }),
       ),
 
-    update: (id: string, changes: Partial<NewHangoutRow>) =>
-      dbSpan("UPDATE", "hangouts", async () => {
-        await db.update(hangouts).set(changes).where(eq(hangouts.id, id));
-      }),
-
     /**
-     * Moves the status only if it is still `from` (two owners' tabs racing cannot both win).
-     * Returns whether it moved.
+     * Changes a hangout with its row locked: `plan` sees the row as it is now and returns the
+     * changes and their events, or throws to change nothing. False when the hangout is gone.
      */
-    updateWithStatus: (id: string, from: HangoutStatus, changes: Partial<NewHangoutRow>) =>
-      dbSpan(
-        "UPDATE",
-        "hangouts",
-        async () =>
-          affected(
-            await db
-              .update(hangouts)
-              .set(changes)
-              .where(and(eq(hangouts.id, id), eq(hangouts.status, from))),
-          ) === 1,
+    updateLocked: (
+      id: string,
+      plan: (current: HangoutRow) => { changes: Partial<NewHangoutRow>; events: HangoutEvent[] },
+    ) =>
+      dbSpan("UPDATE", "hangouts", () =>
+        runTransaction(db, async (tx) => {
+          const current = await lockLiveHangout(tx, id);
+          if (!current) return false;
+          const { changes, events } = plan(current);
+          await tx.update(hangouts).set(changes).where(eq(hangouts.id, id));
+          await appendEvents(tx, events);
+          return true;
+        }),
       ),
 
     /** Page of the user's hangouts, soonest first, after the keyset position `after`. */
@@ -141,11 +141,35 @@ export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
         }),
       ),
 
-    /** Hides the hangout at once; the sweeper removes it once its memories' files are gone. */
-    markDeleted: (id: string, at: Date) =>
-      dbSpan("UPDATE", "hangouts", async () => {
-        await db.update(hangouts).set({ deletedAt: at }).where(eq(hangouts.id, id));
-      }),
+    /**
+     * Hides the hangout at once, with the events `describe` makes of it and its members; the
+     * sweeper removes it once its memories' files are gone. False when it was already deleted.
+     */
+    markDeleted: (
+      id: string,
+      at: Date,
+      describe: (hangout: HangoutRow, memberIds: string[]) => HangoutEvent[] = () => [],
+    ) =>
+      dbSpan("UPDATE", "hangouts", () =>
+        runTransaction(db, async (tx) => {
+          const hangout = await lockLiveHangout(tx, id);
+          if (!hangout) return false;
+          await tx.update(hangouts).set({ deletedAt: at }).where(eq(hangouts.id, id));
+          const rows = await tx
+            .select({ userId: members.userId })
+            .from(members)
+            .where(eq(members.hangoutId, id))
+            .orderBy(asc(members.joinedAt), asc(members.userId));
+          await appendEvents(
+            tx,
+            describe(
+              hangout,
+              rows.map((row) => row.userId),
+            ),
+          );
+          return true;
+        }),
+      ),
 
     /** Deleted hangouts whose memories are all gone are removed for good; returns how many. */
     removeDeletedWithoutMemories: () =>

@@ -1,8 +1,10 @@
 import { runTransaction } from "@hangout/platform/db";
+import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, members, type Rsvp } from "../db/schema.ts";
+import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
 
 export type MemberRow = typeof members.$inferSelect;
 
@@ -12,16 +14,18 @@ export function createMembersRepository(db: HangoutDatabase) {
   return {
     /**
      * Adds the users not yet members (role member, RSVP pending) and raises `member_count` by as
-     * many, in one transaction; the hangout row is locked so concurrent invites count right.
+     * many, with the events `describe` makes of those invited, in one transaction; the hangout
+     * row is locked so concurrent invites count right. Undefined when the hangout is gone.
      */
-    addMembers: (hangoutId: string, userIds: string[], joinedAt: Date) =>
+    addMembers: (
+      hangoutId: string,
+      userIds: string[],
+      joinedAt: Date,
+      describe: (invited: string[]) => HangoutEvent[] = () => [],
+    ) =>
       dbSpan("INSERT", "members", () =>
         runTransaction(db, async (tx) => {
-          await tx
-            .select({ id: hangouts.id })
-            .from(hangouts)
-            .where(eq(hangouts.id, hangoutId))
-            .for("update");
+          if (!(await lockLiveHangout(tx, hangoutId))) return undefined;
           const existing = userIds.length
             ? await tx
                 .select({ userId: members.userId })
@@ -44,6 +48,7 @@ export function createMembersRepository(db: HangoutDatabase) {
               .update(hangouts)
               .set({ memberCount: sql`${hangouts.memberCount} + ${invited.length}` })
               .where(eq(hangouts.id, hangoutId));
+            await appendEvents(tx, describe(invited));
           }
           return { invited, alreadyMembers: userIds.filter((id) => already.has(id)) };
         }),
@@ -79,21 +84,36 @@ export function createMembersRepository(db: HangoutDatabase) {
         return row;
       }),
 
-    setRsvp: (hangoutId: string, userId: string, rsvp: Rsvp) =>
-      dbSpan("UPDATE", "members", async () => {
-        await db
-          .update(members)
-          .set({ rsvp })
-          .where(and(eq(members.hangoutId, hangoutId), eq(members.userId, userId)));
-      }),
+    /**
+     * Sets a member's RSVP with the events `describe` makes of the previous one, in one
+     * transaction that locks the hangout. Undefined when the hangout or the member is gone.
+     */
+    setRsvp: (
+      hangoutId: string,
+      userId: string,
+      rsvp: Rsvp,
+      describe: (before: Rsvp) => HangoutEvent[] = () => [],
+    ) =>
+      dbSpan("UPDATE", "members", () =>
+        runTransaction(db, async (tx): Promise<MemberRow | undefined> => {
+          if (!(await lockLiveHangout(tx, hangoutId))) return undefined;
+          const where = and(eq(members.hangoutId, hangoutId), eq(members.userId, userId));
+          const [member] = await tx.select().from(members).where(where).for("update");
+          if (!member) return undefined;
+          await tx.update(members).set({ rsvp }).where(where);
+          await appendEvents(tx, describe(member.rsvp));
+          return { ...member, rsvp };
+        }),
+      ),
 
     /**
-     * Removes a (non-owner) member and lowers `member_count`, in one transaction. Returns whether
-     * there was such a member.
+     * Removes a (non-owner) member and lowers `member_count`, with the events `describe` makes,
+     * in one transaction that locks the hangout first. Returns whether there was such a member.
      */
-    remove: (hangoutId: string, userId: string) =>
+    remove: (hangoutId: string, userId: string, describe: () => HangoutEvent[] = () => []) =>
       dbSpan("DELETE", "members", () =>
         runTransaction(db, async (tx) => {
+          if (!(await lockLiveHangout(tx, hangoutId))) return false;
           const removed = affected(
             await tx
               .delete(members)
@@ -110,6 +130,7 @@ export function createMembersRepository(db: HangoutDatabase) {
               .update(hangouts)
               .set({ memberCount: sql`${hangouts.memberCount} - ${removed}` })
               .where(eq(hangouts.id, hangoutId));
+            await appendEvents(tx, describe());
           }
           return removed > 0;
         }),

@@ -1,8 +1,11 @@
+import { runTransaction } from "@hangout/platform/db";
+import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
-import { and, desc, eq, inArray, isNotNull, lt, ne, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
 import type { Pool } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, type MemoryStatus, memories } from "../db/schema.ts";
+import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
 
 export type MemoryRow = typeof memories.$inferSelect;
 export type NewMemoryRow = typeof memories.$inferInsert;
@@ -59,14 +62,97 @@ export function createMemoriesRepository(db: HangoutDatabase, pool: Pool) {
           ),
       ),
 
-    markConfirmed: (ids: string[], at: Date) =>
-      dbSpan("UPDATE", "memories", async () => {
-        if (!ids.length) return;
-        await db
-          .update(memories)
-          .set({ status: "confirmed", confirmedAt: at })
-          .where(and(inArray(memories.id, ids), eq(memories.status, "pending")));
+    /**
+     * Confirms those of the memories still pending in a hangout not deleted, with the events
+     * `describe` makes of them, in one transaction that locks their hangouts first. Returns the
+     * memories this call confirmed (not those another confirmed meanwhile).
+     */
+    markConfirmed: (
+      ids: string[],
+      at: Date,
+      describe: (confirmed: MemoryRow[]) => HangoutEvent[] = () => [],
+    ) =>
+      dbSpan("UPDATE", "memories", async (): Promise<MemoryRow[]> => {
+        if (!ids.length) return [];
+        return runTransaction(db, async (tx) => {
+          const owners = await tx
+            .selectDistinct({ hangoutId: memories.hangoutId })
+            .from(memories)
+            .where(inArray(memories.id, ids));
+          if (!owners.length) return [];
+          const live = await tx
+            .select({ id: hangouts.id })
+            .from(hangouts)
+            .where(
+              and(
+                inArray(
+                  hangouts.id,
+                  owners.map((row) => row.hangoutId),
+                ),
+                isNull(hangouts.deletedAt),
+              ),
+            )
+            .orderBy(asc(hangouts.id))
+            .for("update");
+          if (!live.length) return [];
+          const pending = await tx
+            .select()
+            .from(memories)
+            .where(
+              and(
+                inArray(memories.id, ids),
+                eq(memories.status, "pending"),
+                inArray(
+                  memories.hangoutId,
+                  live.map((row) => row.id),
+                ),
+              ),
+            )
+            .for("update");
+          if (!pending.length) return [];
+          await tx
+            .update(memories)
+            .set({ status: "confirmed", confirmedAt: at })
+            .where(
+              inArray(
+                memories.id,
+                pending.map((row) => row.id),
+              ),
+            );
+          const confirmed = pending.map((row) => ({
+            ...row,
+            status: "confirmed" as const,
+            confirmedAt: at,
+          }));
+          await appendEvents(tx, describe(confirmed));
+          return confirmed;
+        });
       }),
+
+    /**
+     * Hides a confirmed memory (→ deleting) with the events `describe` makes of it, in one
+     * transaction that locks its hangout. Returns the memory if it is now being deleted (by this
+     * call or another), undefined when it or its hangout is gone.
+     */
+    hideConfirmed: (
+      memory: Pick<MemoryRow, "id" | "hangoutId">,
+      describe: (memory: MemoryRow) => HangoutEvent[],
+    ) =>
+      dbSpan("UPDATE", "memories", () =>
+        runTransaction(db, async (tx): Promise<MemoryRow | undefined> => {
+          if (!(await lockLiveHangout(tx, memory.hangoutId))) return undefined;
+          const [row] = await tx
+            .select()
+            .from(memories)
+            .where(eq(memories.id, memory.id))
+            .for("update");
+          if (row?.status === "deleting") return row;
+          if (row?.status !== "confirmed") return undefined;
+          await tx.update(memories).set({ status: "deleting" }).where(eq(memories.id, row.id));
+          await appendEvents(tx, describe(row));
+          return { ...row, status: "deleting" };
+        }),
+      ),
 
     /** Confirmed memories of a hangout, newest first, after the keyset position. */
     listConfirmed: (

@@ -2,6 +2,7 @@ import { AppError } from "@hangout/platform/errors";
 import { isUuid } from "@hangout/platform/ids";
 import type { ActivitiesRepository, ActivityWithVote } from "../repositories/activities.ts";
 import type { Access } from "./access.ts";
+import { hangoutEvent } from "./events.ts";
 
 export interface ActivityInput {
   title: string;
@@ -26,17 +27,26 @@ export function createActivities({ repo, access, clock }: ActivitiesDeps) {
 
   return {
     async propose(hangoutId: string, userId: string, input: ActivityInput) {
-      await access.member(hangoutId, userId);
+      // Stored and published as the hangout spells its id, whatever case the path used.
+      const { hangout } = await access.member(hangoutId, userId);
       const activity = {
         id: Bun.randomUUIDv7(),
-        hangoutId,
+        hangoutId: hangout.id,
         title: input.title,
         notes: input.notes ?? null,
         proposedBy: userId,
         voteCount: 0,
         createdAt: clock(),
       };
-      await repo.insert(activity);
+      const inserted = await repo.insert(activity, [
+        hangoutEvent("dev.hangout-planner.activity.proposed.v1", {
+          hangoutId: hangout.id,
+          activityId: activity.id,
+          proposedBy: userId,
+          title: activity.title,
+        }),
+      ]);
+      if (!inserted) throw new AppError("not_found", "No such hangout");
       return { activity, votedByMe: false } satisfies ActivityWithVote;
     },
 

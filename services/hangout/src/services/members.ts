@@ -6,6 +6,7 @@ import { callService } from "../repositories/grpc-errors.ts";
 import type { MemberRow, MembersRepository } from "../repositories/members.ts";
 import type { ServiceClients } from "../repositories/service-clients.ts";
 import type { Access } from "./access.ts";
+import { hangoutEvent } from "./events.ts";
 
 /** The UserDirectory answers at most this many ids or emails per call. */
 const DIRECTORY_BATCH = 100;
@@ -65,7 +66,7 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
      * answer, nothing is written (503).
      */
     async invite(hangoutId: string, callerId: string, emails: string[]): Promise<InviteResult> {
-      await access.owner(hangoutId, callerId);
+      const { hangout } = await access.owner(hangoutId, callerId);
       const requested = new Map<string, string>(); // lower-cased → as given (first occurrence)
       for (const email of emails) {
         const key = email.toLowerCase();
@@ -80,8 +81,19 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
         .filter(([key]) => !found.has(key))
         .map(([, email]) => email);
       const userIds = [...new Set(found.values())];
-      const { invited, alreadyMembers } = await repo.addMembers(hangoutId, userIds, clock());
-      return { invited, alreadyMembers, unknownEmails };
+      // Existing users only: an unknown address is reported, and gets no invitation yet.
+      const added = await repo.addMembers(hangoutId, userIds, clock(), (invited) =>
+        invited.map((userId) =>
+          hangoutEvent("dev.hangout-planner.member.invited.v1", {
+            hangoutId: hangout.id,
+            invitedBy: callerId,
+            invitee: { userId },
+          }),
+        ),
+      );
+      // Deleted while auth was being asked.
+      if (!added) throw new AppError("not_found", "No such hangout");
+      return { invited: added.invited, alreadyMembers: added.alreadyMembers, unknownEmails };
     },
 
     /** Members only; keyset pages by join time, then user id. */
@@ -103,9 +115,22 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
 
     /** The caller's own RSVP; returns their member entry. */
     async setRsvp(hangoutId: string, callerId: string, rsvp: Exclude<Rsvp, "pending">) {
-      const { membership } = await access.member(hangoutId, callerId);
-      await repo.setRsvp(hangoutId, callerId, rsvp);
-      return entry({ userId: callerId, role: membership.role, rsvp }, await names([callerId]));
+      const { hangout } = await access.member(hangoutId, callerId);
+      const member = await repo.setRsvp(hangoutId, callerId, rsvp, (before) =>
+        before === rsvp
+          ? []
+          : [
+              hangoutEvent("dev.hangout-planner.rsvp.changed.v1", {
+                hangoutId: hangout.id,
+                userId: callerId,
+                from: before,
+                to: rsvp,
+              }),
+            ],
+      );
+      // Left, or the hangout was deleted, since the access check.
+      if (!member) throw new AppError("not_found", "No such hangout");
+      return entry(member, await names([callerId]));
     },
 
     /**
@@ -113,15 +138,31 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
      * hangout would have no owner, so it is deleted instead.
      */
     async remove(hangoutId: string, callerId: string, userId: string) {
-      const { membership } = await access.member(hangoutId, callerId);
-      if (userId.toLowerCase() === callerId.toLowerCase()) {
+      const { hangout, membership } = await access.member(hangoutId, callerId);
+      const leaving = userId.toLowerCase() === callerId.toLowerCase();
+      if (leaving) {
         if (membership.role === "owner") {
           throw new AppError("conflict", "The owner cannot leave; delete the hangout instead");
         }
       } else if (membership.role !== "owner") {
         throw new AppError("forbidden", "Only the hangout's owner may remove other members");
       }
-      if (!isUuid(userId) || !(await repo.remove(hangoutId, userId))) {
+      const removed =
+        isUuid(userId) &&
+        (await repo.remove(hangoutId, userId, () => [
+          leaving
+            ? hangoutEvent("dev.hangout-planner.member.left.v1", {
+                hangoutId: hangout.id,
+                userId: callerId,
+              })
+            : hangoutEvent("dev.hangout-planner.member.removed.v1", {
+                hangoutId: hangout.id,
+                // Ids are stored lower-case; the path may spell one in capitals.
+                userId: userId.toLowerCase(),
+                removedBy: callerId,
+              }),
+        ]));
+      if (!removed) {
         throw new AppError("not_found", "No such member");
       }
     },

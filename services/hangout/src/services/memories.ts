@@ -1,3 +1,4 @@
+import type { DataOf } from "@hangout/events/registry";
 import { AppError, invalidFields } from "@hangout/platform/errors";
 import { isUuid } from "@hangout/platform/ids";
 import type { Logger } from "@hangout/platform/logger";
@@ -8,6 +9,7 @@ import type { HangoutsRepository } from "../repositories/hangouts.ts";
 import type { MemoriesRepository, MemoryRow } from "../repositories/memories.ts";
 import type { ServiceClients } from "../repositories/service-clients.ts";
 import type { Access } from "./access.ts";
+import { hangoutEvent } from "./events.ts";
 
 export interface UploadFileInput {
   filename: string;
@@ -23,6 +25,20 @@ export interface MemoryWithUrl {
 }
 
 const FILE_BATCH = 100;
+
+/** A memory becomes visible, so `memory.added`, when it is confirmed, by a request or the sweeper. */
+const memoriesAdded = (rows: MemoryRow[]) =>
+  rows.map((row) =>
+    hangoutEvent("dev.hangout-planner.memory.added.v1", {
+      hangoutId: row.hangoutId,
+      memoryId: row.id,
+      uploadedBy: row.uploadedBy,
+      fileId: row.fileId,
+      // Checked against the upload rules when the upload was issued.
+      contentType: row.contentType as DataOf<"dev.hangout-planner.memory.added.v1">["contentType"],
+      size: row.size,
+    }),
+  );
 
 /** `intents[2].content_type` (the file service's wording) → `/files/2/contentType`. */
 const bodyPath = (field: string) =>
@@ -153,6 +169,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
         await repo.markConfirmed(
           newlyConfirmed.map((row) => row.id),
           now,
+          memoriesAdded,
         );
         confirmedRows.push(
           ...newlyConfirmed.map((row) => ({ ...row, status: "confirmed" as const })),
@@ -194,7 +211,17 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
       if (memory.uploadedBy !== userId && membership.role !== "owner") {
         throw new AppError("forbidden", "Only its uploader or the hangout's owner may delete it");
       }
-      await removeDeleting(await repo.markDeleting({ ids: [memory.id] }));
+      const hidden = await repo.hideConfirmed(memory, (row) => [
+        hangoutEvent("dev.hangout-planner.memory.removed.v1", {
+          hangoutId: row.hangoutId,
+          memoryId: row.id,
+          fileId: row.fileId,
+          removedBy: userId,
+        }),
+      ]);
+      // Its hangout was deleted meanwhile: that purge removes it.
+      if (!hidden) throw new AppError("not_found", "No such memory");
+      await removeDeleting([hidden]);
     },
 
     /** For a deleted hangout: every memory and file, then the hangout's rows. */
@@ -230,6 +257,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
         await repo.markConfirmed(
           pending.filter((row) => confirmed.has(row.fileId)).map((row) => row.id),
           clock(),
+          memoriesAdded,
         );
         const abandoned = pending.filter((row) => !confirmed.has(row.fileId));
         if (abandoned.length) {
