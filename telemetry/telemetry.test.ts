@@ -402,6 +402,7 @@ describe("docker-compose.yml", () => {
         "mysql-databases",
         "otel-collector",
         "prometheus",
+        "rabbitmq",
         "step-ca",
         "step-ca-init",
         "tempo",
@@ -781,6 +782,18 @@ describe("docker-compose.yml: the hangout service, and every service's environme
   const env = services.hangout.environment;
   const resolved = (e: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(e).map(([k, v]) => [k, resolveComposeVars(String(v))]));
+
+  test("the producers reach the compose broker with its credentials", () => {
+    const broker = services.rabbitmq;
+    expect(broker.healthcheck.test).toContain("rabbitmq-diagnostics");
+    const user = broker.environment.RABBITMQ_DEFAULT_USER;
+    for (const name of ["auth", "hangout"]) {
+      const url = new URL(resolved(services[name].environment).AMQP_URL);
+      expect(url.hostname).toBe("rabbitmq");
+      expect(url.username).toBe(user);
+      expect(url.password).toBe(resolved(broker.environment).RABBITMQ_DEFAULT_PASS);
+    }
+  });
 
   test("hangout runs behind Envoy with the contract's environment", () => {
     expect(services.hangout.command).toEqual([
