@@ -788,10 +788,10 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     expect(broker.healthcheck.test).toContain("rabbitmq-diagnostics");
     const user = broker.environment.RABBITMQ_DEFAULT_USER;
     for (const name of ["auth", "hangout"]) {
-      const url = new URL(resolved(services[name].environment).AMQP_URL);
+      const url = new URL(String(resolved(services[name].environment).AMQP_URL));
       expect(url.hostname).toBe("rabbitmq");
       expect(url.username).toBe(user);
-      expect(url.password).toBe(resolved(broker.environment).RABBITMQ_DEFAULT_PASS);
+      expect(url.password).toBe(String(resolved(broker.environment).RABBITMQ_DEFAULT_PASS));
     }
   });
 

@@ -1,0 +1,172 @@
+import { type Tracer, trace } from "@opentelemetry/api";
+import { type ChannelModel, type ConfirmChannel, connect } from "amqplib";
+import type { Registry } from "prom-client";
+import type { Database, Transaction } from "../db.ts";
+import type { ReadinessCheck } from "../health.ts";
+import type { Logger } from "../logger.ts";
+import { createConsumerMetrics } from "./consumer-metrics.ts";
+import { type ConsumedEvent, deliver, type ParseOutcome } from "./deliver.ts";
+import { assertTopology } from "./topology.ts";
+
+export type { ConsumedEvent, ParseOutcome } from "./deliver.ts";
+
+export interface ConsumerOptions<E extends ConsumedEvent, S extends Record<string, unknown>> {
+  /** The consuming service's database; its schema must export `inbox` (./table.ts). */
+  db: Database<S>;
+  /** RabbitMQ's AMQP URL. */
+  url: string;
+  /** The producers' durable topic exchange. */
+  exchange: string;
+  /** The durable queue of this consumer; also its name in the inbox and in the metrics. */
+  queue: string;
+  /** Routing keys or patterns (event types, `dev.hangout-planner.hangout.*.v1`) to bind. */
+  bindings: string[];
+  /** The service's event reader (`parseEvent` of @hangout/events); must not throw. */
+  parse(raw: Buffer): ParseOutcome<E>;
+  /** The effect, in the transaction that also records the event in the inbox. */
+  handle(event: E, tx: Transaction<S>): Promise<void>;
+  /** Handler attempts before a message is dead-lettered. */
+  maxAttempts?: number;
+  /** Wait before attempt 2, 3, …; the last one repeats. Each distinct delay is a retry queue. */
+  backoffMs?: number[];
+  /** Messages handled at once. */
+  prefetch?: number;
+  /** Back-off between failed connection attempts: doubling, with jitter. */
+  reconnectDelayMs?: { initial: number; max: number };
+  logger: Logger;
+  /** Where the consumer's metrics are registered (the service's registry); none without it. */
+  metrics?: Registry;
+  tracer?: Tracer;
+}
+
+export interface Consumer {
+  /** Connects (again and again, while it cannot) and consumes until `stop()`. */
+  start(): void;
+  /** Stops taking messages, waits for those being handled, closes the connection. */
+  stop(): Promise<void>;
+  /** Fails while the consumer is not connected. */
+  readiness: ReadinessCheck;
+}
+
+/**
+ * An idempotent, retrying consumer of the outbox relay's events
+ * (docs/decisions/0015-consumer-retries.md).
+ */
+export function createConsumer<E extends ConsumedEvent, S extends Record<string, unknown>>(
+  options: ConsumerOptions<E, S>,
+): Consumer {
+  const { url, exchange, queue, logger } = options;
+  const backoffMs = options.backoffMs ?? [1000, 5000, 30_000];
+  if (backoffMs.length === 0 || backoffMs.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new Error("backoffMs must list at least one whole number of milliseconds above 0");
+  }
+  const reconnect = options.reconnectDelayMs ?? { initial: 250, max: 30_000 };
+  const settings = {
+    db: options.db,
+    queue,
+    parse: options.parse,
+    handle: options.handle,
+    maxAttempts: options.maxAttempts ?? 5,
+    backoffMs,
+    logger,
+    metrics: options.metrics ? createConsumerMetrics(options.metrics, queue) : undefined,
+    tracer: options.tracer ?? trace.getTracer("hangout"),
+  };
+
+  let stopped = false;
+  let loop: Promise<void> | undefined;
+  let current: { model: ChannelModel; channel: ConfirmChannel; tag?: string } | undefined;
+  let problem = "not connected yet";
+  let wake: (() => void) | undefined;
+  const inFlight = new Set<Promise<void>>();
+
+  async function session() {
+    const model = await connect(url, {
+      clientProperties: { connection_name: `consumer ${queue}` },
+    });
+    const closed = new Promise<string>((resolve) => {
+      // Without listeners these would be thrown as unhandled 'error' events and end the process.
+      model.on("error", (error: Error) => logger.debug({ err: error }, "broker connection error"));
+      model.on("close", (error?: Error) =>
+        resolve(`connection closed${error ? `: ${error.message}` : ""}`),
+      );
+    });
+    try {
+      const channel = await model.createConfirmChannel();
+      channel.on("error", (error: Error) => {
+        logger.warn({ err: error }, "consumer channel closed; reconnecting");
+        model.close().catch(() => undefined);
+      });
+      channel.on("close", () => model.close().catch(() => undefined));
+      await assertTopology(channel, { exchange, queue, bindings: options.bindings, backoffMs });
+      await channel.prefetch(options.prefetch ?? 10);
+      current = { model, channel };
+      const { consumerTag } = await channel.consume(queue, (message) => {
+        // Null when the broker cancelled the consumer (queue deleted): start over.
+        if (!message) return void model.close().catch(() => undefined);
+        const work = deliver(settings, channel, message).catch((error: unknown) =>
+          // The copy or the ack could not be sent: the broker delivers the message again.
+          logger.warn({ err: error, queue }, "delivery left unacknowledged"),
+        );
+        inFlight.add(work);
+        work.finally(() => inFlight.delete(work));
+      });
+      current.tag = consumerTag;
+      problem = "";
+      // stop() ran while this session was connecting and found nothing to close.
+      if (stopped) model.close().catch(() => undefined);
+    } catch (error) {
+      model.close().catch(() => undefined);
+      throw error;
+    }
+    problem = await closed;
+    current = undefined;
+  }
+
+  async function run() {
+    let failures = 0;
+    while (!stopped) {
+      try {
+        await session();
+        failures = 0;
+        if (!stopped) logger.warn({ queue, problem }, "consumer lost the broker; reconnecting");
+      } catch (error) {
+        failures++;
+        problem = `broker unreachable: ${error instanceof Error ? error.message : "unknown"}`;
+        if (failures === 1) logger.warn({ err: error, queue }, "consumer cannot connect; retrying");
+      }
+      if (stopped) break;
+      const base = Math.min(reconnect.max, reconnect.initial * 2 ** Math.min(failures, 20));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, base * (0.5 + Math.random() * 0.5));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  return {
+    start() {
+      if (loop || stopped) return;
+      loop = run();
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      const open = current;
+      if (open?.tag) await open.channel.cancel(open.tag).catch(() => undefined);
+      await Promise.all(inFlight);
+      if (open) await open.model.close().catch(() => undefined);
+      await loop;
+    },
+    readiness: {
+      name: `consumer ${queue}`,
+      critical: false,
+      async check() {
+        if (!current || problem) throw new Error(problem || "not connected");
+      },
+    },
+  };
+}
