@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 // Shared by the outbox tests: a throwaway database holding only the outbox table, sample events,
 // and a consumer that records everything published to a test exchange.
 import { type ConsumeMessage, connect } from "amqplib";
@@ -125,4 +126,25 @@ export function perSubject(events: { subject: string; n: number }[]) {
     bySubject.set(subject, list);
   }
   return bySubject;
+}
+
+/**
+ * For one test file: a database with the outbox table and a consumer bound to a fresh exchange,
+ * made before the tests and removed after. Read them from the returned object inside tests.
+ */
+export function outboxTestSetup() {
+  const setup = { exchange: testExchange() } as {
+    exchange: string;
+    store: OutboxDatabase;
+    consumer: TestConsumer;
+  };
+  beforeAll(async () => {
+    setup.store = await createOutboxDatabase();
+    setup.consumer = await createConsumer(setup.exchange);
+  });
+  afterAll(async () => {
+    await setup.consumer?.close();
+    await setup.store?.drop();
+  });
+  return setup;
 }

@@ -1,33 +1,13 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { runTransaction } from "../db.ts";
 import { freePort } from "../testing/ports.ts";
 import { appendEvents } from "./append.ts";
-import {
-  createConsumer,
-  createOutboxDatabase,
-  type OutboxDatabase,
-  quietLogger,
-  sampleEvent,
-  type TestConsumer,
-  testAmqpUrl,
-  testExchange,
-  until,
-} from "./outbox.fixture.ts";
+import { outboxTestSetup, quietLogger, sampleEvent, testAmqpUrl, until } from "./outbox.fixture.ts";
 import { createRelay } from "./relay.ts";
 import { startTcpProxy } from "./tcp-proxy.fixture.ts";
 
-let store: OutboxDatabase;
-let consumer: TestConsumer;
-const exchange = testExchange();
-beforeAll(async () => {
-  store = await createOutboxDatabase();
-  consumer = await createConsumer(exchange);
-});
-afterAll(async () => {
-  await consumer.close();
-  await store.drop();
-});
+const setup = outboxTestSetup();
 
 const broker = new URL(testAmqpUrl);
 const through = (port: number) => {
@@ -48,21 +28,21 @@ const readinessProblem = async (check: () => Promise<void>) =>
 
 test("with no broker, appends still commit, the relay is not ready and publishes nothing", async () => {
   const relay = createRelay({
-    pool: store.pool,
+    pool: setup.store.pool,
     url: through(freePort()),
-    exchange,
+    exchange: setup.exchange,
     logger: quietLogger,
   });
   try {
     const event = sampleEvent("hangout-nobroker", 1);
-    await runTransaction(store.db, (tx) => appendEvents(tx, [event]));
+    await runTransaction(setup.store.db, (tx) => appendEvents(tx, [event]));
     await expect(relay.runOnce()).rejects.toThrow("ECONNREFUSED");
     expect(await readinessProblem(relay.readiness.check)).toStartWith("broker unreachable:");
-    const [row] = (await store.rows()).filter((r) => r.event_id === event.id);
+    const [row] = (await setup.store.rows()).filter((r) => r.event_id === event.id);
     expect(row?.published_at).toBeNull();
   } finally {
     await relay.stop();
-    await store.pool.query("DELETE FROM outbox");
+    await setup.store.pool.query("DELETE FROM outbox");
   }
 });
 
@@ -70,16 +50,16 @@ test("the broker cut off and back: the backlog grows, then drains in order, noth
   const proxy = await startTcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
   const registry = new Registry();
   const relay = createRelay({
-    pool: store.pool,
+    pool: setup.store.pool,
     url: through(proxy.port),
-    exchange,
+    exchange: setup.exchange,
     logger: quietLogger,
     metrics: registry,
     pollIntervalMs: 20,
     retryDelayMs: { initial: 20, max: 200 },
   });
   const append = (ns: number[], time?: Date) =>
-    runTransaction(store.db, (tx) =>
+    runTransaction(setup.store.db, (tx) =>
       appendEvents(
         tx,
         ns.map((n) => sampleEvent(`hangout-${n % 2}`, n, time)),
@@ -90,7 +70,7 @@ test("the broker cut off and back: the backlog grows, then drains in order, noth
     relay.start();
     await append([0, 1]);
     expected.push(0, 1);
-    await consumer.waitFor(2);
+    await setup.consumer.waitFor(2);
     await until(async () => (await gauge(registry, "outbox_backlog_events")) === 0, 5000, "marked");
     expect(await readinessProblem(relay.readiness.check)).toBeUndefined();
 
@@ -111,11 +91,11 @@ test("the broker cut off and back: the backlog grows, then drains in order, noth
     );
     // Several reconnect attempts later, still nothing went out.
     await Bun.sleep(300);
-    expect(consumer.received).toHaveLength(2);
+    expect(setup.consumer.received).toHaveLength(2);
     expect(await readinessProblem(relay.readiness.check)).toBeDefined();
 
     await proxy.restore();
-    await consumer.waitFor(expected.length, 10_000);
+    await setup.consumer.waitFor(expected.length, 10_000);
     await until(
       async () => (await gauge(registry, "outbox_backlog_events")) === 0,
       5000,
@@ -127,5 +107,5 @@ test("the broker cut off and back: the backlog grows, then drains in order, noth
     await relay.stop();
     await proxy.stop();
   }
-  expect(consumer.events().map((e) => e.n)).toEqual(expected);
+  expect(setup.consumer.events().map((e) => e.n)).toEqual(expected);
 }, 30_000);

@@ -1,43 +1,23 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { runTransaction } from "../db.ts";
 import { appendEvents } from "./append.ts";
-import {
-  createConsumer,
-  createOutboxDatabase,
-  type OutboxDatabase,
-  quietLogger,
-  sampleEvent,
-  type TestConsumer,
-  testAmqpUrl,
-  testExchange,
-  until,
-} from "./outbox.fixture.ts";
+import { outboxTestSetup, quietLogger, sampleEvent, testAmqpUrl, until } from "./outbox.fixture.ts";
 import { createRelay } from "./relay.ts";
 
-let store: OutboxDatabase;
-let consumer: TestConsumer;
-const exchange = testExchange();
-beforeAll(async () => {
-  store = await createOutboxDatabase();
-  consumer = await createConsumer(exchange);
-});
-afterAll(async () => {
-  await consumer.close();
-  await store.drop();
-});
+const setup = outboxTestSetup();
 
 test("a relay killed between the confirm and the mark loses nothing: the batch goes out again", async () => {
   const events = [1, 2, 3].map((n) => sampleEvent("hangout-crash", n));
-  await runTransaction(store.db, (tx) => appendEvents(tx, events));
+  await runTransaction(setup.store.db, (tx) => appendEvents(tx, events));
 
   const child = Bun.spawn(
     [process.execPath, new URL("relay-crash.fixture.ts", import.meta.url).pathname],
     {
       env: {
         PATH: process.env.PATH ?? "",
-        DATABASE_URL: store.url,
+        DATABASE_URL: setup.store.url,
         AMQP_URL: testAmqpUrl,
-        EXCHANGE: exchange,
+        EXCHANGE: setup.exchange,
       },
       stdout: "ignore",
       stderr: "pipe",
@@ -50,11 +30,16 @@ test("a relay killed between the confirm and the mark loses nothing: the batch g
   });
 
   // The broker confirmed all three before the kill; the rows were never marked.
-  await consumer.waitFor(3);
-  expect((await store.rows()).map((row) => row.published_at)).toEqual([null, null, null]);
+  await setup.consumer.waitFor(3);
+  expect((await setup.store.rows()).map((row) => row.published_at)).toEqual([null, null, null]);
 
   // The dead relay's transaction went with its connection, so its row locks did too.
-  const relay = createRelay({ pool: store.pool, url: testAmqpUrl, exchange, logger: quietLogger });
+  const relay = createRelay({
+    pool: setup.store.pool,
+    url: testAmqpUrl,
+    exchange: setup.exchange,
+    logger: quietLogger,
+  });
   try {
     let published = 0;
     await until(
@@ -68,8 +53,8 @@ test("a relay killed between the confirm and the mark loses nothing: the batch g
   } finally {
     await relay.stop();
   }
-  await consumer.waitFor(6);
+  await setup.consumer.waitFor(6);
   const ids = events.map((e) => e.id);
-  expect(consumer.events().map((e) => e.id)).toEqual([...ids, ...ids]);
-  expect((await store.rows()).every((row) => row.published_at !== null)).toBe(true);
+  expect(setup.consumer.events().map((e) => e.id)).toEqual([...ids, ...ids]);
+  expect((await setup.store.rows()).every((row) => row.published_at !== null)).toBe(true);
 }, 30_000);

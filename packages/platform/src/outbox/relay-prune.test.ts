@@ -1,45 +1,27 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { runTransaction } from "../db.ts";
 import { appendEvents } from "./append.ts";
-import {
-  createConsumer,
-  createOutboxDatabase,
-  type OutboxDatabase,
-  quietLogger,
-  sampleEvent,
-  type TestConsumer,
-  testAmqpUrl,
-  testExchange,
-} from "./outbox.fixture.ts";
+import { outboxTestSetup, quietLogger, sampleEvent, testAmqpUrl } from "./outbox.fixture.ts";
 import { createRelay } from "./relay.ts";
 
-let store: OutboxDatabase;
-let consumer: TestConsumer;
-const exchange = testExchange();
-beforeAll(async () => {
-  store = await createOutboxDatabase();
-  consumer = await createConsumer(exchange);
-});
-afterAll(async () => {
-  await consumer.close();
-  await store.drop();
-});
+const setup = outboxTestSetup();
 
 test("pruning removes published rows older than the retention, and nothing else", async () => {
   const start = new Date("2027-01-01T00:00:00.000Z");
   let now = start;
   const relay = createRelay({
-    pool: store.pool,
+    pool: setup.store.pool,
     url: testAmqpUrl,
-    exchange,
+    exchange: setup.exchange,
     logger: quietLogger,
     batchSize: 1,
     retentionSeconds: 3600,
     clock: () => now,
   });
   const events = [1, 2, 3, 4].map((n) => sampleEvent("hangout-prune", n, start));
-  await runTransaction(store.db, (tx) => appendEvents(tx, events));
-  const remaining = async () => (await store.rows()).map((row) => JSON.parse(row.payload).data.n);
+  await runTransaction(setup.store.db, (tx) => appendEvents(tx, events));
+  const remaining = async () =>
+    (await setup.store.rows()).map((row) => JSON.parse(row.payload).data.n);
   try {
     expect((await relay.runOnce()).published).toBe(1); // 1, published at the start
     now = new Date(start.getTime() + 3600_000);

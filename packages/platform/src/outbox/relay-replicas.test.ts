@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { runTransaction } from "../db.ts";
 import { appendEvents } from "./append.ts";
 import {
-  createConsumer,
-  createOutboxDatabase,
-  type OutboxDatabase,
+  outboxTestSetup,
   perSubject,
   quietLogger,
   sampleEvent,
-  type TestConsumer,
   testAmqpUrl,
-  testExchange,
   until,
 } from "./outbox.fixture.ts";
 import { createRelay } from "./relay.ts";
 
-let store: OutboxDatabase;
-let consumer: TestConsumer;
-const exchange = testExchange();
-beforeAll(async () => {
-  store = await createOutboxDatabase();
-  consumer = await createConsumer(exchange);
-});
-afterAll(async () => {
-  await consumer.close();
-  await store.drop();
-});
+const setup = outboxTestSetup();
 
 const EVENTS = 1000;
 const AGGREGATES = 20;
@@ -48,9 +34,9 @@ test("two relays at once publish every event once, each aggregate in order", asy
   const registries = [new Registry(), new Registry()];
   const relays = registries.map((metrics) =>
     createRelay({
-      pool: store.pool,
+      pool: setup.store.pool,
       url: testAmqpUrl,
-      exchange,
+      exchange: setup.exchange,
       logger: quietLogger,
       metrics,
       batchSize: 25,
@@ -61,11 +47,11 @@ test("two relays at once publish every event once, each aggregate in order", asy
   try {
     // Appended while both run, in transactions of a few events each, as producers would.
     for (let i = 0; i < EVENTS; i += 10) {
-      await runTransaction(store.db, (tx) => appendEvents(tx, events.slice(i, i + 10)));
+      await runTransaction(setup.store.db, (tx) => appendEvents(tx, events.slice(i, i + 10)));
     }
-    await consumer.waitFor(EVENTS, 30_000);
+    await setup.consumer.waitFor(EVENTS, 30_000);
     await until(
-      async () => (await store.rows()).every((row) => row.published_at !== null),
+      async () => (await setup.store.rows()).every((row) => row.published_at !== null),
       10_000,
       "every row marked",
     );
@@ -73,7 +59,7 @@ test("two relays at once publish every event once, each aggregate in order", asy
     await Promise.all(relays.map((relay) => relay.stop()));
   }
 
-  const delivered = consumer.events();
+  const delivered = setup.consumer.events();
   expect(delivered).toHaveLength(EVENTS);
   expect(new Set(delivered.map((e) => e.id)).size).toBe(EVENTS);
   for (const [, ns] of perSubject(delivered)) {
