@@ -1,5 +1,5 @@
 import { createDatabase } from "@hangout/platform/db";
-import { createRelay } from "@hangout/platform/outbox/relay";
+import { serviceRelay } from "@hangout/platform/outbox/service-relay";
 import { defineService } from "@hangout/platform/service/definition";
 import { UserDirectoryDefinition } from "@hangout/proto/auth/v1/user_directory";
 import { loadAuthConfig } from "./config.ts";
@@ -45,17 +45,8 @@ export const authService = defineService({
       tokens,
       clock,
     });
-    // Publishes what sign-ups append to the outbox. Registered after the pool, so shutdown stops
-    // it (and waits for a round in flight) before the pool closes.
-    const relay = createRelay({
-      pool,
-      url: config.AMQP_URL,
-      exchange: config.EVENTS_EXCHANGE,
-      retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
-      logger: platform.logger,
-      metrics: platform.metrics.registry,
-    });
-    platform.lifecycle.onClose("outbox relay", () => relay.stop());
+    // Publishes what sign-ups append to the outbox (docs/decisions/0014-outbox-relay.md).
+    const relay = serviceRelay(platform, config, pool);
     const deps: AuthDeps = { platform, config, accounts, sessions, tokens };
     return {
       deps,

@@ -1,6 +1,6 @@
 import { createAccessTokenVerifier, remoteKeys } from "@hangout/platform/access-token";
 import { createDatabase } from "@hangout/platform/db";
-import { createRelay } from "@hangout/platform/outbox/relay";
+import { serviceRelay } from "@hangout/platform/outbox/service-relay";
 import { defineService } from "@hangout/platform/service/definition";
 import { loadHangoutConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
@@ -33,17 +33,7 @@ export const hangoutService = defineService({
   build({ config, platform, clock, pool, certificates }) {
     const db = createDatabase(pool, schema);
     // Publishes the outbox the use cases below write (docs/decisions/0014-outbox-relay.md).
-    const relay = createRelay({
-      pool,
-      url: config.AMQP_URL,
-      exchange: config.EVENTS_EXCHANGE,
-      retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
-      logger: platform.logger,
-      metrics: platform.metrics.registry,
-      clock,
-    });
-    // Registered after the pool, so closed before it: a round in flight finishes first.
-    platform.lifecycle.onClose("outbox relay", () => relay.stop());
+    const relay = serviceRelay(platform, config, pool, clock);
     const clients = createServiceClients(config, certificates, platform);
     const hangoutsRepo = createHangoutsRepository(db, pool);
     const access = createAccess(hangoutsRepo);
