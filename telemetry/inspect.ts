@@ -1,10 +1,21 @@
 /** Helpers for telemetry.test.ts: read Grafana dashboards, PromQL and compose values. */
 
-/** The metrics every HTTP service exports (packages/platform/src/metrics.ts + prom-client defaults). */
+/**
+ * The metrics the services export: every HTTP service (packages/platform/src/metrics.ts +
+ * prom-client defaults), producers (outbox/relay-metrics.ts) and consumers
+ * (inbox/consumer-metrics.ts).
+ */
 export const ALLOWED_DASHBOARD_METRICS = new Set([
   "http_requests_total",
   "http_request_duration_seconds_bucket",
   "process_resident_memory_bytes",
+  "outbox_backlog_events",
+  "outbox_oldest_unpublished_age_seconds",
+  "outbox_events_published_total",
+  "events_consumed_total",
+  "events_failed_total",
+  "events_dead_lettered_total",
+  "event_consume_duration_seconds_bucket",
 ]);
 
 const BUILTIN_DATASOURCES = /^(-- .* --|grafana|\$.*|\$\{.*\})$/;

@@ -107,7 +107,7 @@ describe("Prometheus", () => {
   const ruleTests = readdirSync(rulesDir).filter((f) => f.endsWith(".test.yml"));
 
   test("promtool check config telemetry/prometheus/prometheus.yml (and its rule files)", () => {
-    expect(ruleFiles.sort()).toEqual(["auth.rules.yml", "hangout.rules.yml"]);
+    expect(ruleFiles.sort()).toEqual(["auth.rules.yml", "events.rules.yml", "hangout.rules.yml"]);
     const { exitCode, output } = run(
       ["promtool", "check", "config", "telemetry/prometheus/prometheus.yml"],
       "apt-get install -y prometheus",
@@ -354,6 +354,13 @@ describe("Grafana provisioning and dashboard", () => {
     expect(metricsModule).toContain("setDefaultLabels({ service })"); // the dashboard's $service
     for (const label of ["method", "route", "status"])
       expect(metricsModule).toContain(`"${label}"`);
+    const relay = read("packages/platform/src/outbox/relay-metrics.ts");
+    const consumer = read("packages/platform/src/inbox/consumer-metrics.ts");
+    for (const name of ALLOWED_DASHBOARD_METRICS) {
+      if (!/^(outbox|event)/.test(name)) continue;
+      const base = name.replace(/_bucket$/, "");
+      expect(`${relay}\n${consumer}`).toContain(`"${base}"`);
+    }
   });
 
   test("the dashboard provider reads the folder compose mounts", () => {
