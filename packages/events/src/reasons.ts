@@ -1,3 +1,4 @@
+import { isTypeError } from "@hangout/platform/validation-messages";
 import type { TSchema } from "@sinclair/typebox";
 import type { TypeCheck } from "@sinclair/typebox/compiler";
 import { type ValueError, ValueErrorType } from "@sinclair/typebox/errors";
@@ -31,18 +32,6 @@ export function reasonOf(check: TypeCheck<TSchema>, value: unknown, prefix = "")
   return rules.length > 0 ? rules.join("; ") : "does not match its schema";
 }
 
-const TYPE_ERRORS = new Set<ValueErrorType>([
-  ValueErrorType.Array,
-  ValueErrorType.Boolean,
-  ValueErrorType.Integer,
-  ValueErrorType.Literal,
-  ValueErrorType.Null,
-  ValueErrorType.Number,
-  ValueErrorType.Object,
-  ValueErrorType.String,
-  ValueErrorType.Union,
-]);
-
 /**
  * A union fails as a whole at its own path. When the value has the type of one variant (a
  * string for `date-time | null`, an object for one of two object shapes), that variant's errors
@@ -54,7 +43,7 @@ function precise(errors: Iterable<ValueError>, depth: number): ValueError[] {
     const variants = depth < MAX_UNION_DEPTH ? error.errors.map((v) => [...v]) : [];
     const fitting = variants
       .filter((inner) => inner.length > 0)
-      .filter((inner) => !inner.some((e) => e.path === error.path && TYPE_ERRORS.has(e.type)))
+      .filter((inner) => !inner.some((e) => e.path === error.path && isTypeError(e)))
       .sort((a, b) => a.length - b.length);
     const best = fitting[0];
     if (best && (fitting.length === 1 || best.length < fitting[1]!.length)) {

@@ -75,7 +75,7 @@ const TYPE_ERRORS = new Set<number>([
 ]);
 
 /** The value is of another type than the schema's (a Text kind given a number, say). */
-const isTypeError = (e: SchemaError) =>
+export const isTypeError = (e: SchemaError) =>
   TYPE_ERRORS.has(e.type) ||
   (e.type === ValueErrorType.Kind && e.schema.type === "string" && typeof e.value !== "string");
 

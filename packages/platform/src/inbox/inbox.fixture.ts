@@ -3,9 +3,9 @@
 import { connect } from "amqplib";
 import { int, mysqlTable, varchar } from "drizzle-orm/mysql-core";
 import type { Pool, RowDataPacket } from "mysql2/promise";
-import { createDatabase, createPool, type Database } from "../db.ts";
+import { createDatabase, type Database } from "../db.ts";
 import { createLogger } from "../logger.ts";
-import { createTestDatabase } from "../testing/database.ts";
+import { createTestDatabaseWith } from "../testing/database.ts";
 import type { ParseOutcome } from "./consumer.ts";
 import { inbox } from "./table.ts";
 
@@ -70,14 +70,8 @@ export interface InboxDatabase {
 }
 
 export async function createInboxDatabase(): Promise<InboxDatabase> {
-  const database = await createTestDatabase();
-  const pool = createPool(database.url);
-  const { generateMySQLDrizzleJson, generateMySQLMigration } = await import("drizzle-kit/api");
-  const statements = await generateMySQLMigration(
-    await generateMySQLDrizzleJson({}),
-    await generateMySQLDrizzleJson(schema),
-  );
-  for (const statement of statements) await pool.query(statement);
+  const database = await createTestDatabaseWith(schema);
+  const { pool } = database;
   return {
     pool,
     db: createDatabase(pool, schema),
@@ -90,10 +84,7 @@ export async function createInboxDatabase(): Promise<InboxDatabase> {
       const [rows] = await pool.query<RowDataPacket[]>("SELECT * FROM inbox ORDER BY processed_at");
       return rows;
     },
-    async drop() {
-      await pool.end();
-      await database.drop();
-    },
+    drop: database.drop,
   };
 }
 

@@ -3,9 +3,9 @@ import { afterAll, beforeAll } from "bun:test";
 // and a consumer that records everything published to a test exchange.
 import { type ConsumeMessage, connect } from "amqplib";
 import type { Pool, RowDataPacket } from "mysql2/promise";
-import { createDatabase, createPool, type Database } from "../db.ts";
+import { createDatabase, type Database } from "../db.ts";
 import { createLogger } from "../logger.ts";
-import { createTestDatabase } from "../testing/database.ts";
+import { createTestDatabaseWith } from "../testing/database.ts";
 import type { OutboxEvent } from "./append.ts";
 import { outbox } from "./table.ts";
 
@@ -47,14 +47,8 @@ export interface OutboxDatabase {
 
 /** A database holding the outbox table exactly as `bun run db:generate` creates it. */
 export async function createOutboxDatabase(): Promise<OutboxDatabase> {
-  const database = await createTestDatabase();
-  const pool = createPool(database.url);
-  const { generateMySQLDrizzleJson, generateMySQLMigration } = await import("drizzle-kit/api");
-  const statements = await generateMySQLMigration(
-    await generateMySQLDrizzleJson({}),
-    await generateMySQLDrizzleJson({ outbox }),
-  );
-  for (const statement of statements) await pool.query(statement);
+  const database = await createTestDatabaseWith({ outbox });
+  const { pool } = database;
   return {
     pool,
     db: createDatabase(pool, { outbox }),
@@ -63,10 +57,7 @@ export async function createOutboxDatabase(): Promise<OutboxDatabase> {
       const [rows] = await pool.query<RowDataPacket[]>("SELECT * FROM outbox ORDER BY seq");
       return rows;
     },
-    async drop() {
-      await pool.end();
-      await database.drop();
-    },
+    drop: database.drop,
   };
 }
 

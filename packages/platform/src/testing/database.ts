@@ -1,5 +1,5 @@
 import mysql from "mysql2/promise";
-import { ensureDatabase, migrateDatabase } from "../db.ts";
+import { createPool, ensureDatabase, migrateDatabase } from "../db.ts";
 
 /** The server tests run against; `.ci/run` and `npm test` make sure it answers. */
 export const testServerUrl =
@@ -31,6 +31,32 @@ export async function createTestDatabase(service?: string): Promise<TestDatabase
       } finally {
         await connection.end();
       }
+    },
+  };
+}
+
+/**
+ * A throwaway database holding `tables` (Drizzle table definitions) exactly as `bun run
+ * db:generate` would create them, and a pool on it: for platform parts whose tables a service
+ * re-exports (the outbox, the inbox). `drop` ends the pool and drops the database.
+ */
+export async function createTestDatabaseWith(
+  tables: Record<string, unknown>,
+): Promise<TestDatabase & { pool: mysql.Pool }> {
+  const database = await createTestDatabase();
+  const pool = createPool(database.url);
+  const { generateMySQLDrizzleJson, generateMySQLMigration } = await import("drizzle-kit/api");
+  const statements = await generateMySQLMigration(
+    await generateMySQLDrizzleJson({}),
+    await generateMySQLDrizzleJson(tables),
+  );
+  for (const statement of statements) await pool.query(statement);
+  return {
+    ...database,
+    pool,
+    async drop() {
+      await pool.end();
+      await database.drop();
     },
   };
 }
