@@ -15,18 +15,8 @@ PATH="$PATH:/usr/sbin:/sbin"
 
 say() { echo "ensure-mysql: $*" >&2; }
 
-# Installing and starting a system server needs root; fall back to passwordless sudo for
-# developers who are not root, and fail clearly rather than prompting (CI has no stdin).
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo -n "$@"
-  else
-    say "need root (or passwordless sudo) to run: $*"
-    return 1
-  fi
-}
+# shellcheck source=lib/system.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/system.sh"
 
 # A MySQL-compatible server speaks first: its greeting's 5th byte is the protocol version (0x0a),
 # or 0xff when it greets with an error such as "Host ... is not allowed to connect" (which makes
@@ -42,14 +32,6 @@ answers() {
 
 is_local() {
   case "$host" in 127.* | localhost | ::1) return 0 ;; *) return 1 ;; esac
-}
-
-apt_install() {
-  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300)
-  # Fresh container images ship without package lists; stale lists show up as a failed install.
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then as_root "${apt[@]}" update; fi
-  as_root "${apt[@]}" install "$@" ||
-    { as_root "${apt[@]}" update && as_root "${apt[@]}" install "$@"; }
 }
 
 start_local_mariadb() {

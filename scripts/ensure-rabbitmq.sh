@@ -22,18 +22,8 @@ PATH="$PATH:/usr/sbin:/sbin"
 
 say() { echo "ensure-rabbitmq: $*" >&2; }
 
-# Installing and starting a system server needs root; fall back to passwordless sudo for
-# developers who are not root, and fail clearly rather than prompting (CI has no stdin).
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo -n "$@"
-  else
-    say "need root (or passwordless sudo) to run: $*"
-    return 1
-  fi
-}
+# shellcheck source=lib/system.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/system.sh"
 
 # The client speaks first in AMQP: after the 8-byte protocol header, a 0-9-1 broker replies with
 # a method frame (type 1) on channel 0 carrying Connection.Start (class 10, method 10). That tells
@@ -55,18 +45,10 @@ is_local() {
   case "$host" in 127.* | localhost | ::1) return 0 ;; *) return 1 ;; esac
 }
 
-apt_install() {
-  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300)
-  # Fresh container images ship without package lists; stale lists show up as a failed install.
-  if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then as_root "${apt[@]}" update; fi
-  as_root "${apt[@]}" install --no-install-recommends "$@" ||
-    { as_root "${apt[@]}" update && as_root "${apt[@]}" install --no-install-recommends "$@"; }
-}
-
 start_local_rabbitmq() {
   if ! [ -x "$server" ]; then
     say "installing RabbitMQ from Debian packages"
-    apt_install rabbitmq-server
+    apt_install --no-install-recommends rabbitmq-server
     # Where an init system runs, the package has just started the broker itself.
     if answers; then return 0; fi
   fi
