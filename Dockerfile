@@ -1,10 +1,10 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Bun service of the monorepo (auth, file and hangout).
+# One image for every Bun service of the monorepo (auth, file, hangout and notification).
 # The command picks what runs:
 #   docker run IMAGE                                        → bun dist/$SERVICE/main.js
 #   docker run -e SERVICE=file IMAGE                          (SERVICE defaults to the build arg)
-#   docker run IMAGE bun services/auth/src/migrate.ts       → one-shot migration (file, hangout too)
+#   docker run IMAGE bun services/auth/src/migrate.ts       → one-shot migration (every service)
 #   docker run IMAGE bun envoy/dev-cert.ts /certs           → self-signed edge certificate
 #   docker run IMAGE bun step-ca/compose-init.ts …          → CA bootstrap and per-service keys
 # docker-compose.yml sets the command explicitly for each service.
@@ -67,7 +67,8 @@ RUN bun -e 'await import("/app/step-ca/compose-init.ts")'
 RUN mkdir -p /app/.data/auth /app/.data/certs && chown -R bun:bun /app/.data
 USER bun
 
-# auth HTTP / gRPC (UserDirectory), file HTTP (health, metrics) / gRPC (FileService)
-EXPOSE 3001 50052 3003 50051
+# auth HTTP / gRPC (UserDirectory), hangout HTTP, file HTTP (health, metrics) / gRPC
+# (FileService), notification HTTP
+EXPOSE 3001 50052 3002 3003 50051 3004
 # The header limit sits above the services' own (problem+json 414/431): packages/platform/src/request-limits.ts
 CMD ["sh", "-c", "exec bun --max-http-header-size=65536 dist/${SERVICE}/main.js"]

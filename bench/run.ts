@@ -16,6 +16,7 @@ import {
   table,
   WARMUP_S,
 } from "./common.ts";
+import { runEventsBench } from "./events.ts";
 import { runGrpcBench } from "./grpc.ts";
 import { runHangoutBench } from "./hangout.ts";
 import { runPresignBench } from "./presign.ts";
@@ -240,17 +241,18 @@ function report(
 
 if (import.meta.main) {
   // `bun run bench` runs the http (auth) section, then the grpc one (bench/grpc.ts), the hangout
-  // one (bench/hangout.ts) and the presign one (bench/presign.ts);
-  // `bun run bench http|grpc|hangout|presign` runs only that one.
+  // one (bench/hangout.ts), the presign one (bench/presign.ts) and the events one (bench/events.ts);
+  // `bun run bench http|grpc|hangout|presign|events` runs only that one.
   const sections = {
     http: runHttpBench,
     grpc: runGrpcBench,
     hangout: runHangoutBench,
     presign: runPresignBench,
+    events: runEventsBench,
   };
   const only = process.argv[2];
   if (only !== undefined && !Object.hasOwn(sections, only)) {
-    console.error(`usage: bun bench/run.ts [http|grpc|hangout|presign]  (got "${only}")`);
+    console.error(`usage: bun bench/run.ts [http|grpc|hangout|presign|events]  (got "${only}")`);
     process.exit(2);
   }
   const run =

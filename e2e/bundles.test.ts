@@ -185,7 +185,7 @@ test("a photo goes through: sign-up, login, a hangout, an invite over gRPC, uplo
   expect(await invite.json()).toEqual({
     invited: [],
     alreadyMembers: [],
-    unknownEmails: ["nobody@example.com"],
+    pendingEmails: ["nobody@example.com"],
   });
 
   const photo = await testImage("png");

@@ -38,9 +38,9 @@ test("three friends plan a hangout, vote, share two photos and clean up", async 
     emails: [bob.email, carol.email.toUpperCase(), "nobody@example.com"],
   });
   expect(invites.status).toBe(200);
-  const invited = (await invites.json()) as { invited: string[]; unknownEmails: string[] };
+  const invited = (await invites.json()) as { invited: string[]; pendingEmails: string[] };
   expect(invited.invited.sort()).toEqual([bob.id, carol.id].sort());
-  expect(invited.unknownEmails).toEqual(["nobody@example.com"]);
+  expect(invited.pendingEmails).toEqual(["nobody@example.com"]);
 
   expect((await b.put(`${base}/rsvp`, { rsvp: "going" })).status).toBe(200);
   expect((await c.put(`${base}/rsvp`, { rsvp: "maybe" })).status).toBe(200);

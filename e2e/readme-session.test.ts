@@ -39,7 +39,7 @@ test("the README's curl session works: sign up, hangout, invite, RSVP, vote, pho
     run.exited,
   ]);
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
-  expect(stdout).toContain('"unknownEmails":["nobody-');
+  expect(stdout).toContain('"pendingEmails":["nobody-');
   expect(stdout).toContain('"rsvp":"going"');
   expect(stdout).toMatch(/"confirmed":\[\{.*\}\],"failed":\[\]/);
   expect(stdout.trimEnd().endsWith("same bytes")).toBe(true);

@@ -303,6 +303,8 @@ describe("cross-references and policy", () => {
     hangout_write: "hangout",
     memory_read: "hangout",
     memory_write: "hangout",
+    notification_read: "notification",
+    notification_write: "notification",
   };
   const id = "0195d3a4-7b2c-7c1e-9a3f-2b4c6d8e0f12";
   const other = "0195d3a4-7b2c-7c1e-9a3f-2b4c6d8e0f13";
@@ -335,6 +337,13 @@ describe("cross-references and policy", () => {
     ["GET", `/hangouts/${id}/memories`, "hangout_read"],
     ["GET", `/memories/${id}`, "memory_read"],
     ["DELETE", `/memories/${id}`, "memory_write"],
+    // notification: preferences, and the unsubscribe link of every email (its page, and the
+    // one-click POST mail clients send without any token of ours)
+    ["GET", "/notifications/preferences", "notification_read"],
+    ["HEAD", "/notifications/preferences", "notification_read"],
+    ["PUT", "/notifications/preferences", "notification_write"],
+    ["GET", "/notifications/unsubscribe?token=abc.def", "notification_read"],
+    ["POST", "/notifications/unsubscribe?token=abc.def", "notification_write"],
     // not public
     ["GET", "/metrics", undefined],
     ["GET", "/healthz", undefined],
@@ -349,6 +358,8 @@ describe("cross-references and policy", () => {
     ["POST", "/hangouts-admin", undefined],
     ["GET", "/memories", undefined],
     ["GET", "/memoriesx/1", undefined],
+    ["GET", "/notificationsx/preferences", undefined],
+    ["POST", "/notification/unsubscribe", undefined],
   ];
   for (const [method, path, routeName] of expectations) {
     const cluster = routeName && ROUTE_CLUSTERS[routeName];
@@ -365,7 +376,7 @@ describe("cross-references and policy", () => {
 
   test("each cluster is reached by exactly its own routes", () => {
     const table = https.hcm.route_config;
-    for (const cluster of ["auth", "hangout"]) {
+    for (const cluster of ["auth", "hangout", "notification"]) {
       const expected = Object.entries(ROUTE_CLUSTERS)
         .filter(([, c]) => c === cluster)
         .map(([name]) => name)
@@ -396,17 +407,21 @@ describe("cross-references and policy", () => {
       .map((r) => (r.route.match as Any)?.path_separated_prefix)
       .filter((v): v is string => typeof v === "string");
     expect(values).toContain("/hangouts");
+    expect(values).toContain("/notifications");
     for (const value of values)
       expect({ value, ok: pattern.test(value) }).toEqual({ value, ok: true });
   });
 
-  test("the hangout cluster is hangout:3002 with the same policy as auth (timeouts, health checks, breakers)", () => {
+  test("the hangout and notification clusters have the same policy as auth (timeouts, health checks, breakers)", () => {
     const clusters = config.static_resources.clusters as Any[];
     const auth = clusters.find((c) => c.name === "auth");
     const hangout = clusters.find((c) => c.name === "hangout");
+    const notification = clusters.find((c) => c.name === "notification");
     expect(clusterEndpoints(auth)).toEqual(["auth:3001"]);
     expect(clusterEndpoints(hangout)).toEqual(["hangout:3002"]);
+    expect(clusterEndpoints(notification)).toEqual(["notification:3004"]);
     expect(clusterShape(hangout)).toEqual(clusterShape(auth));
+    expect(clusterShape(notification)).toEqual(clusterShape(auth));
     expect(hangout.health_checks[0].http_health_check.path).toBe("/readyz");
     // the shape comparison notices a difference
     const changed = structuredClone(hangout);
@@ -424,6 +439,7 @@ describe("cross-references and policy", () => {
     const ports: Record<string, string> = {
       auth: compose.services.auth.environment.AUTH_PORT,
       hangout: compose.services.hangout.environment.HANGOUT_PORT,
+      notification: compose.services.notification.environment.NOTIFICATION_PORT,
     };
     const clusters = config.static_resources.clusters as Any[];
     for (const [name, port] of Object.entries(ports)) {
@@ -526,6 +542,21 @@ describe("cross-references and policy", () => {
     }
   });
 
+  test("the edge authenticates nothing: the one-click unsubscribe POST reaches the service as sent", () => {
+    // Only the rate limit and the router: no jwt_authn, ext_authz or body filter that would turn
+    // away a POST with a form body and no Authorization header (RFC 8058 one-click).
+    expect((https.hcm.http_filters as Any[]).map((f) => f.name)).toEqual([
+      "envoy.filters.http.local_ratelimit",
+      "envoy.filters.http.router",
+    ]);
+    const hit = matchRoute(https.hcm.route_config, "POST", "/notifications/unsubscribe?token=t")!;
+    expect(hit.name).toBe("notification_write");
+    expect(hit.route.typed_per_filter_config).toBeUndefined();
+    expect(hit.route.request_headers_to_remove).toBeUndefined();
+    // a POST is never replayed: unsubscribing is idempotent, but the route keeps the write policy
+    expect((hit.route.route as Any).retry_policy.retry_on).toBe("connect-failure");
+  });
+
   test("request ids, W3C trace context to the collector, JSON access log for Loki", () => {
     const hcm = https.hcm as Any;
     expect(hcm.generate_request_id).toBe(true);
@@ -550,6 +581,8 @@ describe("cross-references and policy", () => {
       expect(log[key]).toBeString();
     }
     expect(log.request_id).toBe("%REQ(X-REQUEST-ID)%");
+    // the query string (cursors, the unsubscribe links' tokens) is never logged
+    expect(log.path).toStartWith("%REQ_WITHOUT_QUERY(");
     expect(log.traceparent).toBe("%REQ(TRACEPARENT)%");
   });
 

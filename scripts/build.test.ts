@@ -1,9 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "@jridgewell/sourcemap-codec";
-import { bundle } from "./build.ts";
+import { bundle, ROOT, SERVICES } from "./build.ts";
 
 const outdir = await mkdtemp(join(tmpdir(), "build-test-"));
 afterAll(() => rm(outdir, { recursive: true, force: true }));
@@ -30,4 +30,13 @@ test("a bundle's source map maps the repository's code and nothing of its librar
   expect(stack).toContain('from the fixture: {"library":"called"}');
   expect(stack).toContain(`${fixture}:6:`);
   expect(run.stderr.toString()).not.toContain("sourcemap");
+});
+
+test("every service with an entry point is built, and nothing else", async () => {
+  const folders = await readdir(join(ROOT, "services"));
+  const entries: string[] = [];
+  for (const name of folders) {
+    if (await Bun.file(join(ROOT, "services", name, "src", "main.ts")).exists()) entries.push(name);
+  }
+  expect((SERVICES as readonly string[]).toSorted()).toEqual(entries.sort());
 });

@@ -14,7 +14,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { decode, encode, type SourceMapSegment } from "@jridgewell/sourcemap-codec";
 
-export const SERVICES = ["auth", "file", "hangout"] as const;
+export const SERVICES = ["auth", "file", "hangout", "notification"] as const;
 export type Service = (typeof SERVICES)[number];
 
 export const ROOT = join(import.meta.dir, "..");

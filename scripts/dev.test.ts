@@ -1,13 +1,24 @@
 /**
  * `bun scripts/dev.ts` as a developer runs it, in a copy of the repository (so a route can be
- * edited), on free ports and throwaway databases: every URL it prints answers, an edited route is
- * served by `bun --watch` without a restart by hand, and SIGINT stops every process it started.
+ * edited), on free ports, throwaway databases and an exchange and queue of its own: every URL it
+ * prints answers, an invitation reaches the mail sink as an email, an edited route is served by
+ * `bun --watch` without a restart by hand, and SIGINT stops every process it started. A taken
+ * mail sink port stops it at once, naming the variable to change.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { cleanUp } from "@hangout/platform/inbox/inbox.fixture";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
-import { copyRepository, REPO_ROOT, type RepoCopy } from "./repo-copy.ts";
+import {
+  accepts,
+  alive,
+  descendants,
+  drain,
+  freePorts,
+  invite,
+  stepCaBinary,
+} from "./dev.fixture.ts";
+import { copyRepository, type RepoCopy } from "./repo-copy.ts";
 
 const WAIT_MS = 60_000;
 
@@ -16,33 +27,11 @@ let databases: TestDatabase[] = [];
 let dev: Bun.Subprocess<"ignore", "pipe", "pipe"> | undefined;
 let stdout = "";
 let stderr = "";
+let devEnv: Record<string, string | undefined> = {};
 const ports: Record<string, number> = {};
-
-async function freePorts(count: number): Promise<number[]> {
-  // Held open together so no two are the same; closed just before dev.ts starts.
-  const listeners = Array.from({ length: count }, () =>
-    Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }),
-  );
-  const found = listeners.map((listener) => listener.port);
-  for (const listener of listeners) listener.stop(true);
-  return found;
-}
-
-/** The step-ca that `npm test` made sure of; the copy's empty .data would otherwise rebuild it. */
-function stepCaBinary(): string {
-  const run = Bun.spawnSync(["bash", join(REPO_ROOT, "scripts", "ensure-step-ca.sh")], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const binary = run.stdout.toString().trim().split("\n").pop();
-  if (run.exitCode !== 0 || !binary) throw new Error(`no step-ca: ${run.stderr.toString()}`);
-  return binary;
-}
-
-async function drain(stream: ReadableStream<Uint8Array>, append: (text: string) => void) {
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) append(decoder.decode(chunk, { stream: true }));
-}
+// The events of this run only: nothing another run or a developer's `npm run dev` consumes.
+const tag = `${Date.now().toString(36)}.${crypto.randomUUID().slice(0, 8)}`;
+const broker = { exchange: `test.dev.${tag}`, queue: `test.dev.${tag}.notification` };
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
@@ -71,59 +60,22 @@ async function answers(url: string): Promise<number | undefined> {
   return response.status < 500 ? response.status : undefined;
 }
 
-async function accepts(host: string, port: number): Promise<boolean> {
-  try {
-    const socket = await Bun.connect({ hostname: host, port, socket: { data() {} } });
-    socket.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Every process below `root`, read from /proc (children of children included). */
-async function descendants(root: number): Promise<number[]> {
-  const parents = new Map<number, number>();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    // The command name (field 2) may hold spaces; the parent pid is the second field after it.
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    parents.set(Number(entry), ppid);
-  }
-  const found: number[] = [];
-  const walk = (pid: number) => {
-    for (const [child, parent] of parents) {
-      if (parent === pid) {
-        found.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(root);
-  return found;
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 beforeAll(async () => {
   const binary = stepCaBinary();
   copy = await copyRepository({ linkNodeModules: true });
-  databases = await Promise.all(["auth", "file", "hangout"].map(() => createTestDatabase()));
+  databases = await Promise.all(
+    ["auth", "file", "hangout", "notification"].map(() => createTestDatabase()),
+  );
   const names = [
     "AUTH_PORT",
     "AUTH_GRPC_PORT",
     "FILE_HTTP_PORT",
     "FILE_GRPC_PORT",
     "HANGOUT_PORT",
+    "NOTIFICATION_PORT",
     "S3_LOCAL_PORT",
+    "SMTP_LOCAL_PORT",
+    "SMTP_LOCAL_HTTP_PORT",
     "STEP_CA_PORT",
   ];
   const free = await freePorts(names.length);
@@ -133,26 +85,33 @@ beforeAll(async () => {
   // Only what this test sets: none of the runner's service settings may leak into dev.ts.
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !/^(AUTH|FILE|HANGOUT|S3|STEP_CA|LOCAL_CA|OTEL|DEPLOY|LOG)_/.test(key),
+      ([key]) =>
+        !/^(AUTH|FILE|HANGOUT|NOTIFICATION|S3|SMTP|MAIL|EVENTS|STEP_CA|LOCAL_CA|OTEL|DEPLOY|LOG)_/.test(
+          key,
+        ),
     ),
   );
   const { STEP_CA_PORT, ...servicePorts } = ports;
-  const [auth, file, hangout] = databases;
+  const [auth, file, hangout, notification] = databases;
+  devEnv = {
+    ...inherited,
+    ...Object.fromEntries(Object.entries(servicePorts).map(([k, v]) => [k, String(v)])),
+    STEP_CA_ADDRESS: `127.0.0.1:${STEP_CA_PORT}`,
+    AUTH_DATABASE_URL: auth!.url,
+    FILE_DATABASE_URL: file!.url,
+    HANGOUT_DATABASE_URL: hangout!.url,
+    NOTIFICATION_DATABASE_URL: notification!.url,
+    EVENTS_EXCHANGE: broker.exchange,
+    NOTIFICATION_QUEUE: broker.queue,
+    PATH: `${dirname(binary)}:${process.env.PATH}`,
+  };
   dev = Bun.spawn(["bun", "scripts/dev.ts"], {
     cwd: copy.dir,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
     detached: true, // its own process group, so a failed run can be cleaned up as a whole
-    env: {
-      ...inherited,
-      ...Object.fromEntries(Object.entries(servicePorts).map(([k, v]) => [k, String(v)])),
-      STEP_CA_ADDRESS: `127.0.0.1:${STEP_CA_PORT}`,
-      AUTH_DATABASE_URL: auth!.url,
-      FILE_DATABASE_URL: file!.url,
-      HANGOUT_DATABASE_URL: hangout!.url,
-      PATH: `${dirname(binary)}:${process.env.PATH}`,
-    },
+    env: devEnv,
   });
   void drain(dev.stdout, (text) => {
     stdout += text;
@@ -170,6 +129,8 @@ afterAll(async () => {
     await dev.exited;
   }
   await Promise.all(databases.map((database) => database.drop()));
+  // The consumer's queues (the platform's default retry delays) and the run's exchange.
+  await cleanUp(broker, [1000, 5000, 30_000]).catch(() => undefined);
   await copy?.remove();
 }, WAIT_MS);
 
@@ -198,13 +159,46 @@ describe("npm run dev (scripts/dev.ts)", () => {
         }
       }
 
+      // The mail sink: its page and Mailpit's read API, where the notification service sends.
+      const mailPage = `http://127.0.0.1:${ports.SMTP_LOCAL_HTTP_PORT}`;
+      expect(printed).toContain(mailPage);
+      expect(printed).toContain(`${mailPage}/api/v1/messages`);
+      expect(banner).toContain(`smtp://127.0.0.1:${ports.SMTP_LOCAL_PORT}`);
+      expect(banner).toMatch(/^ {2}broker +amqp:\/\/[^@\s]+:\d+ /m); // no credentials printed
+      const notificationBase = `http://127.0.0.1:${ports.NOTIFICATION_PORT}`;
+      expect(printed).toEqual(
+        expect.arrayContaining([`${notificationBase}/docs`, `${notificationBase}/metrics`]),
+      );
+      const messages = async () => {
+        const response = await fetch(`${mailPage}/api/v1/messages`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        return (await response.json()) as { messages: { To: { Address: string }[] }[] };
+      };
+      expect((await messages()).messages).toEqual([]);
+
+      // An invitation travels hangout → broker → notification → auth (gRPC, mTLS) → SMTP → sink.
+      const friend = `friend.${tag}@example.com`;
+      await invite(
+        `http://127.0.0.1:${ports.AUTH_PORT}`,
+        `http://127.0.0.1:${ports.HANGOUT_PORT}`,
+        {
+          owner: `owner.${tag}@example.com`,
+          friend,
+        },
+      );
+      await until("the invitation email in the mail sink", async () => {
+        const { messages: found } = await messages();
+        return found.some((m) => m.To.some((to) => to.Address === friend)) ? true : undefined;
+      });
+
       // Not a terminal: the services' lines are their JSON, unchanged.
       const logged = stdout
         .split("\n")
         .filter((line) => line.startsWith("{"))
         .map((line) => JSON.parse(line) as { service?: string });
       expect(new Set(logged.map((line) => line.service))).toEqual(
-        new Set(["auth", "file", "hangout"]),
+        new Set(["auth", "file", "hangout", "notification"]),
       );
 
       // An edit to a route in the copy is served by the restarted service.
@@ -221,7 +215,7 @@ describe("npm run dev (scripts/dev.ts)", () => {
       );
 
       const children = await descendants(dev!.pid);
-      expect(children.length).toBeGreaterThanOrEqual(3);
+      expect(children.length).toBeGreaterThanOrEqual(4);
       process.kill(dev!.pid, "SIGINT");
       const code = await Promise.race([dev!.exited, Bun.sleep(WAIT_MS).then(() => "timed out")]);
       expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });
@@ -237,5 +231,42 @@ describe("npm run dev (scripts/dev.ts)", () => {
       }
     },
     4 * WAIT_MS,
+  );
+
+  test(
+    "a taken mail sink port stops it at once, naming the variable to change",
+    async () => {
+      const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const run = Bun.spawn(["bun", "scripts/dev.ts"], {
+        cwd: copy!.dir,
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+        detached: true,
+        env: { ...devEnv, SMTP_LOCAL_HTTP_PORT: String(taken.port) },
+      });
+      try {
+        const code = await Promise.race([run.exited, Bun.sleep(WAIT_MS / 2).then(() => "running")]);
+        if (code === "running") process.kill(-run.pid, "SIGKILL");
+        const [out, err] = await Promise.all([
+          new Response(run.stdout).text(),
+          new Response(run.stderr).text(),
+        ]);
+        expect({ code, err }).toEqual({
+          code: 1,
+          err: expect.stringContaining(
+            `127.0.0.1:${taken.port} is taken; stop what listens there or set SMTP_LOCAL_HTTP_PORT`,
+          ),
+        });
+        // it stopped before starting anything: no banner
+        expect(out).not.toContain("is starting:");
+      } finally {
+        try {
+          process.kill(-run.pid, "SIGKILL");
+        } catch {}
+        taken.stop(true);
+      }
+    },
+    WAIT_MS,
   );
 });

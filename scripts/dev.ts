@@ -1,17 +1,21 @@
 /**
  * The embedded default: every service on this machine with hot reload, against the local
- * MySQL/MariaDB server (made to answer by scripts/ensure-mysql.sh) and a real step-ca (built from
- * Debian's sources by scripts/ensure-step-ca.sh, bootstrapped into .data/step-ca) and an
- * S3-compatible store in this process (port 4566). Applies
- * migrations first, prints every URL, and stops everything on Ctrl-C.
+ * MySQL/MariaDB server (made to answer by scripts/ensure-mysql.sh), the local RabbitMQ (made to
+ * answer by scripts/ensure-rabbitmq.sh), a real step-ca (built from Debian's sources by
+ * scripts/ensure-step-ca.sh, bootstrapped into .data/step-ca), and in this process an
+ * S3-compatible store (port 4566) and an SMTP sink that keeps every email the notification
+ * service sends (SMTP 1025; the mail page and Mailpit's read API on 8025). Applies migrations
+ * first, prints every URL, and stops everything on Ctrl-C.
  *
  * Logs: readable (pino-pretty) when stdout is a terminal, the services' JSON lines otherwise.
  * Every port comes from the services' own variables (AUTH_PORT, AUTH_GRPC_PORT, FILE_HTTP_PORT,
- * FILE_GRPC_PORT, HANGOUT_PORT), plus S3_LOCAL_PORT and STEP_CA_ADDRESS (host:port) for the
- * stores run here; hangout's links to auth and file follow them unless set themselves.
+ * FILE_GRPC_PORT, HANGOUT_PORT, NOTIFICATION_PORT), plus S3_LOCAL_PORT, SMTP_LOCAL_PORT,
+ * SMTP_LOCAL_HTTP_PORT and STEP_CA_ADDRESS (host:port) for what runs here; the links between
+ * services (auth's JWKS and gRPC, file's gRPC, the SMTP server) follow them unless set themselves.
  */
 import { migrateDatabase } from "@hangout/platform/db";
 import { PARSER_HEADER_LIMIT_FLAG } from "@hangout/platform/request-limits";
+import { startMailSink } from "@hangout/platform/testing/mail-sink";
 import { startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { isColorSupported } from "pino-pretty";
 import { bootstrapCa } from "../step-ca/bootstrap.ts";
@@ -73,7 +77,44 @@ const services: DevService[] = [
       return [`${base}/docs`, `${base}/hangouts`, `${base}/metrics`];
     },
   },
+  {
+    name: "notification",
+    entry: "services/notification/src/main.ts",
+    databaseUrlVar: "NOTIFICATION_DATABASE_URL",
+    defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/notification",
+    urls: (env) => [`${notificationBase(env)}/docs`, `${notificationBase(env)}/metrics`],
+  },
 ];
+
+const notificationBase = (env: Env) =>
+  `http://${env.NOTIFICATION_HOST || "127.0.0.1"}:${env.NOTIFICATION_PORT || 3004}`;
+
+// The mail sink's ports are checked before anything starts: a taken one (another sink, Mailpit)
+// should stop the run with the variable to change, not after the migrations.
+const mailPorts = [
+  { variable: "SMTP_LOCAL_PORT", port: Number(process.env.SMTP_LOCAL_PORT || 1025), what: "SMTP" },
+  {
+    variable: "SMTP_LOCAL_HTTP_PORT",
+    port: Number(process.env.SMTP_LOCAL_HTTP_PORT || 8025),
+    what: "mail page and API",
+  },
+] as const;
+
+function portTaken(problem: { variable: string; port: number; what: string }): never {
+  console.error(
+    `dev: the local mail sink's ${problem.what} port 127.0.0.1:${problem.port} is taken; ` +
+      `stop what listens there or set ${problem.variable} to a free port`,
+  );
+  process.exit(1);
+}
+
+for (const entry of mailPorts) {
+  try {
+    Bun.listen({ hostname: "127.0.0.1", port: entry.port, socket: { data() {} } }).stop(true);
+  } catch {
+    portTaken(entry);
+  }
+}
 
 for (const service of services) {
   await migrateDatabase(
@@ -88,6 +129,25 @@ const s3 = await startLocalS3({
   directory: ".data/s3",
 });
 
+// Keeps every email in memory: the mail page lists them, GET /api/v1/messages reads them.
+const mail = await startMailSink({
+  hostname: "127.0.0.1",
+  smtpPort: mailPorts[0].port,
+  httpPort: mailPorts[1].port,
+}).catch(async (error: Error & { code?: string; port?: number }) => {
+  await s3.stop();
+  if (error.code !== "EADDRINUSE") throw error;
+  // Taken since the check above.
+  portTaken(
+    mailPorts.find((entry) => entry.port === error.port) ?? {
+      variable: "SMTP_LOCAL_PORT or SMTP_LOCAL_HTTP_PORT",
+      port: error.port ?? mailPorts[0].port,
+      what: "SMTP or HTTP",
+    },
+  );
+});
+const mailPage = `http://127.0.0.1:${mailPorts[1].port}`;
+
 const pki = await bootstrapCa({ address: process.env.STEP_CA_ADDRESS || "127.0.0.1:9443" });
 // step-ca when it can be built here; otherwise the services mint from the same CA material.
 const ca = await ensureStepCaBinary().then(
@@ -101,13 +161,32 @@ const caEnv: Record<string, string> = ca
   ? { STEP_CA_URL: process.env.STEP_CA_URL ?? ca.url, STEP_CA_ROOT_FILE: pki.rootCert }
   : { LOCAL_CA_DIR: pki.dir };
 
-// hangout reaches auth and file where this run put them (their defaults assume default ports).
+// hangout and notification reach auth, file and the SMTP sink where this run put them (their
+// defaults assume default ports).
 const env = process.env;
 const linkEnv = {
   AUTH_JWKS_URL: env.AUTH_JWKS_URL || `http://127.0.0.1:${authPort(env)}/.well-known/jwks.json`,
   AUTH_GRPC_TARGET: env.AUTH_GRPC_TARGET || `localhost:${authGrpcPort(env)}`,
   FILE_GRPC_TARGET: env.FILE_GRPC_TARGET || `localhost:${fileGrpcPort(env)}`,
+  SMTP_URL: env.SMTP_URL || mail.smtpUrl,
+  // Unsubscribe links in emails: the service itself, as there is no edge here.
+  NOTIFICATION_PUBLIC_URL: env.NOTIFICATION_PUBLIC_URL || notificationBase(env),
 };
+
+/** The broker as the services reach it, without credentials; its management UI if it answers. */
+async function brokerUrls(): Promise<string[]> {
+  const amqp = new URL(env.AMQP_URL || "amqp://guest:guest@127.0.0.1:5672");
+  const management = `http://${amqp.hostname}:15672`;
+  const answers = await fetch(management, { signal: AbortSignal.timeout(1000) }).then(
+    (response) => response.ok,
+    () => false,
+  );
+  return [
+    `amqp://${amqp.host}${amqp.pathname === "/" ? "" : amqp.pathname} (RabbitMQ, events)`,
+    ...(answers ? [`${management} (management UI)`] : []),
+  ];
+}
+const broker = await brokerUrls();
 
 const pretty = process.stdout.isTTY === true;
 const children = services.map((service) => {
@@ -130,10 +209,18 @@ const children = services.map((service) => {
 });
 
 console.log("\nHangout Planner (embedded default) is starting:");
-console.log(`  step-ca  ${ca ? ca.url : "(local CA in-process)"} (root: ${pki.rootCert})`);
-console.log(`  s3       ${s3.endpoint} (bucket ${s3.env.S3_BUCKET}, objects in .data/s3)`);
+const line = (name: string, text: string) => console.log(`  ${name.padEnd(12)} ${text}`);
+line("step-ca", `${ca ? ca.url : "(local CA in-process)"} (root: ${pki.rootCert})`);
+line("s3", `${s3.endpoint} (bucket ${s3.env.S3_BUCKET}, objects in .data/s3)`);
+line("mail", `${mailPage} (every email sent, kept in memory)`);
+line("mail", `${mailPage}/api/v1/messages (Mailpit's read API)`);
+line(
+  "mail",
+  `${mail.smtpUrl} (SMTP; ${env.SMTP_URL ? "notification sends to SMTP_URL instead" : "notification sends here"})`,
+);
+for (const url of broker) line("broker", url);
 for (const service of services) {
-  for (const url of service.urls(env)) console.log(`  ${service.name.padEnd(8)} ${url}`);
+  for (const url of service.urls(env)) line(service.name, url);
 }
 console.log("Ctrl-C stops everything.\n");
 
@@ -156,4 +243,5 @@ const codes = await Promise.all(children.map(({ child }) => child.exited));
 await Promise.all(children.map(({ logs }) => logs.catch(() => undefined)));
 await ca?.stop();
 await s3.stop();
+await mail.stop();
 process.exit(codes.some((code) => code !== 0 && code !== 143) ? 1 : 0);

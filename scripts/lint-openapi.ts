@@ -19,6 +19,8 @@ import { routes as authRoutes } from "../services/auth/src/routes/index.ts";
 import { fileService } from "../services/file/src/app.ts";
 import { hangoutService } from "../services/hangout/src/app.ts";
 import { routes as hangoutRoutes } from "../services/hangout/src/routes/index.ts";
+import { notificationService } from "../services/notification/src/app.ts";
+import { routes as notificationRoutes } from "../services/notification/src/routes/index.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -43,6 +45,7 @@ const SERVICES: { definition: ServiceDefinition<ServiceConfig, unknown>; routes:
   { definition: authService, routes: authRoutes(unused("auth")) },
   { definition: hangoutService, routes: hangoutRoutes(unused("hangout")) },
   { definition: fileService, routes: [] },
+  { definition: notificationService, routes: notificationRoutes(unused("notification")) },
 ] as never;
 
 export interface ServiceApp {

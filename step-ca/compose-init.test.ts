@@ -51,7 +51,12 @@ beforeAll(async () => {
     caPath: join(dir, "ca"),
     address: `127.0.0.1:${freePort()}`,
     certDuration: "1h",
-    services: { auth: join(dir, "auth"), file: join(dir, "file"), hangout: join(dir, "hangout") },
+    services: {
+      auth: join(dir, "auth"),
+      file: join(dir, "file"),
+      hangout: join(dir, "hangout"),
+      notification: join(dir, "notification"),
+    },
     // chown to ourselves: the code path of compose's --owner 1000:1000, without needing root
     owner: { uid: process.getuid!(), gid: process.getgid!() },
   };
@@ -101,7 +106,7 @@ describe("compose-init", () => {
       expect(await mode(join(folder, "secrets"))).toBe(0o700);
       expect(await mode(files.rootCert)).toBe(0o644);
     }
-    // every provisioner of the PKI is handed out (compose runs all three services)
+    // every provisioner of the PKI is handed out (compose runs every gRPC service)
     expect(Object.keys(result.services).sort()).toEqual(
       Object.keys(result.pki.provisioners).sort(),
     );

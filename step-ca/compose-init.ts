@@ -17,7 +17,7 @@
 //
 //   bun step-ca/compose-init.ts --pki /pki --ca /ca --ca-path /home/step --address :9443 \
 //     --cert-duration 1h --owner 1000:1000 --service auth=/out/auth --service file=/out/file \
-//     --service hangout=/out/hangout
+//     --service hangout=/out/hangout --service notification=/out/notification
 import { chmod, chown, mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { parseArgs } from "node:util";

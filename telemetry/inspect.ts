@@ -18,6 +18,28 @@ export const ALLOWED_DASHBOARD_METRICS = new Set([
   "event_consume_duration_seconds_bucket",
 ]);
 
+/** The notification service's own metrics (its mailer and deliveries), as PromQL names them. */
+export const NOTIFICATION_METRICS = new Set([
+  "notification_emails_total",
+  "notification_email_send_seconds_bucket",
+  "notification_deliveries_pending",
+  "notification_deliveries_oldest_pending_seconds",
+]);
+
+/** Dashboard uid → exactly the metrics its panels query. */
+export const DASHBOARD_METRICS: Record<string, Set<string>> = {
+  "hangout-auth": ALLOWED_DASHBOARD_METRICS,
+  "hangout-notification": new Set([
+    ...NOTIFICATION_METRICS,
+    "http_requests_total",
+    "http_request_duration_seconds_bucket",
+    "events_consumed_total",
+    "events_failed_total",
+    "events_dead_lettered_total",
+    "event_consume_duration_seconds_bucket",
+  ]),
+};
+
 const BUILTIN_DATASOURCES = /^(-- .* --|grafana|\$.*|\$\{.*\})$/;
 
 type Node = unknown;

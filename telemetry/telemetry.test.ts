@@ -25,7 +25,11 @@ import { authConfigSchema, loadAuthConfig } from "../services/auth/src/config.ts
 import { fileConfigSchema, loadFileConfig } from "../services/file/src/config.ts";
 import { hangoutConfigSchema, loadHangoutConfig } from "../services/hangout/src/config.ts";
 import {
-  ALLOWED_DASHBOARD_METRICS,
+  loadNotificationConfig,
+  notificationConfigSchema,
+} from "../services/notification/src/config.ts";
+import {
+  DASHBOARD_METRICS,
   datasourceUids,
   metricNames,
   prometheusExpressions,
@@ -107,7 +111,12 @@ describe("Prometheus", () => {
   const ruleTests = readdirSync(rulesDir).filter((f) => f.endsWith(".test.yml"));
 
   test("promtool check config telemetry/prometheus/prometheus.yml (and its rule files)", () => {
-    expect(ruleFiles.sort()).toEqual(["auth.rules.yml", "events.rules.yml", "hangout.rules.yml"]);
+    expect(ruleFiles.sort()).toEqual([
+      "auth.rules.yml",
+      "events.rules.yml",
+      "hangout.rules.yml",
+      "notification.rules.yml",
+    ]);
     const { exitCode, output } = run(
       ["promtool", "check", "config", "telemetry/prometheus/prometheus.yml"],
       "apt-get install -y prometheus",
@@ -117,7 +126,7 @@ describe("Prometheus", () => {
     expect(exitCode).toBe(0);
   });
 
-  test("promtool test rules: the auth and hangout alerts fire on the synthetic series", () => {
+  test("promtool test rules: every alert fires on its synthetic series", () => {
     // every rule file has its unit test
     expect(ruleTests.sort()).toEqual(ruleFiles.map((f) => f.replace(".rules.", ".test.")).sort());
     const { exitCode, output } = run(
@@ -139,6 +148,7 @@ describe("Prometheus", () => {
     for (const [service, prefix] of [
       ["auth", "Auth"],
       ["hangout", "Hangout"],
+      ["notification", "Notification"],
     ] as const) {
       const down = alerts.find((a) => a.alert === `${prefix}Down`);
       expect(down?.expr).toContain(`up{job="${service}"}`);
@@ -150,7 +160,7 @@ describe("Prometheus", () => {
   const prom: Any = yamlFile("telemetry/prometheus/prometheus.yml");
   const job = (name: string) => prom.scrape_configs.find((j: Any) => j.job_name === name);
 
-  test("scrapes auth:3001/metrics directly, the collector, and Envoy's stats listener", () => {
+  test("scrapes the services' /metrics directly, the collector, and Envoy's stats listener", () => {
     expect(job("auth").static_configs[0].targets).toEqual(["auth:3001"]);
     expect(job("auth").metrics_path ?? "/metrics").toBe("/metrics");
     // file: its HTTP port (health and metrics; gRPC has none)
@@ -163,8 +173,13 @@ describe("Prometheus", () => {
       `hangout:${services.hangout.environment.HANGOUT_PORT}`,
     ]);
     expect(job("hangout").metrics_path ?? "/metrics").toBe("/metrics");
+    // notification: its HTTP port, where the mailer's and the consumer's metrics are too
+    expect(job("notification").static_configs[0].targets).toEqual([
+      `notification:${services.notification.environment.NOTIFICATION_PORT}`,
+    ]);
+    expect(job("notification").metrics_path ?? "/metrics").toBe("/metrics");
     // the services' metrics carry their own `service` label: no target label to clash with it
-    for (const name of ["auth", "file", "hangout"])
+    for (const name of ["auth", "file", "hangout", "notification"])
       expect(job(name).static_configs[0].labels).toBeUndefined();
     expect(job("otel-collector").static_configs[0].targets).toEqual(["otel-collector:8888"]);
     expect(job("envoy").metrics_path).toBe("/stats/prometheus");
@@ -218,7 +233,7 @@ describe("OpenTelemetry collector, Tempo, Loki, Alloy", () => {
   });
 
   test("the services' and Envoy's OTLP endpoint is the collector's receiver", () => {
-    for (const name of ["auth", "file", "hangout"]) {
+    for (const name of ["auth", "file", "hangout", "notification"]) {
       expect(services[name].environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
         "http://otel-collector:4318",
       );
@@ -299,8 +314,8 @@ describe("Grafana provisioning and dashboard", () => {
     for (const [, uid] of links) expect(provisioned).toContain(uid);
   });
 
-  test("there is an auth dashboard", () => {
-    expect(dashboards.map((d) => d.json.uid)).toContain("hangout-auth");
+  test("there are the auth and notification dashboards, and no other", () => {
+    expect(dashboards.map((d) => d.json.uid).sort()).toEqual(Object.keys(DASHBOARD_METRICS).sort());
   });
 
   for (const { file, json } of dashboards) {
@@ -314,7 +329,7 @@ describe("Grafana provisioning and dashboard", () => {
       const exprs = prometheusExpressions(json);
       expect(exprs.length).toBeGreaterThan(0);
       const used = new Set(exprs.flatMap((e) => [...metricNames(e)]));
-      expect([...used].sort()).toEqual([...ALLOWED_DASHBOARD_METRICS].sort());
+      expect([...used].sort()).toEqual([...(DASHBOARD_METRICS[json.uid] ?? [])].sort());
     });
 
     test(`${file}: panels have unique ids and a grid position`, () => {
@@ -356,7 +371,7 @@ describe("Grafana provisioning and dashboard", () => {
       expect(metricsModule).toContain(`"${label}"`);
     const relay = read("packages/platform/src/outbox/relay-metrics.ts");
     const consumer = read("packages/platform/src/inbox/consumer-metrics.ts");
-    for (const name of ALLOWED_DASHBOARD_METRICS) {
+    for (const name of new Set(Object.values(DASHBOARD_METRICS).flatMap((set) => [...set]))) {
       if (!/^(outbox|event)/.test(name)) continue;
       const base = name.replace(/_bucket$/, "");
       expect(`${relay}\n${consumer}`).toContain(`"${base}"`);
@@ -405,8 +420,11 @@ describe("docker-compose.yml", () => {
         "hangout-migrate",
         "localstack",
         "loki",
+        "mailpit",
         "mysql",
         "mysql-databases",
+        "notification",
+        "notification-migrate",
         "otel-collector",
         "prometheus",
         "rabbitmq",
@@ -514,6 +532,23 @@ describe("docker-compose.yml", () => {
     expect(services.hangout.healthcheck.test.join(" ")).toContain(
       `http://127.0.0.1:${services.hangout.environment.HANGOUT_PORT}/readyz`,
     );
+    // notification: after its schema, the CA material, a healthy CA, a healthy auth (JWKS and
+    // UserDirectory over gRPC), a healthy broker (it consumes) and SMTP server; Envoy after it
+    const notification = services.notification.depends_on;
+    expect(notification["notification-migrate"].condition).toBe("service_completed_successfully");
+    expect(notification["step-ca-init"].condition).toBe("service_completed_successfully");
+    expect(notification["step-ca"].condition).toBe("service_healthy");
+    expect(notification.auth.condition).toBe("service_healthy");
+    expect(notification.rabbitmq.condition).toBe("service_healthy");
+    expect(notification.mailpit.condition).toBe("service_healthy");
+    expect(services["notification-migrate"].depends_on.mysql.condition).toBe("service_healthy");
+    expect(services["notification-migrate"].depends_on["mysql-databases"].condition).toBe(
+      "service_completed_successfully",
+    );
+    expect(services.envoy.depends_on.notification.condition).toBe("service_healthy");
+    expect(services.notification.healthcheck.test.join(" ")).toContain(
+      `http://127.0.0.1:${services.notification.environment.NOTIFICATION_PORT}/readyz`,
+    );
     // one-shot jobs never restart
     for (const job of [
       "mysql-databases",
@@ -521,6 +556,7 @@ describe("docker-compose.yml", () => {
       "file-migrate",
       "auth-migrate",
       "hangout-migrate",
+      "notification-migrate",
     ])
       expect(services[job].restart).toBe("no");
     for (const [name, svc] of Object.entries(services)) {
@@ -560,6 +596,9 @@ describe("docker-compose.yml", () => {
     expect(published.auth).toEqual(["127.0.0.1:3001:3001"]);
     expect(published.file).toEqual(["127.0.0.1:3003:3003"]); // health and metrics; gRPC stays inside
     expect(published.hangout).toEqual(["127.0.0.1:3002:3002"]); // direct access; public via Envoy
+    expect(published.notification).toEqual(["127.0.0.1:3004:3004"]);
+    expect(published.mailpit).toEqual(["127.0.0.1:1025:1025", "127.0.0.1:8025:8025"]);
+    expect(published.rabbitmq).toEqual(["127.0.0.1:5672:5672", "127.0.0.1:15672:15672"]);
     expect(published["step-ca"]).toEqual(["127.0.0.1:9443:9443"]);
     expect(published.localstack).toEqual(["127.0.0.1:4566:4566"]);
     expect(published.mysql).toEqual(["127.0.0.1:3306:3306"]);
@@ -631,6 +670,7 @@ describe("docker-compose.yml", () => {
     AUTH_DB_PASSWORD: "it's\\x",
     FILE_DB_PASSWORD: "file-pw",
     HANGOUT_DB_PASSWORD: "hangout-pw",
+    NOTIFICATION_DB_PASSWORD: "notification-pw",
   };
 
   test("MySQL init script creates one database and user per service, quoting the password", () => {
@@ -648,7 +688,7 @@ describe("docker-compose.yml", () => {
     expect(out).toContain("CREATE DATABASE IF NOT EXISTS `auth`");
     expect(out).toContain("CREATE USER IF NOT EXISTS 'auth'@'%' IDENTIFIED BY 'it''s\\\\x';");
     expect(out).toContain("GRANT ALL PRIVILEGES ON `auth`.* TO 'auth'@'%';");
-    for (const name of ["file", "hangout"]) {
+    for (const name of ["file", "hangout", "notification"]) {
       expect(out).toContain(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
       expect(out).toContain(`CREATE USER IF NOT EXISTS '${name}'@'%' IDENTIFIED BY '${name}-pw';`);
       expect(out).toContain(`GRANT ALL PRIVILEGES ON \`${name}\`.* TO '${name}'@'%';`);
@@ -680,6 +720,13 @@ describe("docker-compose.yml", () => {
     );
     expect(services["hangout-migrate"].environment.HANGOUT_DATABASE_URL).toBe(
       services.hangout.environment.HANGOUT_DATABASE_URL,
+    );
+    expect(resolveComposeVars(env.NOTIFICATION_DB_PASSWORD)).toBe("notification-dev-password");
+    expect(resolveComposeVars(services.notification.environment.NOTIFICATION_DATABASE_URL)).toBe(
+      "mysql://notification:notification-dev-password@mysql:3306/notification",
+    );
+    expect(services["notification-migrate"].environment.NOTIFICATION_DATABASE_URL).toBe(
+      services.notification.environment.NOTIFICATION_DATABASE_URL,
     );
   });
 
@@ -716,13 +763,13 @@ describe("docker-compose.yml", () => {
       expect(proc.exitCode).toBe(0);
       const calls = readFileSync(log, "utf8");
       const argvLines = calls.split("\n").filter((l) => l.startsWith("ARGV "));
-      expect(argvLines).toHaveLength(3);
+      expect(argvLines).toHaveLength(4);
       for (const line of argvLines) {
         expect(line).toMatch(/^ARGV --defaults-extra-file=\S+ --protocol=tcp -h mysql -uroot /);
         expect(line).not.toContain("root-pw");
       }
       expect(calls).toContain('password="root-pw"');
-      for (const name of ["auth", "file", "hangout"])
+      for (const name of ["auth", "file", "hangout", "notification"])
         expect(calls).toContain(`CREATE USER IF NOT EXISTS '${name}'@'%'`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -790,11 +837,11 @@ describe("docker-compose.yml: the hangout service, and every service's environme
   const resolved = (e: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(e).map(([k, v]) => [k, resolveComposeVars(String(v))]));
 
-  test("the producers reach the compose broker with its credentials", () => {
+  test("the producers and the consumer reach the compose broker with its credentials", () => {
     const broker = services.rabbitmq;
     expect(broker.healthcheck.test).toContain("rabbitmq-diagnostics");
     const user = broker.environment.RABBITMQ_DEFAULT_USER;
-    for (const name of ["auth", "hangout"]) {
+    for (const name of ["auth", "hangout", "notification"]) {
       const url = new URL(String(resolved(services[name].environment).AMQP_URL));
       expect(url.hostname).toBe("rabbitmq");
       expect(url.username).toBe(user);
@@ -855,6 +902,7 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     ["auth", authConfigSchema, loadAuthConfig],
     ["file", fileConfigSchema, loadFileConfig],
     ["hangout", hangoutConfigSchema, loadHangoutConfig],
+    ["notification", notificationConfigSchema, loadNotificationConfig],
   ] as const;
   for (const [name, schema, load] of contracts) {
     test(`${name} and ${name}-migrate: every variable is one the service reads, with a valid value`, () => {
@@ -878,7 +926,7 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     );
     // A bundle left on the host never stands in for the one the image builds.
     expect(read(".dockerignore").split("\n")).toContain("**/dist");
-    for (const name of ["auth", "file", "hangout"])
+    for (const name of ["auth", "file", "hangout", "notification"])
       expect(services[name].command).toEqual([
         "bun",
         PARSER_HEADER_LIMIT_FLAG,
@@ -987,7 +1035,7 @@ describe("docker-compose.yml: step-ca and who holds which key", () => {
   test("step-ca-init runs (remapped to temp folders) and writes every folder", () => {
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
-    expect(pkiKeys.sort()).toEqual(["auth", "file", "hangout"]);
+    expect(pkiKeys.sort()).toEqual(["auth", "file", "hangout", "notification"]);
   });
 
   test("the PKI volume (root key, every provisioner key) is mounted by step-ca-init only", () => {
@@ -1025,16 +1073,21 @@ describe("docker-compose.yml: step-ca and who holds which key", () => {
     expect(resolveComposeVars(ca.ports[0])).toBe(`127.0.0.1:${port}:${port}`);
   });
 
-  test("the mTLS services are auth, file and hangout, and each is handed out by step-ca-init", () => {
-    expect(grpcServices.map(([name]) => name).sort()).toEqual(["auth", "file", "hangout"]);
+  test("the mTLS services are auth, file, hangout and notification, each handed out by step-ca-init", () => {
+    expect(grpcServices.map(([name]) => name).sort()).toEqual([
+      "auth",
+      "file",
+      "hangout",
+      "notification",
+    ]);
     const handedOut = args
       .filter((_, i) => args[i - 1] === "--service")
       .map((s) => s.split("=")[0])
       .sort();
-    expect(handedOut).toEqual(["auth", "file", "hangout"]);
+    expect(handedOut).toEqual(["auth", "file", "hangout", "notification"]);
   });
 
-  for (const name of ["auth", "file", "hangout"]) {
+  for (const name of ["auth", "file", "hangout", "notification"]) {
     test(`${name}: the CA URL, 1h certificates, and after step-ca-init and a healthy CA`, () => {
       const svc = services[name];
       const env = svc.environment;

@@ -30,6 +30,7 @@ create_service_database() {
 SQL
 }
 
-create_service_database auth    "${AUTH_DB_PASSWORD:-}"
-create_service_database file    "${FILE_DB_PASSWORD:-}"
+create_service_database auth "${AUTH_DB_PASSWORD:-}"
+create_service_database file "${FILE_DB_PASSWORD:-}"
 create_service_database hangout "${HANGOUT_DB_PASSWORD:-}"
+create_service_database notification "${NOTIFICATION_DB_PASSWORD:-}"

@@ -100,6 +100,11 @@ export const brokerConfigSchema = {
   AMQP_URL: env.url("amqp://guest:guest@127.0.0.1:5672"),
   EVENTS_EXCHANGE: env.string("hangout.events"),
   OUTBOX_RETENTION_SECONDS: env.int(86_400, { minimum: 60 }),
+  /**
+   * How long a consumer remembers an event it handled (its inbox row). Longer than any
+   * redelivery: the broker's retries, dead-letter replays and the outbox's retention.
+   */
+  INBOX_RETENTION_SECONDS: env.int(7 * 86_400, { minimum: 3600 }),
 };
 
 export type CommonConfig = Static<TObject<typeof commonConfigSchema>>;

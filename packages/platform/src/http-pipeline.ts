@@ -9,7 +9,7 @@ import {
 import { Elysia } from "elysia";
 import { allowedMethods, type RouteEntry } from "./allowed-methods.ts";
 import { AppError, invalidFields, problemResponse } from "./errors.ts";
-import { parseJsonBody } from "./json-body.ts";
+import { bodyParser, type ParsedRoute } from "./json-body.ts";
 import type { Platform } from "./platform.ts";
 import { currentRequest, type RequestState, withRequestState } from "./request-context.ts";
 import { oversizedHead, withinBodyLimit } from "./request-limits.ts";
@@ -19,8 +19,8 @@ import { fieldErrors } from "./validation-messages.ts";
  * Every step a request goes through, in one place. Around the app (`requestPipeline`): request
  * id, server span (continuing an incoming W3C trace), URL, header and body size limits, RED
  * metrics, access log. Inside it (`pipelineHooks`, Elysia's global hooks): every body is parsed
- * by one strict JSON parser (json-body.ts), the route template is recorded, and every error
- * becomes problem+json.
+ * by one strict JSON parser (json-body.ts; a form parser instead on a route that declares
+ * `parse: "urlencoded"`), the route template is recorded, and every error becomes problem+json.
  */
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -108,11 +108,15 @@ export function requestPipeline(
  * The steps inside the app: the body parser, route naming and the mapping of every error to
  * problem+json. `routes` lists the app's routes once they are all registered (for 405s).
  */
-export function pipelineHooks(platform: Platform, routes: () => readonly RouteEntry[]) {
+export function pipelineHooks(
+  platform: Platform,
+  routes: () => readonly (RouteEntry & ParsedRoute)[],
+) {
   const { logger } = platform;
   const allowed = allowedMethods(routes);
+  const parseBody = bodyParser(routes);
   return new Elysia({ name: "platform.pipeline" })
-    .onParse({ as: "global" }, ({ request }) => parseJsonBody(request))
+    .onParse({ as: "global" }, ({ request, route }) => parseBody(request, route))
     .onTransform({ as: "global" }, ({ route }) => recordRoute(route))
     .onError({ as: "global" }, ({ code, error, route, path }) => {
       recordRoute(route);

@@ -1,4 +1,7 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Re-exported so services define their own metrics without depending on prom-client themselves. */
+export { Counter, Gauge, Histogram };
 
 /** Prometheus metrics of one service: process metrics plus RED metrics per route. */
 export interface HttpMetrics {

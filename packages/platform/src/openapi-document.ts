@@ -50,7 +50,7 @@ const INVALID = "A field or parameter is missing, unknown or breaks its rule; `e
 const WITH_BODY: Record<number, string> = {
   400: "The body is not valid JSON, or nests objects and arrays too deeply",
   413: "The body is larger than the service accepts",
-  415: "The body is not JSON (application/json)",
+  415: "The body is not of the type documented for it (JSON unless stated)",
   422: INVALID,
 };
 
@@ -232,18 +232,22 @@ export const routeCount = (app: AnyElysia) => tree(app).getGlobalRoutes().length
 /**
  * The app as the generator should see it. Every body goes through one parser function
  * (json-body.ts), which the generator cannot read and so documents no media type at all; named
- * "json", the body is documented as application/json, the one type that parser accepts.
+ * "json", the body is documented as application/json, the one type that parser accepts. A route
+ * that declares its type (`parse: "urlencoded"`) keeps that declaration, which the generator reads.
  */
 const withJsonBodies = (app: AnyElysia) =>
   ({
     getGlobalRoutes: () =>
       tree(app)
         .getGlobalRoutes()
-        .map((route) =>
-          route.hooks?.body
-            ? { ...route, hooks: { ...route.hooks, parse: [{ fn: "json" }] } }
-            : route,
-        ),
+        .map((route) => {
+          if (!route.hooks?.body) return route;
+          const declared = ((route.hooks as { parse?: { fn: unknown }[] }).parse ?? []).filter(
+            (parser) => typeof parser.fn === "string",
+          );
+          const parse = declared.length > 0 ? declared : [{ fn: "json" }];
+          return { ...route, hooks: { ...route.hooks, parse } };
+        }),
     getGlobalDefinitions: () => tree(app).getGlobalDefinitions(),
   }) as unknown as AnyElysia;
 

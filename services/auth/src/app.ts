@@ -55,7 +55,8 @@ export const authService = defineService({
       prepare: async () => relay.start(),
       grpc: {
         port: config.AUTH_GRPC_PORT,
-        allowedCallers: ["hangout"],
+        // hangout (invites, member names) and notification (recipients' addresses and names).
+        allowedCallers: ["hangout", "notification"],
         register: (server) => server.add(UserDirectoryDefinition, userDirectory(users)),
       },
     };

@@ -19,7 +19,7 @@ beforeAll(async () => {
     AUTH_GRPC_PORT: String(freePort()),
     CERT_LIFETIME: "10m",
   });
-  for (const service of ["hangout", "file"]) {
+  for (const service of ["hangout", "notification", "file"]) {
     callers[service] = await testCa.managerFor(service);
     await callers[service].start();
   }
@@ -53,6 +53,12 @@ describe("auth.v1.UserDirectory over mTLS", () => {
       emails: [ann.email.toUpperCase(), "nobody@example.com"],
     });
     expect(byEmails.users.map((u) => u.id)).toEqual([ann.id]);
+  });
+
+  test("notification looks recipients up by id", async () => {
+    const cy = await auth.signup({ name: "Cy" });
+    const { users } = await directoryAs("notification").getUsersByIds({ ids: [cy.id] });
+    expect(users.map((u) => [u.name, u.email])).toEqual([["Cy", cy.email]]);
   });
 
   test("more than 100 entries is INVALID_ARGUMENT naming the field", async () => {

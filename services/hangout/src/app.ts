@@ -3,11 +3,13 @@ import { createDatabase } from "@hangout/platform/db";
 import { serviceRelay } from "@hangout/platform/outbox/service-relay";
 import { defineService } from "@hangout/platform/service/definition";
 import { loadHangoutConfig } from "./config.ts";
+import { userEventsConsumer } from "./consumers/user-events.ts";
 import { schema } from "./db/schema.ts";
 import type { HangoutDeps } from "./deps.ts";
 import { createActivitiesRepository } from "./repositories/activities.ts";
 import { createHangoutsRepository } from "./repositories/hangouts.ts";
 import { createIdempotencyRepository } from "./repositories/idempotency.ts";
+import { createInvitationsRepository } from "./repositories/invitations.ts";
 import { createMembersRepository } from "./repositories/members.ts";
 import { createMemoriesRepository } from "./repositories/memories.ts";
 import { createServiceClients } from "./repositories/service-clients.ts";
@@ -16,6 +18,7 @@ import { createAccess } from "./services/access.ts";
 import { createActivities } from "./services/activities.ts";
 import { createHangouts } from "./services/hangouts.ts";
 import { createIdempotency } from "./services/idempotency.ts";
+import { createInvitations } from "./services/invitations.ts";
 import { createMembers } from "./services/members.ts";
 import { createMemories } from "./services/memories.ts";
 import { sweeperTask } from "./tasks/sweeper.ts";
@@ -37,6 +40,10 @@ export const hangoutService = defineService({
     const clients = createServiceClients(config, certificates, platform);
     const hangoutsRepo = createHangoutsRepository(db, pool);
     const access = createAccess(hangoutsRepo);
+    const invitationsRepo = createInvitationsRepository(db);
+    const invitations = createInvitations({ repo: invitationsRepo, access, clients, clock });
+    // Takes up pending invitations when their address signs up (auth's `user.signed-up`).
+    const consumer = userEventsConsumer(platform, config, db, invitations, clock);
     const memories = createMemories({
       repo: createMemoriesRepository(db, pool),
       hangouts: hangoutsRepo,
@@ -65,16 +72,30 @@ export const hangoutService = defineService({
         clock,
         purgeMemories: (id) => memories.purgeHangout(id),
       }),
-      members: createMembers({ repo: createMembersRepository(db), access, clients, clock }),
+      members: createMembers({
+        repo: createMembersRepository(db),
+        invitations: invitationsRepo,
+        access,
+        clients,
+        clock,
+        invitationTtlDays: config.HANGOUT_PENDING_INVITATION_TTL_DAYS,
+      }),
+      invitations,
       activities: createActivities({ repo: createActivitiesRepository(db), access, clock }),
       memories,
     };
     return {
       deps,
       routes: routes(deps),
-      readiness: [relay.readiness],
-      prepare: async () => relay.start(),
-      tasks: [sweeperTask(memories, config, clock, platform.logger)],
+      readiness: [relay.readiness, consumer.readiness],
+      prepare: async () => {
+        relay.start();
+        consumer.start();
+      },
+      tasks: [
+        sweeperTask(memories, invitations, config, clock, platform.logger),
+        consumer.pruneTask,
+      ],
     };
   },
 });

@@ -30,6 +30,10 @@ export const hangoutConfigSchema = configSchema({
   HANGOUT_SWEEP_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
   /** A pending memory older than this is reconciled (upload URL lifetime plus grace). */
   HANGOUT_PENDING_MEMORY_TTL_SECONDS: env.int(1800, { minimum: 60 }),
+  /** How long an invitation to an address with no account waits for its sign-up. */
+  HANGOUT_PENDING_INVITATION_TTL_DAYS: env.int(30, { minimum: 1 }),
+  /** The durable queue hangout consumes other services' events from (bound to EVENTS_EXCHANGE). */
+  HANGOUT_EVENTS_QUEUE: env.string("hangout.events"),
 });
 
 export type HangoutConfig = ReturnType<typeof loadHangoutConfig>;

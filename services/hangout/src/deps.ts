@@ -5,6 +5,7 @@ import type { Access } from "./services/access.ts";
 import type { Activities } from "./services/activities.ts";
 import type { Hangouts } from "./services/hangouts.ts";
 import type { Idempotent } from "./services/idempotency.ts";
+import type { Invitations } from "./services/invitations.ts";
 import type { Members } from "./services/members.ts";
 import type { Memories } from "./services/memories.ts";
 
@@ -18,6 +19,7 @@ export interface HangoutDeps {
   access: Access;
   hangouts: Hangouts;
   members: Members;
+  invitations: Invitations;
   activities: Activities;
   memories: Memories;
 }

@@ -60,6 +60,7 @@ export const ROUTES: Row[] = [
     ok: 200,
   },
   { method: "GET", path: "/hangouts/:id/members", scope: "hangout", ownerOnly: false, ok: 200 },
+  { method: "GET", path: "/hangouts/:id/invitations", scope: "hangout", ownerOnly: true, ok: 200 },
   {
     method: "PUT",
     path: "/hangouts/:id/rsvp",

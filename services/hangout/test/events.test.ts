@@ -99,19 +99,32 @@ describe("each change writes its events", () => {
     ]);
   });
 
-  test("members: invited (existing users only, by id), RSVP changed, left, removed", async () => {
+  test("members: invited (a user by id, an address with no account by address), RSVP changed, left, removed", async () => {
     const { id } = await createHangout(stack, owner);
     const invited = await eventsOf(id, async () => {
       const response = await stack.as(owner).post(`/hangouts/${id}/invites`, {
-        emails: [friend.email.toUpperCase(), "nobody-here@example.com", owner.email],
+        emails: [friend.email.toUpperCase(), "Nobody-Here@example.com", owner.email],
       });
       expect(response.status).toBe(200);
-      expect(((await response.json()) as { unknownEmails: string[] }).unknownEmails).toEqual([
-        "nobody-here@example.com",
+      expect(((await response.json()) as { pendingEmails: string[] }).pendingEmails).toEqual([
+        "Nobody-Here@example.com",
       ]);
     });
+    const [invitation] = await query<{ id: string }>(
+      stack,
+      "SELECT id FROM pending_invitations WHERE hangout_id = ?",
+      [id],
+    );
     expect(invited).toEqual([
       ["member.invited.v1", { hangoutId: id, invitedBy: owner.id, invitee: { userId: friend.id } }],
+      [
+        "member.invited.v1",
+        {
+          hangoutId: id,
+          invitedBy: owner.id,
+          invitee: { invitationId: invitation?.id, email: "nobody-here@example.com" },
+        },
+      ],
     ]);
     expect(await eventsOf(id, () => invite(stack, owner, id, [stranger]))).toEqual([
       [

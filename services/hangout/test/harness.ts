@@ -1,4 +1,6 @@
 import { createPool } from "@hangout/platform/db";
+import { cleanUp } from "@hangout/platform/inbox/inbox.fixture";
+import { testExchange } from "@hangout/platform/outbox/outbox.fixture";
 import type { RunningService } from "@hangout/platform/service/start";
 import type { TestDatabase } from "@hangout/platform/testing/database";
 import {
@@ -12,6 +14,7 @@ import type { TestCa } from "@hangout/platform/testing/step-ca";
 import type mysql from "mysql2/promise";
 import { hangoutService } from "../src/app.ts";
 import type { HangoutConfig } from "../src/config.ts";
+import { USER_EVENTS_BACKOFF_MS } from "../src/consumers/user-events.ts";
 import type { HangoutDeps } from "../src/deps.ts";
 
 export type { Api, TestUser };
@@ -40,9 +43,12 @@ export interface Stack {
 
 /**
  * The hangout service in this process, with auth and file as real processes around it (see
- * `@hangout/platform/testing/stack`). `env` overrides hangout's config variables.
+ * `@hangout/platform/testing/stack`). `env` overrides hangout's config variables. Each stack
+ * has an exchange and a consumer queue of its own (removed by `stop`), so parallel test files
+ * never take each other's events.
  */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const exchange = testExchange();
   const stack = await startTestStack({
     service: hangoutService,
     env: ({ database, auth, file }) => ({
@@ -53,6 +59,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       GRPC_TIMEOUT_MS: "3000",
       // Tests run the sweep themselves; the timer only when a test sets it.
       HANGOUT_SWEEP_INTERVAL_SECONDS: "3600",
+      EVENTS_EXCHANGE: exchange,
+      HANGOUT_EVENTS_QUEUE: `${exchange}.hangout`,
       ...env,
     }),
   });
@@ -70,8 +78,13 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     as: stack.as,
     advance: stack.advance,
     async stop() {
+      const { EVENTS_EXCHANGE, HANGOUT_EVENTS_QUEUE } = stack.service.config;
       await db.end();
       await stack.stop();
+      await cleanUp(
+        { exchange: EVENTS_EXCHANGE, queue: HANGOUT_EVENTS_QUEUE },
+        USER_EVENTS_BACKOFF_MS,
+      ).catch(() => undefined);
     },
   };
 }

@@ -11,7 +11,7 @@ interface Member {
 interface InviteResult {
   invited: string[];
   alreadyMembers: string[];
-  unknownEmails: string[];
+  pendingEmails: string[];
 }
 
 describe("members", () => {
@@ -34,7 +34,7 @@ describe("members", () => {
   });
   afterAll(() => stack?.stop());
 
-  test("invite finds users by email, case-insensitively, and lists unknown emails", async () => {
+  test("invite finds users by email, case-insensitively; unknown addresses are pending", async () => {
     const unknown = `nobody-${Date.now()}@example.com`;
     const response = await stack.as(owner).post(`/hangouts/${id}/invites`, {
       emails: [bob.email.toUpperCase(), carol.email, unknown],
@@ -43,7 +43,7 @@ describe("members", () => {
     const body = (await response.json()) as InviteResult;
     expect(body.invited.sort()).toEqual([bob.id, carol.id].sort());
     expect(body.alreadyMembers).toEqual([]);
-    expect(body.unknownEmails).toEqual([unknown]);
+    expect(body.pendingEmails).toEqual([unknown]);
     expect((await getHangout(stack, owner, id)).memberCount).toBe(3);
     expect((await getHangout(stack, bob, id)).myRsvp).toBe("pending");
   });
@@ -56,7 +56,7 @@ describe("members", () => {
     const body = (await response.json()) as InviteResult;
     expect(body.invited).toEqual([]);
     expect(body.alreadyMembers.sort()).toEqual([bob.id, owner.id].sort());
-    expect(body.unknownEmails).toEqual([]);
+    expect(body.pendingEmails).toEqual([]);
     expect((await getHangout(stack, owner, id)).memberCount).toBe(3);
   });
 

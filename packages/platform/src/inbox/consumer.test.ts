@@ -42,6 +42,7 @@ const record = (event: TestEvent, tx: Transaction<TestSchema>) =>
 async function start(
   handle: (event: TestEvent, tx: Transaction<TestSchema>) => Promise<void>,
   metrics?: Registry,
+  afterCommit?: (event: TestEvent) => void,
 ) {
   const names = testNames();
   const consumer = createConsumer({
@@ -51,6 +52,7 @@ async function start(
     bindings: ["dev.hangout-planner.test.#"],
     parse: parseTestEvent,
     handle,
+    afterCommit,
     maxAttempts: 3,
     backoffMs,
     prefetch: 4,
@@ -93,6 +95,32 @@ test("an event redelivered under the same id has no second effect", async () => 
     `events_consumed_total{consumer="${names.queue}",type="${event.type}",outcome="duplicate"} 1`,
   );
   expect(text).toContain(`event_consume_duration_seconds_count{consumer="${names.queue}"} 2`);
+});
+
+test("afterCommit runs once per processed event, after its effect is visible, never for a duplicate", async () => {
+  const seen: { id: string; visible: boolean }[] = [];
+  const checks: Promise<void>[] = [];
+  const names = await start(record, undefined, (event) => {
+    checks.push(
+      store
+        .effects()
+        .then((done) => void seen.push({ id: event.id, visible: done.includes(event.id) })),
+    );
+    if (event.data.n === 4) throw new Error("a hook that fails");
+  });
+  const [a, b] = [testEvent(3), testEvent(4)];
+  await publish(names.exchange, [a as TestEvent, a as TestEvent, b as TestEvent]);
+  await until(() => checks.length === 2, 5000, "two hooks");
+  await Promise.all(checks);
+  await Bun.sleep(200);
+  // Handled concurrently (prefetch), so in either order.
+  expect(seen.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+    { id: a.id, visible: true },
+    { id: b.id, visible: true },
+  ]);
+  // The failing hook did not turn the committed event into a retry.
+  expect((await store.effects()).filter((id) => id === b.id)).toHaveLength(1);
+  expect(await listDeadLetters(testAmqpUrl, names.queue)).toEqual([]);
 });
 
 test("a handler that fails twice is retried after each back-off, and its effect happens once", async () => {

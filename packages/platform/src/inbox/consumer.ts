@@ -25,6 +25,8 @@ export interface ConsumerOptions<E extends ConsumedEvent, S extends Record<strin
   parse(raw: Buffer): ParseOutcome<E>;
   /** The effect, in the transaction that also records the event in the inbox. */
   handle(event: E, tx: Transaction<S>): Promise<void>;
+  /** Runs after that transaction committed (not for a duplicate): wake whoever acts on it. */
+  afterCommit?(event: E): void;
   /** Handler attempts before a message is dead-lettered. */
   maxAttempts?: number;
   /** Wait before attempt 2, 3, …; the last one repeats. Each distinct delay is a retry queue. */
@@ -66,6 +68,7 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
     queue,
     parse: options.parse,
     handle: options.handle,
+    afterCommit: options.afterCommit,
     maxAttempts: options.maxAttempts ?? 5,
     backoffMs,
     logger,

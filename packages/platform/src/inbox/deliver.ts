@@ -20,6 +20,7 @@ export interface DeliverySettings<E extends ConsumedEvent, S extends Record<stri
   queue: string;
   parse(raw: Buffer): ParseOutcome<E>;
   handle(event: E, tx: Transaction<S>): Promise<void>;
+  afterCommit?(event: E): void;
   maxAttempts: number;
   backoffMs: number[];
   logger: Logger;
@@ -75,6 +76,7 @@ export async function deliver<E extends ConsumedEvent, S extends Record<string, 
         try {
           const processed = await process(settings, event);
           channel.ack(message);
+          if (processed) afterCommit(settings, event);
           metrics?.consumed(event.type, processed ? "processed" : "duplicate", elapsed(started));
           if (!processed) span.setAttribute("inbox.duplicate", true);
         } catch (error) {
@@ -106,6 +108,18 @@ export async function deliver<E extends ConsumedEvent, S extends Record<string, 
       }
     },
   );
+}
+
+/** The effect is committed: a failing hook must not make it look failed and retried. */
+function afterCommit<E extends ConsumedEvent, S extends Record<string, unknown>>(
+  settings: DeliverySettings<E, S>,
+  event: E,
+) {
+  try {
+    settings.afterCommit?.(event);
+  } catch (error) {
+    settings.logger.warn({ err: error, eventId: event.id }, "afterCommit hook failed");
+  }
 }
 
 /** True when the handler ran and committed; false when the inbox already had the event. */

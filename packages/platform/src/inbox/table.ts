@@ -1,4 +1,4 @@
-import { char, datetime, mysqlTable, primaryKey, varchar } from "drizzle-orm/mysql-core";
+import { char, datetime, index, mysqlTable, primaryKey, varchar } from "drizzle-orm/mysql-core";
 
 /**
  * The inbox of idempotent consumers (docs/decisions/0015-consumer-retries.md). Every consuming
@@ -18,7 +18,11 @@ export const inbox = mysqlTable(
     type: varchar("type", { length: 255 }).notNull(),
     processedAt: datetime("processed_at", { mode: "date", fsp: 3 }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+  (t) => [
+    primaryKey({ columns: [t.consumer, t.eventId] }),
+    // Pruning (./prune.ts) deletes by age.
+    index("inbox_processed_idx").on(t.processedAt),
+  ],
 );
 
 export type InboxRow = typeof inbox.$inferSelect;

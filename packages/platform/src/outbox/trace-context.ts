@@ -2,6 +2,7 @@ import {
   context,
   isSpanContextValid,
   type Link,
+  ROOT_CONTEXT,
   type SpanContext,
   TraceFlags,
   trace,
@@ -31,4 +32,18 @@ export function linkTo(traceparent: string | null | undefined): Link | undefined
     isRemote: true,
   };
   return isSpanContextValid(spanContext) ? { context: spanContext } : undefined;
+}
+
+/**
+ * Runs `fn` with the span a stored `traceparent` names as its (remote) parent, so the spans `fn`
+ * starts join that trace: work done long after the request that asked for it (an email sent
+ * from a queued delivery) still shows in the request's trace. Anything but a valid version-00
+ * traceparent runs `fn` in a fresh root context.
+ */
+export function inTraceOf<T>(traceparent: string | null | undefined, fn: () => T): T {
+  const parent = linkTo(traceparent);
+  return context.with(
+    parent ? trace.setSpanContext(ROOT_CONTEXT, parent.context) : ROOT_CONTEXT,
+    fn,
+  );
 }

@@ -8,6 +8,7 @@ import {
   mysqlTable,
   primaryKey,
   text,
+  unique,
   varchar,
 } from "drizzle-orm/mysql-core";
 
@@ -118,6 +119,33 @@ export const memories = mysqlTable(
   ],
 );
 
+/**
+ * An invitation to an address that has no account yet. When that address signs up (auth's
+ * `user.signed-up`), it becomes membership; past `expiresAt` it is never honoured and the
+ * sweeper deletes it.
+ */
+export const pendingInvitations = mysqlTable(
+  "pending_invitations",
+  {
+    id: uuid("id").primaryKey(),
+    hangoutId: uuid("hangout_id")
+      .notNull()
+      .references(() => hangouts.id, { onDelete: "cascade" }),
+    /** Lower-cased, as auth stores addresses, so equality is enough to match one. */
+    email: varchar("email", { length: 254 }).notNull(),
+    invitedBy: uuid("invited_by").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+    /** Moved forward when the owner invites the address again while it is pending. */
+    expiresAt: timestamp("expires_at").notNull(),
+  },
+  (t) => [
+    unique("pending_invitations_hangout_email_unique").on(t.hangoutId, t.email),
+    index("pending_invitations_list_idx").on(t.hangoutId, t.createdAt, t.id),
+    index("pending_invitations_email_idx").on(t.email, t.expiresAt),
+    index("pending_invitations_expires_idx").on(t.expiresAt),
+  ],
+);
+
 /** Stored responses of POSTs sent with an Idempotency-Key, per caller and key. */
 export const idempotencyKeys = mysqlTable(
   "idempotency_keys",
@@ -144,8 +172,18 @@ export const idempotencyKeys = mysqlTable(
   ],
 );
 
-export const schema = { hangouts, members, activities, votes, memories, idempotencyKeys };
+export const schema = {
+  hangouts,
+  members,
+  activities,
+  votes,
+  memories,
+  pendingInvitations,
+  idempotencyKeys,
+};
 export type HangoutSchema = typeof schema;
 
+/** Events of other services already handled, so a redelivery has no second effect (decision 0015). */
+export { inbox } from "@hangout/platform/inbox/table";
 /** Events written with the state change they describe (docs/decisions/0014-outbox-relay.md). */
 export { outbox } from "@hangout/platform/outbox/table";

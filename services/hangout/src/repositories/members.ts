@@ -4,56 +4,50 @@ import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, members, type Rsvp } from "../db/schema.ts";
-import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
+import { type HangoutEvent, type HangoutTransaction, lockLiveHangout } from "./outbox.ts";
 
 export type MemberRow = typeof members.$inferSelect;
 
 const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
 
+/**
+ * Adds the users not yet members (role member, RSVP pending) and raises `member_count` by as
+ * many, in a transaction that has locked the hangout's row, so concurrent additions count right.
+ */
+export async function addMembersIn(
+  tx: HangoutTransaction,
+  hangoutId: string,
+  userIds: string[],
+  joinedAt: Date,
+) {
+  const existing = userIds.length
+    ? await tx
+        .select({ userId: members.userId })
+        .from(members)
+        .where(and(eq(members.hangoutId, hangoutId), inArray(members.userId, userIds)))
+    : [];
+  const already = new Set(existing.map((row) => row.userId));
+  const invited = userIds.filter((id) => !already.has(id));
+  if (invited.length) {
+    await tx.insert(members).values(
+      invited.map((userId) => ({
+        hangoutId,
+        userId,
+        role: "member" as const,
+        rsvp: "pending" as const,
+        joinedAt,
+      })),
+    );
+    await tx
+      .update(hangouts)
+      .set({ memberCount: sql`${hangouts.memberCount} + ${invited.length}` })
+      .where(eq(hangouts.id, hangoutId));
+  }
+  return { invited, alreadyMembers: userIds.filter((id) => already.has(id)) };
+}
+
 export function createMembersRepository(db: HangoutDatabase) {
   return {
-    /**
-     * Adds the users not yet members (role member, RSVP pending) and raises `member_count` by as
-     * many, with the events `describe` makes of those invited, in one transaction; the hangout
-     * row is locked so concurrent invites count right. Undefined when the hangout is gone.
-     */
-    addMembers: (
-      hangoutId: string,
-      userIds: string[],
-      joinedAt: Date,
-      describe: (invited: string[]) => HangoutEvent[] = () => [],
-    ) =>
-      dbSpan("INSERT", "members", () =>
-        runTransaction(db, async (tx) => {
-          if (!(await lockLiveHangout(tx, hangoutId))) return undefined;
-          const existing = userIds.length
-            ? await tx
-                .select({ userId: members.userId })
-                .from(members)
-                .where(and(eq(members.hangoutId, hangoutId), inArray(members.userId, userIds)))
-            : [];
-          const already = new Set(existing.map((row) => row.userId));
-          const invited = userIds.filter((id) => !already.has(id));
-          if (invited.length) {
-            await tx.insert(members).values(
-              invited.map((userId) => ({
-                hangoutId,
-                userId,
-                role: "member" as const,
-                rsvp: "pending" as const,
-                joinedAt,
-              })),
-            );
-            await tx
-              .update(hangouts)
-              .set({ memberCount: sql`${hangouts.memberCount} + ${invited.length}` })
-              .where(eq(hangouts.id, hangoutId));
-            await appendEvents(tx, describe(invited));
-          }
-          return { invited, alreadyMembers: userIds.filter((id) => already.has(id)) };
-        }),
-      ),
-
     /** Page of a hangout's members by `joined_at`, then `user_id`, after the keyset `after`. */
     list: (hangoutId: string, after: { at: Date; id: string } | undefined, limit: number) =>
       dbSpan("SELECT", "members", () => {

@@ -10,6 +10,7 @@ import { getMemoryRoute } from "./get-memory.ts";
 import { inviteMembersRoute } from "./invite-members.ts";
 import { listActivitiesRoute } from "./list-activities.ts";
 import { listHangoutsRoute } from "./list-hangouts.ts";
+import { listInvitationsRoute } from "./list-invitations.ts";
 import { listMembersRoute } from "./list-members.ts";
 import { listMemoriesRoute } from "./list-memories.ts";
 import { removeMemberRoute } from "./remove-member.ts";
@@ -26,6 +27,7 @@ export const routes = (deps: HangoutDeps) => [
   deleteHangoutRoute(deps),
   inviteMembersRoute(deps),
   listMembersRoute(deps),
+  listInvitationsRoute(deps),
   updateRsvpRoute(deps),
   removeMemberRoute(deps),
   createActivityRoute(deps),

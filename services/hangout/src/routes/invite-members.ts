@@ -13,7 +13,10 @@ const InviteBody = t.Object(
 const InviteResult = t.Object({
   invited: t.Array(t.String({ format: "uuid" })),
   alreadyMembers: t.Array(t.String({ format: "uuid" })),
-  unknownEmails: t.Array(t.String()),
+  pendingEmails: t.Array(t.String(), {
+    description:
+      "Addresses with no account, as given: each has a pending invitation (new, or with its expiry moved forward)",
+  }),
 });
 
 export const inviteMembersRoute = ({ verify, idempotent, members }: HangoutDeps) =>
@@ -44,9 +47,9 @@ export const inviteMembersRoute = ({ verify, idempotent, members }: HangoutDeps)
       },
       detail: {
         tags: ["members"],
-        summary: "Invite users by email (owner only); they join with RSVP pending",
+        summary: "Invite people by email (owner only); they join with RSVP pending",
         description:
-          "Emails are matched case-insensitively against registered users; unknown ones are listed in `unknownEmails`, existing members in `alreadyMembers`.",
+          "Emails are matched case-insensitively against registered users: users not yet members join at once (`invited`), members already in are listed in `alreadyMembers`. An address with no account gets a pending invitation and is listed in `pendingEmails`; when that address signs up it becomes a member with RSVP `pending`. Invitations expire after `HANGOUT_PENDING_INVITATION_TTL_DAYS` days (default 30) and are never honoured after. Inviting an address again while its invitation is pending moves the expiry forward and lists it in `pendingEmails` again, but does not send a second `member.invited` event (an expired one is replaced by a new invitation, which does). The owner sees pending invitations at `GET /hangouts/{id}/invitations`.",
         security: [{ bearer: [] }],
       },
     },

@@ -3,6 +3,7 @@ import { isUuid } from "@hangout/platform/ids";
 import { pageOf } from "@hangout/platform/pagination";
 import type { Rsvp } from "../db/schema.ts";
 import { callService } from "../repositories/grpc-errors.ts";
+import type { InvitationsRepository } from "../repositories/invitations.ts";
 import type { MemberRow, MembersRepository } from "../repositories/members.ts";
 import type { ServiceClients } from "../repositories/service-clients.ts";
 import type { Access } from "./access.ts";
@@ -10,6 +11,7 @@ import { hangoutEvent } from "./events.ts";
 
 /** The UserDirectory answers at most this many ids or emails per call. */
 const DIRECTORY_BATCH = 100;
+const DAY_MS = 86_400_000;
 
 export interface MemberEntry {
   userId: string;
@@ -21,14 +23,18 @@ export interface MemberEntry {
 export interface InviteResult {
   invited: string[];
   alreadyMembers: string[];
-  unknownEmails: string[];
+  /** Addresses with no account, as given: each has a pending invitation now (new or refreshed). */
+  pendingEmails: string[];
 }
 
 export interface MembersDeps {
   repo: MembersRepository;
+  invitations: InvitationsRepository;
   access: Access;
   clients: ServiceClients;
   clock: () => Date;
+  /** How long an invitation to an address with no account waits for its sign-up. */
+  invitationTtlDays: number;
 }
 
 const chunks = <T>(items: T[], size: number) =>
@@ -37,7 +43,14 @@ const chunks = <T>(items: T[], size: number) =>
   );
 
 /** Invites, the member list, RSVPs and leaving. Users live in auth (UserDirectory over gRPC). */
-export function createMembers({ repo, access, clients, clock }: MembersDeps) {
+export function createMembers({
+  repo,
+  invitations,
+  access,
+  clients,
+  clock,
+  invitationTtlDays,
+}: MembersDeps) {
   const auth = <T>(fn: () => Promise<T>) => callService("auth", fn);
 
   /** Names by user id; users auth no longer knows are simply absent. */
@@ -63,7 +76,9 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
   return {
     /**
      * Owner only. Users are looked up first, then added in one transaction: if auth cannot
-     * answer, nothing is written (503).
+     * answer, nothing is written (503). An address with no account gets a pending invitation,
+     * taken up when it signs up (services/invitations.ts); inviting it again while pending only
+     * moves its expiry, so `member.invited` is told once per invitation.
      */
     async invite(hangoutId: string, callerId: string, emails: string[]): Promise<InviteResult> {
       const { hangout } = await access.owner(hangoutId, callerId);
@@ -77,23 +92,36 @@ export function createMembers({ repo, access, clients, clock }: MembersDeps) {
         const { users } = await auth(() => clients.users.getUsersByEmails({ emails: batch }));
         for (const user of users) found.set(user.email.toLowerCase(), user.id);
       }
-      const unknownEmails = [...requested]
-        .filter(([key]) => !found.has(key))
-        .map(([, email]) => email);
-      const userIds = [...new Set(found.values())];
-      // Existing users only: an unknown address is reported, and gets no invitation yet.
-      const added = await repo.addMembers(hangoutId, userIds, clock(), (invited) =>
-        invited.map((userId) =>
-          hangoutEvent("dev.hangout-planner.member.invited.v1", {
-            hangoutId: hangout.id,
-            invitedBy: callerId,
-            invitee: { userId },
-          }),
-        ),
+      const unknown = [...requested.keys()].filter((key) => !found.has(key));
+      const at = clock();
+      const outcome = await invitations.invite(
+        hangoutId,
+        { users: [...found].map(([email, id]) => ({ id, email })), emails: unknown },
+        { invitedBy: callerId, at, expiresAt: new Date(at.getTime() + invitationTtlDays * DAY_MS) },
+        (invited, created) => [
+          ...invited.map((userId) =>
+            hangoutEvent("dev.hangout-planner.member.invited.v1", {
+              hangoutId: hangout.id,
+              invitedBy: callerId,
+              invitee: { userId },
+            }),
+          ),
+          ...created.map((invitation) =>
+            hangoutEvent("dev.hangout-planner.member.invited.v1", {
+              hangoutId: hangout.id,
+              invitedBy: callerId,
+              invitee: { invitationId: invitation.id, email: invitation.email },
+            }),
+          ),
+        ],
       );
       // Deleted while auth was being asked.
-      if (!added) throw new AppError("not_found", "No such hangout");
-      return { invited: added.invited, alreadyMembers: added.alreadyMembers, unknownEmails };
+      if (!outcome) throw new AppError("not_found", "No such hangout");
+      return {
+        invited: outcome.invited,
+        alreadyMembers: outcome.alreadyMembers,
+        pendingEmails: unknown.map((key) => requested.get(key) ?? key),
+      };
     },
 
     /** Members only; keyset pages by join time, then user id. */

@@ -1,0 +1,86 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { deliveries, type MailKind } from "../db/schema.ts";
+import type { DeliveryContent } from "../events/content.ts";
+import type { NotificationTransaction } from "./projection.ts";
+
+/** One email to queue: to a user (by id) or to an address with no account. */
+export interface NewDelivery {
+  /** The event's id, or `reminder:<hangoutId>:<startsAt epoch ms>`. */
+  sourceId: string;
+  to: { userId: string } | { email: string };
+  kind: MailKind;
+  hangoutId: string;
+  content: DeliveryContent;
+  /** The W3C trace context the send span joins. */
+  traceparent: string | null;
+}
+
+/** The unique key's recipient: `user:<id>`, or `email:<address>` lower-cased. */
+export const recipientOf = (to: NewDelivery["to"]) =>
+  "userId" in to ? `user:${to.userId}` : `email:${to.email.toLowerCase()}`;
+
+/**
+ * Inserts pending deliveries due at `now`; one that (source, recipient) already has is left as it
+ * is, which is what makes a redelivered event or a second reminder run send nothing twice.
+ * Returns how many were new.
+ */
+export async function queueDeliveries(
+  tx: NotificationTransaction,
+  rows: NewDelivery[],
+  now: Date,
+): Promise<number> {
+  if (!rows.length) return 0;
+  const values = rows.map((row) => ({
+    id: Bun.randomUUIDv7(),
+    sourceId: row.sourceId,
+    recipient: recipientOf(row.to),
+    userId: "userId" in row.to ? row.to.userId : null,
+    email: "email" in row.to ? row.to.email : null,
+    kind: row.kind,
+    hangoutId: row.hangoutId,
+    content: row.content as unknown as Record<string, unknown>,
+    traceparent: row.traceparent,
+    status: "pending" as const,
+    attempts: 0,
+    nextAttemptAt: now,
+    createdAt: now,
+  }));
+  await tx
+    .insert(deliveries)
+    .values(values)
+    .onDuplicateKeyUpdate({ set: { id: sql`${deliveries.id}` } });
+  // The affected-rows count cannot tell a kept duplicate from an insert (mysql2 asks for found
+  // rows), but only the new rows carry the ids made here.
+  const inserted = await tx
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(
+      inArray(
+        deliveries.id,
+        values.map((v) => v.id),
+      ),
+    );
+  return inserted.length;
+}
+
+/**
+ * Gives up the pending deliveries of a hangout (of one kind, or all) with `outcome`. A delivery
+ * the mailer is sending right now is waited for, and then is no longer pending.
+ */
+export async function skipPendingDeliveries(
+  tx: NotificationTransaction,
+  filter: { hangoutId: string; kind?: MailKind },
+  outcome: string,
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(deliveries)
+    .set({ status: "skipped", outcome, finishedAt: now })
+    .where(
+      and(
+        eq(deliveries.hangoutId, filter.hangoutId),
+        eq(deliveries.status, "pending"),
+        filter.kind ? eq(deliveries.kind, filter.kind) : undefined,
+      ),
+    );
+}

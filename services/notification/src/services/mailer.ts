@@ -1,0 +1,289 @@
+import type { Logger } from "@hangout/platform/logger";
+import { inTraceOf } from "@hangout/platform/outbox/trace-context";
+import { SpanKind, withSpan } from "@hangout/platform/telemetry";
+import type { NotificationDatabase } from "../db/index.ts";
+import {
+  claimDue,
+  type Delivery,
+  inMailerTransaction,
+  markFailed,
+  markSent,
+  markSkipped,
+  scheduleRetry,
+} from "../repositories/deliveries.ts";
+import { choicesAtSend, type MailChoices } from "../repositories/preferences.ts";
+import type { NotificationTransaction } from "../repositories/projection.ts";
+import { type MailTransport, type OutgoingMail, SmtpFailure } from "../repositories/smtp.ts";
+import type { DirectoryUser, UserDirectory } from "../repositories/users.ts";
+import { actorOf, type EmailComposer } from "./compose-email.ts";
+import type { EmailOutcome, MailerMetrics, SendResult } from "./mailer-metrics.ts";
+
+export interface MailerOptions {
+  db: NotificationDatabase;
+  users: UserDirectory;
+  transport: MailTransport;
+  compose: EmailComposer;
+  clock: () => Date;
+  logger: Logger;
+  metrics?: MailerMetrics;
+  /** The wait between rounds when nothing woke the mailer (MAIL_POLL_INTERVAL_MS). */
+  pollIntervalMs: number;
+  /** SMTP attempts of one email before it is given up (MAIL_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /**
+   * Deliveries claimed per transaction. One by default: the transaction that marks an email sent
+   * commits right after its send, so a crash can repeat only the email in flight (0016).
+   */
+  batchSize?: number;
+  /** Rounds run at once, each in its own transaction (MAIL_CONCURRENCY). */
+  concurrency?: number;
+}
+
+export interface RoundResult {
+  claimed: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  /** Attempts that failed and will be tried again later. */
+  retrying: number;
+}
+
+export interface Mailer {
+  /** Starts the loop: rounds until nothing is due, then one per poll interval or wake-up. */
+  start(): void;
+  /** Stops the loop once the email being sent is done (the rest of its batch stays pending). */
+  stop(): Promise<void>;
+  /** Something was queued: look now rather than at the next poll. */
+  wake(): void;
+  /** One round: claim due deliveries, send them, record each, commit. */
+  runOnce(): Promise<RoundResult>;
+}
+
+/** Wait before attempt n+1 after n failed ones: 1, 2, 4, … minutes, at most an hour. */
+export const retryDelayMs = (failedAttempts: number) =>
+  Math.min(60_000 * 2 ** Math.min(failedAttempts - 1, 10), 3_600_000);
+
+/** Back-off of the loop itself while it cannot work at all (auth or SMTP server unreachable). */
+const LOOP_RETRY = { initial: 500, max: 30_000 };
+
+function turnedOff(
+  delivery: Delivery,
+  choices: { users: Map<string, MailChoices>; suppressed: Set<string> },
+): string | undefined {
+  if (delivery.userId) {
+    return choices.users.get(delivery.userId)?.[delivery.kind] === false
+      ? `turned off in the recipient's preferences`
+      : undefined;
+  }
+  return delivery.email && choices.suppressed.has(delivery.email.toLowerCase())
+    ? "the address unsubscribed"
+    : undefined;
+}
+
+/**
+ * Sends the queued emails: claims due deliveries (FOR UPDATE SKIP LOCKED, so any number of
+ * replicas run it at once), looks their people up in auth, checks each recipient's preferences
+ * as of now, and marks each one sent in the same transaction as the send. An email is sent twice
+ * only when the process dies after the SMTP server accepted it and before that commit.
+ */
+export function createMailer(options: MailerOptions): Mailer {
+  const { db, users, transport, compose, clock, logger, metrics } = options;
+  const batchSize = options.batchSize ?? 1;
+  const concurrency = options.concurrency ?? 1;
+  let stopped = false;
+
+  async function send(delivery: Delivery, mail: OutgoingMail): Promise<string> {
+    const attributes = {
+      "notification.delivery_id": delivery.id,
+      "notification.kind": delivery.kind,
+      "notification.attempt": delivery.attempts + 1,
+    };
+    const started = performance.now();
+    let result: SendResult = "accepted";
+    try {
+      // The span joins the trace of the request that led to this email.
+      return await inTraceOf(delivery.traceparent, () =>
+        withSpan("smtp send", attributes, () => transport.send(mail), SpanKind.CLIENT),
+      );
+    } catch (error) {
+      result = error instanceof SmtpFailure && error.unreachable ? "unreachable" : "refused";
+      throw error;
+    } finally {
+      metrics?.sendTook(result, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** Sends one claimed delivery and records the outcome; returns it, or "retrying". */
+  async function deliver(
+    tx: NotificationTransaction,
+    delivery: Delivery,
+    mail: OutgoingMail,
+  ): Promise<EmailOutcome | "retrying"> {
+    try {
+      const messageId = await send(delivery, mail);
+      await markSent(tx, delivery, clock(), messageId);
+      return "sent";
+    } catch (error) {
+      if (!(error instanceof SmtpFailure)) throw error;
+      const failed = delivery.attempts + 1;
+      const log = { deliveryId: delivery.id, kind: delivery.kind, attempts: failed };
+      if (error.permanent || failed >= options.maxAttempts) {
+        await markFailed(tx, delivery, clock(), error.reason);
+        logger.warn({ ...log, reason: error.reason }, "email given up");
+        if (error.unreachable) throw error;
+        return "failed";
+      }
+      await scheduleRetry(
+        tx,
+        delivery,
+        new Date(clock().getTime() + retryDelayMs(failed)),
+        error.reason,
+      );
+      // An unreachable server fails every other email too: the round ends here.
+      if (error.unreachable) throw error;
+      logger.info({ ...log, reason: error.reason }, "email refused for now; trying again later");
+      return "retrying";
+    }
+  }
+
+  function composeOrFail(delivery: Delivery, people: Map<string, DirectoryUser>) {
+    try {
+      return compose(delivery, people);
+    } catch (error) {
+      logger.error({ err: error, deliveryId: delivery.id }, "email could not be rendered");
+      return undefined;
+    }
+  }
+
+  async function runOnce(): Promise<RoundResult> {
+    const done: { kind: string; outcome: EmailOutcome | "retrying" }[] = [];
+    let unreachable: SmtpFailure | undefined;
+    const claimed = await inMailerTransaction(db, async (tx) => {
+      done.length = 0;
+      const batch = await claimDue(tx, clock(), batchSize);
+      if (batch.length === 0) return 0;
+      const ids = batch.flatMap((d) => [d.userId, actorOf(d)]).filter((id): id is string => !!id);
+      const people = ids.length > 0 ? await users.byIds(ids) : new Map();
+      const choices = await choicesAtSend(
+        tx,
+        batch.flatMap((d) => (d.userId ? [d.userId] : [])),
+        batch.flatMap((d) => (d.email ? [d.email] : [])),
+      );
+      for (const delivery of batch) {
+        // Stopping: the email in flight was finished; the rest stay pending for the next run.
+        if (stopped) break;
+        const off = turnedOff(delivery, choices);
+        const mail = off ? { skip: off } : composeOrFail(delivery, people);
+        if (!mail) {
+          // Rendering it will not work next time either: given up rather than block the queue.
+          await markFailed(tx, delivery, clock(), "the email could not be rendered");
+          done.push({ kind: delivery.kind, outcome: "failed" });
+          continue;
+        }
+        if ("skip" in mail) {
+          await markSkipped(tx, delivery.id, clock(), mail.skip);
+          done.push({ kind: delivery.kind, outcome: "skipped" });
+          continue;
+        }
+        try {
+          done.push({ kind: delivery.kind, outcome: await deliver(tx, delivery, mail) });
+        } catch (error) {
+          if (!(error instanceof SmtpFailure)) throw error;
+          // Recorded above; committed with the rest of what this round did.
+          done.push({
+            kind: delivery.kind,
+            outcome: delivery.attempts + 1 >= options.maxAttempts ? "failed" : "retrying",
+          });
+          unreachable = error;
+          break;
+        }
+      }
+      return batch.length;
+    });
+    // Counted once committed: a rolled-back round sends its emails again.
+    const count = (outcome: EmailOutcome | "retrying") =>
+      done.filter((d) => d.outcome === outcome).length;
+    for (const { kind, outcome } of done) {
+      if (outcome !== "retrying") metrics?.finished(kind, outcome);
+    }
+    if (unreachable) throw unreachable;
+    return {
+      claimed,
+      sent: count("sent"),
+      skipped: count("skipped"),
+      failed: count("failed"),
+      retrying: count("retrying"),
+    };
+  }
+
+  /** One loop of rounds; `concurrency` of them run side by side, each on its own connection. */
+  function worker() {
+    let failures = 0;
+    let again = false;
+    let cutShort: (() => void) | undefined;
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          cutShort = undefined;
+          resolve();
+        }
+        cutShort = done;
+      });
+
+    async function run() {
+      while (!stopped) {
+        again = false;
+        let delay = options.pollIntervalMs;
+        try {
+          const round = await runOnce();
+          if (failures > 0) logger.info({ failures }, "mailer sending again");
+          failures = 0;
+          // A full batch means more may be due; a wake-up during the round may have queued more.
+          if (round.claimed === batchSize || again) delay = 0;
+        } catch (error) {
+          failures++;
+          if (failures === 1) {
+            logger.warn({ err: error }, "mailer cannot send; retrying with back-off");
+          }
+          const base = Math.min(
+            LOOP_RETRY.max,
+            LOOP_RETRY.initial * 2 ** Math.min(failures - 1, 20),
+          );
+          delay = base * (0.5 + Math.random() * 0.5);
+        }
+        if (!stopped && delay > 0) await pause(delay);
+      }
+    }
+
+    return {
+      run,
+      cut: () => cutShort?.(),
+      wake() {
+        again = true;
+        // While failing, the back-off stands: waking would only fail again sooner.
+        if (failures === 0) cutShort?.();
+      },
+    };
+  }
+
+  const workers = Array.from({ length: concurrency }, worker);
+  let loops: Promise<void>[] | undefined;
+
+  return {
+    start() {
+      if (loops || stopped) return;
+      loops = workers.map((w) => w.run());
+    },
+    async stop() {
+      stopped = true;
+      for (const w of workers) w.cut();
+      await Promise.all(loops ?? []);
+    },
+    wake() {
+      for (const w of workers) w.wake();
+    },
+    runOnce,
+  };
+}
