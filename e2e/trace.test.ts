@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cleanUp } from "@hangout/platform/inbox/inbox.fixture";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import { type ReceivedSpan, startOtlpReceiver } from "@hangout/platform/testing/otlp-receiver";
@@ -32,6 +33,10 @@ const exitCodes: Record<string, number> = {};
 let authUrl: string;
 let hangoutUrl: string;
 
+/** This run's own exchange and consumer queue, so no other run's events reach it. */
+const tag = `${Date.now().toString(36)}.${crypto.randomUUID().slice(0, 8)}`;
+const broker = { exchange: `test.trace.${tag}`, queue: `test.trace.${tag}.hangout` };
+
 async function spawnService(name: string, env: Record<string, string>, readyUrl: string) {
   const child: Child = {
     name,
@@ -49,6 +54,8 @@ async function spawnService(name: string, env: Record<string, string>, readyUrl:
         // The SDK batches spans for 5 s by default; the test should not wait that long.
         OTEL_BSP_SCHEDULE_DELAY: "200",
         ...ca.envFor(name),
+        EVENTS_EXCHANGE: broker.exchange,
+        HANGOUT_EVENTS_QUEUE: broker.queue,
         ...env,
       },
     }),
@@ -226,6 +233,7 @@ afterAll(async () => {
   await s3?.stop();
   await ca?.stop();
   for (const created of databases) await created.drop();
+  await cleanUp(broker, [1000, 5000, 30_000]).catch(() => undefined);
 });
 
 describe("one trace across the services", () => {

@@ -32,6 +32,7 @@ const ports: Record<string, number> = {};
 // The events of this run only: nothing another run or a developer's `npm run dev` consumes.
 const tag = `${Date.now().toString(36)}.${crypto.randomUUID().slice(0, 8)}`;
 const broker = { exchange: `test.dev.${tag}`, queue: `test.dev.${tag}.notification` };
+const hangoutQueue = `test.dev.${tag}.hangout`;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
@@ -103,6 +104,7 @@ beforeAll(async () => {
     NOTIFICATION_DATABASE_URL: notification!.url,
     EVENTS_EXCHANGE: broker.exchange,
     NOTIFICATION_QUEUE: broker.queue,
+    HANGOUT_EVENTS_QUEUE: hangoutQueue,
     PATH: `${dirname(binary)}:${process.env.PATH}`,
   };
   dev = Bun.spawn(["bun", "scripts/dev.ts"], {
@@ -131,6 +133,9 @@ afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
   // The consumer's queues (the platform's default retry delays) and the run's exchange.
   await cleanUp(broker, [1000, 5000, 30_000]).catch(() => undefined);
+  await cleanUp({ exchange: broker.exchange, queue: hangoutQueue }, [1000, 5000, 30_000]).catch(
+    () => undefined,
+  );
   await copy?.remove();
 }, WAIT_MS);
 
