@@ -9,12 +9,14 @@ import type { RowDataPacket } from "../packages/platform/node_modules/mysql2/pro
 import { json, positiveIntegers, positiveNumber, stopChild, WARMUP_S } from "./common.ts";
 import { acceptanceLog, createInviter, type Invitee, type Phase, runPhase } from "./events-load.ts";
 import { deleteBrokerObjects } from "./events-publish.ts";
+import { fmtMs } from "./events-report.ts";
 import { type SmtpFloor, smtpFloor } from "./events-smtp.ts";
 import { type StageTimes, stageTimes } from "./events-stages.ts";
 import type { BenchScope } from "./scope.ts";
 import { signUpAndLogIn, startAuth, startProduction } from "./services.ts";
 
-export const RATES = positiveIntegers("BENCH_EVENTS_RATES", [100, 500]);
+/** Ascending: once a rate loses emails, the higher ones are not run. */
+export const RATES = positiveIntegers("BENCH_EVENTS_RATES", [100, 500]).sort((a, b) => a - b);
 export const PHASE_S = positiveNumber("BENCH_EVENTS_SECONDS", 10);
 /**
  * Hangouts the invitations go to, in turn. An invite holds its hangout's row lock until its
@@ -31,10 +33,8 @@ export interface MailResult {
   /** Rates not run because a lower one already lost emails. */
   skipped: number[];
   hangouts: number;
-  users: number;
   describe: string[];
   smtp: SmtpFloor;
-  pids: Record<string, number>;
 }
 
 export async function measureMail(
@@ -163,7 +163,7 @@ export async function measureMail(
       const stages = await stageTimes(hangoutDb.url, notificationDb.url, result.commits);
       phases.push({ ...result, stages });
       console.log(
-        `  ${rate} events/s: ${result.accepted}/${result.committed} emails, p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms`,
+        `  ${rate} events/s: ${result.accepted}/${result.committed} emails, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms`,
       );
     }
   } finally {
@@ -174,12 +174,8 @@ export async function measureMail(
     phases,
     skipped,
     hangouts: hangoutIds.length,
-    users: invitees.length,
     describe: [auth, hangout, notification].map((s) => s.describe),
     smtp,
-    pids: Object.fromEntries(
-      Object.entries(services).map(([name, s]) => [name, s.child.proc.pid as number]),
-    ),
   };
 }
 

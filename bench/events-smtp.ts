@@ -1,7 +1,7 @@
 // The SMTP yardstick of commit -> email: how long one email takes to hand to the sink, with
 // notification's own copy of nodemailer, on a new connection per email as its transport does
-// (services/notification/src/repositories/smtp.ts) and on one pooled connection. A mailer that
-// sends one email at a time cannot beat 1000 / that many ms per second.
+// (services/notification/src/repositories/smtp.ts) and on one pooled connection. A mailer with
+// n emails in flight, a connection each, cannot beat n * 1000 / that many ms per second.
 import { createTransport } from "../services/notification/node_modules/nodemailer";
 import { median } from "./common.ts";
 

@@ -99,7 +99,7 @@ function report(
     console.log(mailTable(mail));
     console.log(
       `(one member.invited.v1 committed into hangout's outbox per email, over ${mail.hangouts} hangouts, each to ` +
-        "its own invitee; latency = from the answer to COMMIT until the sink accepted the email, all of a phase's " +
+        `its own invitee; latency = from the answer to COMMIT until the sink accepted the email, all of a phase's ` +
         "emails; commits/s from the first commit to the last)",
     );
     for (const rate of mail.skipped) {
@@ -109,8 +109,8 @@ function report(
     const { newConnectionMs, pooledMs } = mail.smtp;
     console.log(
       `  one email to the SMTP sink with notification's nodemailer: ${newConnectionMs.toFixed(1)} ms on a new ` +
-        `connection (as its transport sends each one), ${pooledMs.toFixed(1)} ms on a pooled one; one email at ` +
-        `a time cannot go faster than ${(1000 / newConnectionMs).toFixed(0)} emails/s`,
+        `connection, ${pooledMs.toFixed(1)} ms on a pooled one: a connection per email sends at most ` +
+        `${(1000 / newConnectionMs).toFixed(0)} emails/s for each email in flight`,
     );
     console.log("");
     console.log(stagesTable(mail.phases));

@@ -97,11 +97,14 @@ export function mysqlErrorCode(error: unknown): string | undefined {
 export async function runTransaction<TSchema extends Record<string, unknown>, T>(
   db: Database<TSchema>,
   work: (tx: Transaction<TSchema>) => Promise<T>,
-  { attempts = 4 }: { attempts?: number } = {},
+  {
+    attempts = 4,
+    isolationLevel,
+  }: { attempts?: number; isolationLevel?: "read committed" | "repeatable read" } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(work);
+      return await db.transaction(work, isolationLevel ? { isolationLevel } : undefined);
     } catch (error) {
       if (attempt >= attempts || mysqlErrorCode(error) !== "ER_LOCK_DEADLOCK") throw error;
       trace.getActiveSpan()?.addEvent("transaction retried after a deadlock", { attempt });

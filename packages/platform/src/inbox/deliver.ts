@@ -128,21 +128,27 @@ async function process<E extends ConsumedEvent, S extends Record<string, unknown
   event: E,
 ): Promise<boolean> {
   try {
-    await runTransaction(settings.db, async (tx) => {
-      try {
-        await tx.insert(inbox).values({
-          consumer: settings.queue,
-          eventId: event.id,
-          type: event.type,
-          processedAt: new Date(),
-        });
-      } catch (error) {
-        // A concurrent delivery of the same event waits on this key until the other commits.
-        if (mysqlErrorCode(error) === "ER_DUP_ENTRY") throw new AlreadyProcessed();
-        throw error;
-      }
-      await settings.handle(event, tx);
-    });
+    // READ COMMITTED: no gap locks, so events handled side by side (prefetch) do not deadlock
+    // on each other's inserts; a handler that needs a consistent view locks the rows it reads.
+    await runTransaction(
+      settings.db,
+      async (tx) => {
+        try {
+          await tx.insert(inbox).values({
+            consumer: settings.queue,
+            eventId: event.id,
+            type: event.type,
+            processedAt: new Date(),
+          });
+        } catch (error) {
+          // A concurrent delivery of the same event waits on this key until the other commits.
+          if (mysqlErrorCode(error) === "ER_DUP_ENTRY") throw new AlreadyProcessed();
+          throw error;
+        }
+        await settings.handle(event, tx);
+      },
+      { isolationLevel: "read committed" },
+    );
     return true;
   } catch (error) {
     if (error instanceof AlreadyProcessed) return false;

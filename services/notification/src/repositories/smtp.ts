@@ -47,15 +47,17 @@ function failureOf(error: unknown): SmtpFailure {
 }
 
 /**
- * nodemailer over SMTP_URL, one connection per email (no pool: nothing to keep alive or to go
- * stale between the mailer's rounds). Timeouts bound every step, since the mailer holds its
- * claimed rows while it sends.
+ * nodemailer over SMTP_URL with its connection pool, one connection per mailer worker: a new
+ * connection costs the server's greeting (smtp-server waits 100 ms before it), which would bound
+ * every worker to a few emails a second. The pool replaces connections the server closed.
+ * Timeouts bound every step, since the mailer holds its claimed row while it sends.
  */
 export function createSmtpTransport(config: NotificationConfig): MailTransport {
   const transport = createTransport(
     {
       url: config.SMTP_URL,
-      pool: false,
+      pool: true,
+      maxConnections: config.MAIL_CONCURRENCY,
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
