@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createEvent } from "@hangout/events/create";
-import { publish, type TestEvent, until } from "@hangout/platform/inbox/inbox.fixture";
+import { publish, until } from "@hangout/platform/inbox/inbox.fixture";
 import { sweeperTask } from "../src/tasks/sweeper.ts";
 import {
   addMember,
@@ -93,7 +93,7 @@ function helpers(stack: Stack) {
         { userId },
         id ? { id } : {},
       );
-      await publish(config.EVENTS_EXCHANGE, [event as unknown as TestEvent]);
+      await publish(config.EVENTS_EXCHANGE, [event]);
       return event.id;
     },
 

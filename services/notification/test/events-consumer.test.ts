@@ -4,7 +4,6 @@ import { listDeadLetters } from "@hangout/platform/inbox/dead-letters";
 import {
   cleanUp,
   publish,
-  type TestEvent,
   testAmqpUrl,
   testNames,
   until,
@@ -82,9 +81,9 @@ async function start() {
   return { names, wakes };
 }
 
-/** Publishes CloudEvents as the relay does (structured JSON, message id = event id). */
-const send = (exchange: string, events: unknown[]) =>
-  publish(exchange, events as unknown as TestEvent[]);
+/** Publishes CloudEvents as the relay does (structured JSON, message id = event id, subject). */
+const send = (exchange: string, events: { id: string; type: string; subject: string }[]) =>
+  publish(exchange, events);
 
 const metric = async (name: string) =>
   (await platform.metrics.registry.getSingleMetricAsString(name)).split("\n");

@@ -123,6 +123,24 @@ test("afterCommit runs once per processed event, after its effect is visible, ne
   expect(await listDeadLetters(testAmqpUrl, names.queue)).toEqual([]);
 });
 
+test("one aggregate's events are handled one after the other, in order; others meanwhile", async () => {
+  const finished: string[] = [];
+  const names = await start(async (event, tx) => {
+    // The first event of aggregate A is slow: A's second must wait for it, B's need not.
+    if (event.data.n === 1) await Bun.sleep(300);
+    await record(event, tx);
+    finished.push(`${event.data.n}`);
+  });
+  const events = [testEvent(1), testEvent(2), testEvent(3)];
+  await publish(names.exchange, [
+    { ...(events[0] as TestEvent), subject: "A" },
+    { ...(events[1] as TestEvent), subject: "A" },
+    { ...(events[2] as TestEvent), subject: "B" },
+  ]);
+  await until(() => finished.length === 3, 5000, "three events");
+  expect(finished).toEqual(["3", "1", "2"]);
+});
+
 test("a handler that fails twice is retried after each back-off, and its effect happens once", async () => {
   const calls: number[] = [];
   const names = await start(async (event, tx) => {

@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import type { Database, Transaction } from "../db.ts";
 import type { ReadinessCheck } from "../health.ts";
 import type { Logger } from "../logger.ts";
+import { subjectOf } from "../outbox/message-headers.ts";
 import { createConsumerMetrics } from "./consumer-metrics.ts";
 import { type ConsumedEvent, deliver, type ParseOutcome } from "./deliver.ts";
 import { assertTopology } from "./topology.ts";
@@ -82,6 +83,8 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
   let problem = "not connected yet";
   let wake: (() => void) | undefined;
   const inFlight = new Set<Promise<void>>();
+  /** The last delivery of each aggregate in hand: the next one of it waits for that one. */
+  const bySubject = new Map<string, Promise<void>>();
 
   async function session() {
     const model = await connect(url, {
@@ -107,12 +110,22 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
       const { consumerTag } = await channel.consume(queue, (message) => {
         // Null when the broker cancelled the consumer (queue deleted): start over.
         if (!message) return void model.close().catch(() => undefined);
-        const work = deliver(settings, channel, message).catch((error: unknown) =>
-          // The copy or the ack could not be sent: the broker delivers the message again.
-          logger.warn({ err: error, queue }, "delivery left unacknowledged"),
-        );
+        // Up to `prefetch` messages are handled at once, but one aggregate's one after the
+        // other, in the order the relay published them.
+        const subject = subjectOf(message.properties.headers);
+        const before = subject ? bySubject.get(subject) : undefined;
+        const work = (before ?? Promise.resolve())
+          .then(() => deliver(settings, channel, message))
+          .catch((error: unknown) =>
+            // The copy or the ack could not be sent: the broker delivers the message again.
+            logger.warn({ err: error, queue }, "delivery left unacknowledged"),
+          );
         inFlight.add(work);
-        work.finally(() => inFlight.delete(work));
+        if (subject) bySubject.set(subject, work);
+        work.finally(() => {
+          inFlight.delete(work);
+          if (subject && bySubject.get(subject) === work) bySubject.delete(subject);
+        });
       });
       current.tag = consumerTag;
       problem = "";

@@ -11,6 +11,7 @@ import { inbox } from "./table.ts";
 
 export { inbox };
 
+import { SUBJECT_HEADER } from "../outbox/message-headers.ts";
 import { deleteTopology } from "./topology.ts";
 
 export const testAmqpUrl = process.env.TEST_AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
@@ -88,8 +89,14 @@ export async function createInboxDatabase(): Promise<InboxDatabase> {
   };
 }
 
-/** Publishes as the outbox relay does; `id` may repeat an earlier event's to make a duplicate. */
-export async function publish(exchange: string, events: TestEvent[]) {
+/**
+ * Publishes as the outbox relay does; `id` may repeat an earlier event's to make a duplicate.
+ * `subject` sets the aggregate header the consumer orders by.
+ */
+export async function publish(
+  exchange: string,
+  events: { id: string; type: string; subject?: string }[],
+) {
   const model = await connect(testAmqpUrl);
   try {
     const channel = await model.createConfirmChannel();
@@ -100,7 +107,10 @@ export async function publish(exchange: string, events: TestEvent[]) {
         messageId: event.id,
         contentType: "application/cloudevents+json",
         type: event.type,
-        headers: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+        headers: {
+          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+          ...(event.subject ? { [SUBJECT_HEADER]: event.subject } : {}),
+        },
       });
     }
     await channel.waitForConfirms();

@@ -79,7 +79,7 @@ describe("publishing", () => {
     expect(message?.properties).toMatchObject({
       contentType: "application/cloudevents+json",
       deliveryMode: 2,
-      headers: { traceparent: traced },
+      headers: { traceparent: traced, "cloudEvents:subject": events[4]?.subject },
     });
     const rows = await store.rows();
     expect(rows.filter((row) => row.published_at === null)).toEqual([]);

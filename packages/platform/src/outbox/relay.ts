@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import type { ReadinessCheck } from "../health.ts";
 import type { Logger } from "../logger.ts";
 import { createBrokerLink, type OutgoingMessage } from "./broker-link.ts";
+import { SUBJECT_HEADER } from "./message-headers.ts";
 import { createRelayMetrics, type RelayMetrics } from "./relay-metrics.ts";
 import {
   backlog,
@@ -242,7 +243,12 @@ function toMessage(row: ClaimedRow): OutgoingMessage {
       contentType: "application/cloudevents+json",
       type: row.type,
       timestamp: Math.floor(row.createdAt.getTime() / 1000),
-      headers: row.traceparent ? { traceparent: row.traceparent } : {},
+      headers: {
+        // The aggregate, as the CloudEvents AMQP binding names `subject`: consumers handle one
+        // aggregate's events one at a time, in this order.
+        [SUBJECT_HEADER]: row.aggregateId,
+        ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+      },
     },
   };
 }

@@ -1,0 +1,269 @@
+/**
+ * auth, hangout and notification as real processes (`bun services/<name>/src/main.ts`), wired
+ * through the real broker on an exchange and queues of this run's own, sending to a real SMTP
+ * sink in the test process: the path an event takes from a request to an email, with nothing
+ * in between stood in for. Each process gets a certificate from a test step-ca (gRPC is mTLS)
+ * and a throwaway migrated database.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPool } from "@hangout/platform/db";
+import { cleanUp } from "@hangout/platform/inbox/inbox.fixture";
+import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
+import {
+  type MailSink,
+  type SunkMessage,
+  startMailSink,
+} from "@hangout/platform/testing/mail-sink";
+import { freePorts } from "@hangout/platform/testing/ports";
+import {
+  type ServiceProcess,
+  startServiceProcess,
+} from "@hangout/platform/testing/service-process";
+import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
+import { USER_EVENTS_BACKOFF_MS } from "../services/hangout/src/consumers/user-events.ts";
+
+export type { SunkMessage };
+
+/** Links in emails point here; nothing needs to answer at it. */
+export const WEB_APP_URL = "https://web.e2e.example.test";
+
+/** The platform consumer's default waits (notification sets none): one retry queue per delay. */
+const NOTIFICATION_BACKOFF_MS = [1000, 5000, 30_000];
+const WAIT_MS = 20_000;
+
+export interface Person {
+  id: string;
+  email: string;
+  name: string;
+  token: string;
+}
+
+export interface EventsStack {
+  ca: TestCa;
+  sink: MailSink;
+  broker: { exchange: string; hangoutQueue: string; notificationQueue: string };
+  authUrl: string;
+  hangoutUrl: string;
+  notificationUrl: string;
+  processes: ServiceProcess[];
+  /** Signs `email` up with auth exactly as given (a fresh address by default) and logs in. */
+  signUp(name: string, email?: string): Promise<Person>;
+  /** A JSON request to `url` as `person` (anonymous without one). */
+  call(method: string, url: string, body?: unknown, options?: CallOptions): Promise<Response>;
+  /** Deliveries the notification service has queued and not yet sent, skipped or given up. */
+  pendingDeliveries(): Promise<number>;
+  /** Rows of a query on the notification service's database (its projection, its deliveries). */
+  notificationRows<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+export interface CallOptions {
+  as?: Person;
+  headers?: Record<string, string>;
+}
+
+/** The body of `response` as JSON, after checking its status (the body is in the failure). */
+export async function json<T>(response: Response, status: number): Promise<T> {
+  const text = await response.text();
+  if (response.status !== status) {
+    throw new Error(`${response.url}: expected ${status}, got ${response.status}: ${text}`);
+  }
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Polls `probe` until it gives something other than undefined. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = "no answer";
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (${last})`);
+    await Bun.sleep(100);
+  }
+}
+
+/** Whether a message went to `address` (case-insensitively, as mail does). */
+export const sentTo = (address: string) => (message: SunkMessage) =>
+  message.envelope.to.some((to) => to.toLowerCase() === address.toLowerCase());
+
+/** Undoes what a start made so far, newest first, so a failed start leaves nothing behind. */
+function undoList() {
+  const steps: (() => Promise<unknown>)[] = [];
+  return {
+    add: (step: () => Promise<unknown>) => void steps.unshift(step),
+    async run() {
+      for (const step of steps.splice(0)) await step().catch(() => undefined);
+    },
+  };
+}
+
+/** Every readiness check of the service answers ok (consumers bound, relays connected). */
+async function allChecksOk(service: ServiceProcess) {
+  await until(`${service.name} fully ready`, async () => {
+    const response = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(2000) });
+    const body = (await response.json()) as { checks: Record<string, string> };
+    return Object.values(body.checks).every((status) => status === "ok") ? true : undefined;
+  });
+}
+
+let people = 0;
+
+/**
+ * Starts the three services. `env` is added to every one of them (e.g. where to export spans).
+ */
+export async function startEventsStack(env: Record<string, string> = {}): Promise<EventsStack> {
+  const undo = undoList();
+  try {
+    const tag = `${Date.now().toString(36)}.${crypto.randomUUID().slice(0, 8)}`;
+    const broker = {
+      exchange: `test.e2e-notify.${tag}`,
+      hangoutQueue: `test.e2e-notify.${tag}.hangout`,
+      notificationQueue: `test.e2e-notify.${tag}.notification`,
+    };
+    // The queues exist from the consumers' first connect; removing them is this run's job.
+    undo.add(() =>
+      cleanUp({ exchange: broker.exchange, queue: broker.hangoutQueue }, USER_EVENTS_BACKOFF_MS),
+    );
+    undo.add(() =>
+      cleanUp(
+        { exchange: broker.exchange, queue: broker.notificationQueue },
+        NOTIFICATION_BACKOFF_MS,
+      ),
+    );
+
+    const ca = await startTestCa();
+    undo.add(() => ca.stop());
+    const sink = await startMailSink({ smtpPort: 0, httpPort: 0 });
+    undo.add(() => sink.stop());
+    const databases: Record<string, TestDatabase> = {};
+    for (const service of ["auth", "hangout", "notification"]) {
+      const database = await createTestDatabase(service);
+      undo.add(() => database.drop());
+      databases[service] = database;
+    }
+    const keyDir = await mkdtemp(join(tmpdir(), "e2e-events-auth-"));
+    undo.add(() => rm(keyDir, { recursive: true, force: true }));
+
+    // The last port is never listened on: hangout's file client, unused on these paths.
+    const [authPort, authGrpcPort, hangoutPort, notificationPort, nobodyPort] = freePorts(5);
+    const authUrl = `http://127.0.0.1:${authPort}`;
+    const hangoutUrl = `http://127.0.0.1:${hangoutPort}`;
+    const notificationUrl = `http://127.0.0.1:${notificationPort}`;
+    const common = (service: string) => ({
+      DEPLOY_ENV: "test",
+      LOG_LEVEL: "warn",
+      CERT_LIFETIME: "10m",
+      SHUTDOWN_TIMEOUT_MS: "5000",
+      ...(process.env.TEST_AMQP_URL ? { AMQP_URL: process.env.TEST_AMQP_URL } : {}),
+      EVENTS_EXCHANGE: broker.exchange,
+      ...ca.envFor(service),
+      ...env,
+    });
+    const start = async (name: string, url: string, own: Record<string, string>) => {
+      const child = await startServiceProcess({
+        name,
+        entry: `services/${name}/src/main.ts`,
+        url,
+        env: { ...common(name), ...own },
+      });
+      undo.add(() => child.stop());
+      return child;
+    };
+
+    const auth = await start("auth", authUrl, {
+      AUTH_PORT: String(authPort),
+      AUTH_GRPC_PORT: String(authGrpcPort),
+      AUTH_DATABASE_URL: databases.auth!.url,
+      AUTH_JWT_PRIVATE_KEY_FILE: join(keyDir, "jwt.pem"),
+    });
+    const jwks = `${authUrl}/.well-known/jwks.json`;
+    const hangout = await start("hangout", hangoutUrl, {
+      HANGOUT_PORT: String(hangoutPort),
+      HANGOUT_DATABASE_URL: databases.hangout!.url,
+      HANGOUT_EVENTS_QUEUE: broker.hangoutQueue,
+      HANGOUT_SWEEP_INTERVAL_SECONDS: "3600",
+      AUTH_JWKS_URL: jwks,
+      AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
+      FILE_GRPC_TARGET: `localhost:${nobodyPort}`,
+    });
+    const notification = await start("notification", notificationUrl, {
+      NOTIFICATION_PORT: String(notificationPort),
+      NOTIFICATION_DATABASE_URL: databases.notification!.url,
+      NOTIFICATION_QUEUE: broker.notificationQueue,
+      NOTIFICATION_PUBLIC_URL: notificationUrl,
+      WEB_APP_URL,
+      SMTP_URL: sink.smtpUrl,
+      UNSUBSCRIBE_SECRET: `e2e-${crypto.randomUUID()}`,
+      MAIL_POLL_INTERVAL_MS: "200",
+      REMINDER_INTERVAL_SECONDS: "3600",
+      AUTH_JWKS_URL: jwks,
+      AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
+    });
+    const processes = [auth, hangout, notification];
+    // An event published before a queue is bound would be lost to it.
+    for (const child of processes) await allChecksOk(child);
+
+    const pool = createPool(databases.notification!.url, { connectionLimit: 2 });
+    undo.add(() => pool.end());
+
+    const call: EventsStack["call"] = (method, url, body, options = {}) =>
+      fetch(url, {
+        method,
+        headers: {
+          ...(options.as ? { authorization: `Bearer ${options.as.token}` } : {}),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...options.headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+
+    return {
+      ca,
+      sink,
+      broker,
+      authUrl,
+      hangoutUrl,
+      notificationUrl,
+      processes,
+      call,
+      async signUp(name, email = `person-${tag}-${++people}@example.com`) {
+        const password = "correct horse battery staple";
+        const created = await json<{ id: string; email: string }>(
+          await call("POST", `${authUrl}/auth/signup`, { email, password, name }),
+          201,
+        );
+        const { accessToken } = await json<{ accessToken: string }>(
+          await call("POST", `${authUrl}/auth/login`, { email, password }),
+          200,
+        );
+        return { id: created.id, email: created.email, name, token: accessToken };
+      },
+      async pendingDeliveries() {
+        const [rows] = await pool.query(
+          "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'",
+        );
+        return Number((rows as { n: number }[])[0]?.n ?? 0);
+      },
+      async notificationRows<T>(sql: string, params: unknown[] = []) {
+        const [rows] = await pool.query(sql, params);
+        return rows as T[];
+      },
+      stop: () => undo.run(),
+    };
+  } catch (error) {
+    await undo.run();
+    throw error;
+  }
+}
