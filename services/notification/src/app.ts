@@ -2,9 +2,9 @@ import { createAccessTokenVerifier, remoteKeys } from "@hangout/platform/access-
 import { createDatabase } from "@hangout/platform/db";
 import { defineService } from "@hangout/platform/service/definition";
 import { loadNotificationConfig } from "./config.ts";
+import { createEventConsumer } from "./consumers/hangout-events.ts";
 import { schema } from "./db/schema.ts";
 import type { NotificationDeps } from "./deps.ts";
-import { createEventConsumer, reminderTask } from "./events/index.ts";
 import { pendingBacklog } from "./repositories/deliveries.ts";
 import { createPreferencesRepository } from "./repositories/preferences.ts";
 import { createSmtpTransport } from "./repositories/smtp.ts";
@@ -16,6 +16,7 @@ import { createMailerMetrics } from "./services/mailer-metrics.ts";
 import { createPreferences } from "./services/preferences.ts";
 import { createUnsubscribe } from "./services/unsubscribe.ts";
 import { createUnsubscribeTokens, unsubscribeSecret } from "./services/unsubscribe-tokens.ts";
+import { reminderTask } from "./tasks/reminders.ts";
 
 /** Emails about hangouts, from hangout's events; preferences and one-click unsubscribe. */
 export const notificationService = defineService({

@@ -10,8 +10,8 @@ import {
 } from "@hangout/platform/inbox/inbox.fixture";
 import { createPlatform, type Platform } from "@hangout/platform/platform";
 import { loadNotificationConfig } from "../src/config.ts";
+import { createEventConsumer } from "../src/consumers/hangout-events.ts";
 import { deliveries } from "../src/db/schema.ts";
-import { createEventConsumer } from "../src/events/index.ts";
 import {
   at,
   deliveriesOf,
@@ -26,7 +26,7 @@ import {
 } from "./events-fixtures.ts";
 
 /*
- * The consumer (src/events/consumer.ts) on the real broker: hangout's events published to an
+ * The consumer (src/consumers/hangout-events.ts) on the real broker: hangout's events published to an
  * exchange of this test's own, as the outbox relay publishes them.
  */
 

@@ -7,7 +7,7 @@ import { createTestDatabase } from "@hangout/platform/testing/database";
 import { asc, eq } from "drizzle-orm";
 import type { NotificationDatabase } from "../src/db/index.ts";
 import { deliveries, hangouts, members, schema } from "../src/db/schema.ts";
-import { handleEvent } from "../src/events/handler.ts";
+import { handleEvent } from "../src/services/event-handler.ts";
 
 export const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 

@@ -16,7 +16,7 @@ import {
 } from "./events-fixtures.ts";
 
 /*
- * Who gets which email (src/events/recipients.ts, handler.ts): the deliveries each event queues,
+ * Who gets which email (src/services/recipients.ts, event-handler.ts): the deliveries each event queues,
  * with what their templates show.
  */
 

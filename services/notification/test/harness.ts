@@ -59,7 +59,7 @@ export interface NotificationStack {
   stop(): Promise<void>;
 }
 
-/** Content as the event handlers write it (events/content.ts). */
+/** Content as the event handlers write it (services/delivery-content.ts). */
 export const hangoutContent = (overrides: Record<string, unknown> = {}) => ({
   title: "Picnic in the park",
   startsAt: "2031-06-15T18:00:00.000Z",

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { HangoutNotKnownYet } from "../src/events/handler.ts";
+import { HangoutNotKnownYet } from "../src/services/event-handler.ts";
 import {
   apply,
   at,
@@ -16,7 +16,7 @@ import {
 } from "./events-fixtures.ts";
 
 /*
- * The projection (src/events/handler.ts → src/repositories/projection.ts): what each hangout
+ * The projection (src/services/event-handler.ts → src/repositories/projection.ts): what each hangout
  * event does to `hangouts` and `members`, and that the newest event wins whatever order they
  * are handled in.
  */

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@hangout/platform/logger";
 import { loadNotificationConfig } from "../src/config.ts";
-import { reminderTask } from "../src/events/index.ts";
-import { reminderSourceId } from "../src/tasks/reminders.ts";
+import { reminderSourceId, reminderTask } from "../src/tasks/reminders.ts";
 import {
   apply,
   at,

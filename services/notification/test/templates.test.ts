@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { DeliveryContent } from "../src/events/content.ts";
+import type { DeliveryContent } from "../src/services/delivery-content.ts";
 import { formatWhen } from "../src/templates/format.ts";
 import { escapeHtml } from "../src/templates/html.ts";
 import { type EmailInput, renderEmail } from "../src/templates/index.ts";

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { deliveries, type MailKind } from "../db/schema.ts";
-import type { DeliveryContent } from "../events/content.ts";
+import type { DeliveryContent } from "../services/delivery-content.ts";
 import type { NotificationTransaction } from "./projection.ts";
 
 /** One email to queue: to a user (by id) or to an address with no account. */

@@ -1,9 +1,9 @@
 import type { NotificationConfig } from "../config.ts";
-import type { DeliveryContent } from "../events/content.ts";
 import type { Delivery } from "../repositories/deliveries.ts";
 import type { OutgoingMail } from "../repositories/smtp.ts";
 import type { DirectoryUser } from "../repositories/users.ts";
 import { renderEmail } from "../templates/index.ts";
+import type { DeliveryContent } from "./delivery-content.ts";
 import type { Unsubscribe } from "./unsubscribe.ts";
 
 /** Why an email is not sent after all; the reason goes to the sent log. */

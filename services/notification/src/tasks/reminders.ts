@@ -5,14 +5,14 @@ import type { ServiceTask } from "@hangout/platform/service/definition";
 import { withSpan } from "@hangout/platform/telemetry";
 import type { NotificationConfig } from "../config.ts";
 import type { NotificationDatabase } from "../db/index.ts";
-import { summaryOf } from "../events/content.ts";
-import { TOLD } from "../events/recipients.ts";
 import { type NewDelivery, queueDeliveries } from "../repositories/deliveries-queue.ts";
 import {
   claimDueReminders,
   memberIdsAnswering,
   updateHangout,
 } from "../repositories/projection.ts";
+import { summaryOf } from "../services/delivery-content.ts";
+import { TOLD } from "../services/recipients.ts";
 
 export interface ReminderTaskKit {
   db: NotificationDatabase;

@@ -1,5 +1,5 @@
 import type { MailKind } from "../db/schema.ts";
-import type { DeliveryContent } from "../events/content.ts";
+import type { DeliveryContent } from "../services/delivery-content.ts";
 import { formatWhen } from "./format.ts";
 import { documentOf, type Html, html } from "./html.ts";
 

@@ -1,4 +1,8 @@
-import type { InvitationContent, ReminderContent, UpdateContent } from "../events/content.ts";
+import type {
+  InvitationContent,
+  ReminderContent,
+  UpdateContent,
+} from "../services/delivery-content.ts";
 import type { EmailInput, RenderedEmail } from "./email.ts";
 import { invitationEmail } from "./invitation.ts";
 import { reminderEmail } from "./reminder.ts";

@@ -1,4 +1,4 @@
-import type { InvitationContent } from "../events/content.ts";
+import type { InvitationContent } from "../services/delivery-content.ts";
 import { compose, details, type EmailInput, type RenderedEmail } from "./email.ts";
 import { oneLine, quoted } from "./format.ts";
 import { button, html } from "./html.ts";

@@ -1,4 +1,4 @@
-import type { ReminderContent } from "../events/content.ts";
+import type { ReminderContent } from "../services/delivery-content.ts";
 import { compose, details, type EmailInput, type RenderedEmail } from "./email.ts";
 import { formatShort, quoted } from "./format.ts";
 import { button, html } from "./html.ts";

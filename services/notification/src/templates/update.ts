@@ -1,4 +1,4 @@
-import type { UpdateChange, UpdateContent } from "../events/content.ts";
+import type { UpdateChange, UpdateContent } from "../services/delivery-content.ts";
 import { compose, details, type EmailInput, type RenderedEmail } from "./email.ts";
 import { oneLine, quoted } from "./format.ts";
 import { button, html } from "./html.ts";

@@ -16,7 +16,7 @@ import {
   putMember,
   updateHangout,
 } from "../repositories/projection.ts";
-import { type HangoutSummary, summaryOf, type UpdateChange } from "./content.ts";
+import { type HangoutSummary, summaryOf, type UpdateChange } from "./delivery-content.ts";
 import {
   changesOfEdit,
   changesOfStatus,

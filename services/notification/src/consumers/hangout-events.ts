@@ -5,7 +5,7 @@ import type { Platform } from "@hangout/platform/platform";
 import type { NotificationConfig } from "../config.ts";
 import type { NotificationDatabase } from "../db/index.ts";
 import type { NotificationSchema } from "../db/schema.ts";
-import { handledTypes, handleEvent } from "./handler.ts";
+import { handledTypes, handleEvent } from "../services/event-handler.ts";
 
 export interface EventConsumerKit {
   db: NotificationDatabase;

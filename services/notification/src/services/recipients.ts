@@ -1,7 +1,7 @@
 import type { DataOf } from "@hangout/events/registry";
 import type { HangoutStatus, Rsvp } from "../db/schema.ts";
 import type { NewDelivery } from "../repositories/deliveries-queue.ts";
-import type { UpdateChange } from "./content.ts";
+import type { UpdateChange } from "./delivery-content.ts";
 
 /*
  * Who is told what. Nobody is ever emailed about their own action; updates and reminders go to
