@@ -2,6 +2,7 @@
 // step-ca, the broker and an SMTP sink in this process; invitations committed at a steady rate,
 // each timed from its commit until the sink accepted its email.
 import { createPool } from "@hangout/platform/db";
+import { DEFAULT_BACKOFF_MS } from "@hangout/platform/inbox/consumer";
 import { deadQueueOf, retryQueueOf } from "@hangout/platform/inbox/topology";
 import { startMailSink } from "@hangout/platform/testing/mail-sink";
 import { freePort } from "@hangout/platform/testing/ports";
@@ -25,8 +26,6 @@ export const PHASE_S = positiveNumber("BENCH_EVENTS_SECONDS", 10);
 const HANGOUTS = 100;
 /** The longest an email may take after the last commit of its phase before it counts as lost. */
 export const SETTLE_S = 60;
-/** The platform consumer's retry delays (inbox/consumer.ts), one retry queue each. */
-const CONSUMER_BACKOFF_MS = [1000, 5000, 30_000];
 
 export interface MailResult {
   phases: (Phase & { stages: StageTimes })[];
@@ -102,7 +101,7 @@ export async function measureMail(
     await deleteBrokerObjects(exchange, [
       queue,
       deadQueueOf(queue),
-      ...CONSUMER_BACKOFF_MS.map((delay) => retryQueueOf(queue, delay)),
+      ...DEFAULT_BACKOFF_MS.map((delay) => retryQueueOf(queue, delay)),
     ]);
   });
 

@@ -22,15 +22,12 @@ import {
   startServiceProcess,
 } from "@hangout/platform/testing/service-process";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
-import { USER_EVENTS_BACKOFF_MS } from "../services/hangout/src/consumers/user-events.ts";
 
 export type { SunkMessage };
 
 /** Links in emails point here; nothing needs to answer at it. */
 export const WEB_APP_URL = "https://web.e2e.example.test";
 
-/** The platform consumer's default waits (notification sets none): one retry queue per delay. */
-const NOTIFICATION_BACKOFF_MS = [1000, 5000, 30_000];
 const WAIT_MS = 20_000;
 
 export interface Person {
@@ -132,15 +129,8 @@ export async function startEventsStack(env: Record<string, string> = {}): Promis
       notificationQueue: `test.e2e-notify.${tag}.notification`,
     };
     // The queues exist from the consumers' first connect; removing them is this run's job.
-    undo.add(() =>
-      cleanUp({ exchange: broker.exchange, queue: broker.hangoutQueue }, USER_EVENTS_BACKOFF_MS),
-    );
-    undo.add(() =>
-      cleanUp(
-        { exchange: broker.exchange, queue: broker.notificationQueue },
-        NOTIFICATION_BACKOFF_MS,
-      ),
-    );
+    undo.add(() => cleanUp({ exchange: broker.exchange, queue: broker.hangoutQueue }));
+    undo.add(() => cleanUp({ exchange: broker.exchange, queue: broker.notificationQueue }));
 
     const ca = await startTestCa();
     undo.add(() => ca.stop());

@@ -233,7 +233,7 @@ afterAll(async () => {
   await s3?.stop();
   await ca?.stop();
   for (const created of databases) await created.drop();
-  await cleanUp(broker, [1000, 5000, 30_000]).catch(() => undefined);
+  await cleanUp(broker).catch(() => undefined);
 });
 
 describe("one trace across the services", () => {

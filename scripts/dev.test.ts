@@ -132,10 +132,8 @@ afterAll(async () => {
   }
   await Promise.all(databases.map((database) => database.drop()));
   // The consumer's queues (the platform's default retry delays) and the run's exchange.
-  await cleanUp(broker, [1000, 5000, 30_000]).catch(() => undefined);
-  await cleanUp({ exchange: broker.exchange, queue: hangoutQueue }, [1000, 5000, 30_000]).catch(
-    () => undefined,
-  );
+  await cleanUp(broker).catch(() => undefined);
+  await cleanUp({ exchange: broker.exchange, queue: hangoutQueue }).catch(() => undefined);
   await copy?.remove();
 }, WAIT_MS);
 

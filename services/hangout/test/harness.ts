@@ -14,7 +14,6 @@ import type { TestCa } from "@hangout/platform/testing/step-ca";
 import type mysql from "mysql2/promise";
 import { hangoutService } from "../src/app.ts";
 import type { HangoutConfig } from "../src/config.ts";
-import { USER_EVENTS_BACKOFF_MS } from "../src/consumers/user-events.ts";
 import type { HangoutDeps } from "../src/deps.ts";
 
 export type { Api, TestUser };
@@ -81,10 +80,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       const { EVENTS_EXCHANGE, HANGOUT_EVENTS_QUEUE } = stack.service.config;
       await db.end();
       await stack.stop();
-      await cleanUp(
-        { exchange: EVENTS_EXCHANGE, queue: HANGOUT_EVENTS_QUEUE },
-        USER_EVENTS_BACKOFF_MS,
-      ).catch(() => undefined);
+      await cleanUp({ exchange: EVENTS_EXCHANGE, queue: HANGOUT_EVENTS_QUEUE }).catch(
+        () => undefined,
+      );
     },
   };
 }

@@ -74,9 +74,6 @@ const brokerNames = () => {
   return { exchange: `test.notification.${suffix}`, queue: `test.notification.${suffix}` };
 };
 
-/** The platform consumer's default waits, whose retry queues its topology has. */
-const CONSUMER_BACKOFF_MS = [1000, 5000, 30_000];
-
 /**
  * The notification service in this process (from its definition, as main.ts starts it), with auth
  * and file as real processes around it (`@hangout/platform/testing/stack`), a real step-ca, and
@@ -169,7 +166,7 @@ export async function startNotificationStack(
       await pool.end();
       await stack.stop();
       await sink.stop();
-      await cleanUp(names, CONSUMER_BACKOFF_MS).catch(() => undefined);
+      await cleanUp(names).catch(() => undefined);
     },
   };
 }

@@ -51,6 +51,9 @@ export interface Consumer {
   readiness: ReadinessCheck;
 }
 
+/** Waits before attempts 2, 3, 4 and 5 (the last repeats); each is a retry queue of its own. */
+export const DEFAULT_BACKOFF_MS = [1000, 5000, 30_000];
+
 /**
  * An idempotent, retrying consumer of the outbox relay's events
  * (docs/decisions/0015-consumer-retries.md).
@@ -59,7 +62,7 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
   options: ConsumerOptions<E, S>,
 ): Consumer {
   const { url, exchange, queue, logger } = options;
-  const backoffMs = options.backoffMs ?? [1000, 5000, 30_000];
+  const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   if (backoffMs.length === 0 || backoffMs.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new Error("backoffMs must list at least one whole number of milliseconds above 0");
   }

@@ -6,7 +6,7 @@ import type { Pool, RowDataPacket } from "mysql2/promise";
 import { createDatabase, type Database } from "../db.ts";
 import { createLogger } from "../logger.ts";
 import { createTestDatabaseWith } from "../testing/database.ts";
-import type { ParseOutcome } from "./consumer.ts";
+import { DEFAULT_BACKOFF_MS, type ParseOutcome } from "./consumer.ts";
 import { inbox } from "./table.ts";
 
 export { inbox };
@@ -120,7 +120,10 @@ export async function publish(
 }
 
 /** Deletes the test's queues and exchange. */
-export async function cleanUp(names: { exchange: string; queue: string }, backoffMs: number[]) {
+export async function cleanUp(
+  names: { exchange: string; queue: string },
+  backoffMs: number[] = DEFAULT_BACKOFF_MS,
+) {
   const model = await connect(testAmqpUrl);
   try {
     const channel = await model.createChannel();

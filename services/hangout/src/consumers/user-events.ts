@@ -9,9 +9,6 @@ import type { Invitations } from "../services/invitations.ts";
 
 export const SIGNED_UP = "dev.hangout-planner.user.signed-up.v1";
 
-/** Waits between attempts of a failing event; each delay is a retry queue of its own. */
-export const USER_EVENTS_BACKOFF_MS = [1000, 5000, 30_000];
-
 /**
  * hangout's consumer of auth's events, on HANGOUT_EVENTS_QUEUE: a sign-up takes up the pending
  * invitations of its address. Call it in `build` after the gRPC clients exist (see
@@ -33,6 +30,5 @@ export function userEventsConsumer(
     async handle(event, tx) {
       if (event.type === SIGNED_UP) await invitations.signedUp(event.data.userId, tx);
     },
-    backoffMs: USER_EVENTS_BACKOFF_MS,
   });
 }
