@@ -1,5 +1,5 @@
 import { createDatabase, createPool } from "@hangout/platform/db";
-import { cleanUp } from "@hangout/platform/inbox/inbox.fixture";
+import { cleanUp, until } from "@hangout/platform/inbox/inbox.fixture";
 import type { RunningService } from "@hangout/platform/service/start";
 import {
   type MailSink,
@@ -109,6 +109,21 @@ export async function startNotificationStack(
     await sink.stop();
     throw error;
   }
+  // The consumer declares and binds its queue on connecting: an event published before that
+  // would be routed nowhere.
+  await until(
+    () =>
+      stack.service.deps.consumer.readiness.check().then(
+        () => true,
+        () => false,
+      ),
+    15_000,
+    "the service's consumer to be on the broker",
+  ).catch(async (error) => {
+    await stack.stop();
+    await sink.stop();
+    throw error;
+  });
   const pool = createPool(stack.database.url, { connectionLimit: 4 });
   const db = createDatabase(pool, schema);
   const deps = stack.service.deps;

@@ -1,0 +1,207 @@
+// Shared by the crash tests: the notification service as its own process, started from main.ts as
+// it is deployed, that a test can SIGKILL at a moment of its choosing; a database and broker names
+// of its own; and readers of what it queued and what the SMTP sink received.
+import { join } from "node:path";
+import { createDatabase, createPool, repoRoot } from "@hangout/platform/db";
+import { cleanUp, testNames, until } from "@hangout/platform/inbox/inbox.fixture";
+import { PARSER_HEADER_LIMIT_FLAG } from "@hangout/platform/request-limits";
+import { createTestDatabase } from "@hangout/platform/testing/database";
+import type { SunkMessage } from "@hangout/platform/testing/mail-sink";
+import { freePort } from "@hangout/platform/testing/ports";
+import type { Subprocess } from "bun";
+import { asc, eq } from "drizzle-orm";
+import type { NotificationDatabase } from "../src/db/index.ts";
+import { deliveries, inbox, schema } from "../src/db/schema.ts";
+import type { NotificationStack } from "./harness.ts";
+
+export { until };
+
+/** The platform consumer's default waits: the retry queues the service's topology declares. */
+const SERVICE_BACKOFF_MS = [1000, 5000, 30_000];
+
+export interface NotificationProcess {
+  url: string;
+  /** SIGKILL now, no shutdown of any kind; resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** Sends SIGKILL without waiting: for hooks that must not yield before the kill. */
+  killNow(): void;
+  /** SIGTERM (a graceful shutdown), SIGKILL past a bound. */
+  stop(): Promise<void>;
+  /** The signal that ended it, once it ended. */
+  exited: Promise<Subprocess["signalCode"]>;
+  output(): string;
+}
+
+export interface ProcessSetup {
+  databaseUrl: string;
+  names: { exchange: string; queue: string };
+  /** Defaults to the stack's sink. */
+  smtpUrl?: string;
+  env?: Record<string, string>;
+}
+
+const baseEnv = () => {
+  const env: Record<string, string> = {};
+  for (const name of ["PATH", "HOME", "TMPDIR", "LANG"]) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+};
+
+/**
+ * `bun services/notification/src/main.ts` against the stack's auth, CA and SMTP sink, resolved
+ * once /readyz answers and its consumer is on the broker (its queue is bound: events published
+ * from then on reach it).
+ */
+export async function startNotificationProcess(
+  env: NotificationStack,
+  setup: ProcessSetup,
+): Promise<NotificationProcess> {
+  const config = env.service.config;
+  const port = freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = Bun.spawn(
+    [
+      process.execPath,
+      PARSER_HEADER_LIMIT_FLAG,
+      join(repoRoot, "services/notification/src/main.ts"),
+    ],
+    {
+      cwd: repoRoot,
+      env: {
+        ...baseEnv(),
+        DEPLOY_ENV: "test",
+        LOG_LEVEL: "warn",
+        CERT_LIFETIME: "10m",
+        NOTIFICATION_HOST: "127.0.0.1",
+        NOTIFICATION_PORT: String(port),
+        NOTIFICATION_DATABASE_URL: setup.databaseUrl,
+        AUTH_JWKS_URL: config.AUTH_JWKS_URL,
+        AUTH_GRPC_TARGET: config.AUTH_GRPC_TARGET,
+        AMQP_URL: config.AMQP_URL,
+        EVENTS_EXCHANGE: setup.names.exchange,
+        NOTIFICATION_QUEUE: setup.names.queue,
+        SMTP_URL: setup.smtpUrl ?? env.sink.smtpUrl,
+        WEB_APP_URL: config.WEB_APP_URL,
+        NOTIFICATION_PUBLIC_URL: config.NOTIFICATION_PUBLIC_URL,
+        UNSUBSCRIBE_SECRET: config.UNSUBSCRIBE_SECRET,
+        MAIL_POLL_INTERVAL_MS: "100",
+        REMINDER_INTERVAL_SECONDS: "3600",
+        ...env.stack.ca.envFor("notification"),
+        ...setup.env,
+      },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const chunks: string[] = [];
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) chunks.push(decoder.decode(chunk, { stream: true }));
+  };
+  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]).catch(
+    () => undefined,
+  );
+  const killNow = () => child.kill("SIGKILL");
+  // A test that fails before its stop() must not leave the service running.
+  process.once("exit", killNow);
+  const exited = child.exited.then(async () => {
+    process.off("exit", killNow);
+    await drained;
+    return child.signalCode;
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(killNow, 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  const output = () => chunks.join("");
+  const consumerCheck = `consumer ${setup.names.queue}`;
+  try {
+    await until(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`main.ts exited before it was ready:\n${output().slice(-4000)}`);
+        }
+        const response = await fetch(`${url}/readyz`).catch(() => undefined);
+        if (response?.status !== 200) return false;
+        const body = (await response.json()) as { checks: Record<string, string> };
+        return body.checks[consumerCheck] === "ok";
+      },
+      30_000,
+      "the notification process to be ready",
+    );
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}; its output:\n${output().slice(-4000)}`);
+  }
+  return {
+    url,
+    killNow,
+    async kill() {
+      killNow();
+      await exited;
+    },
+    stop,
+    exited,
+    output,
+  };
+}
+
+/** A migrated `notification` database of the child's own, and broker names of its own. */
+export async function childWorld() {
+  const database = await createTestDatabase("notification");
+  const pool = createPool(database.url, { connectionLimit: 4 });
+  const names = testNames();
+  return {
+    url: database.url,
+    names,
+    db: createDatabase(pool, schema),
+    async drop() {
+      await cleanUpBroker(names);
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
+
+/** Deletes what a child made on the broker for `names` (its queue, retry queues, exchange). */
+export const cleanUpBroker = (names: { exchange: string; queue: string }) =>
+  cleanUp(names, SERVICE_BACKOFF_MS).catch(() => undefined);
+
+export const deliveryRows = (db: NotificationDatabase) =>
+  db.select().from(deliveries).orderBy(asc(deliveries.createdAt));
+
+export const inboxIds = async (db: NotificationDatabase) =>
+  (await db.select({ id: inbox.eventId }).from(inbox)).map((row) => row.id);
+
+export async function deliveryStatus(db: NotificationDatabase, id: string) {
+  const [row] = await db.select().from(deliveries).where(eq(deliveries.id, id));
+  if (!row) throw new Error(`no delivery ${id}`);
+  return row;
+}
+
+/** How many messages each envelope recipient got, among `messages`. */
+export function copiesPerRecipient(messages: SunkMessage[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const message of messages) {
+    for (const to of message.envelope.to) counts.set(to, (counts.get(to) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** A number counter's total over the lines of a Prometheus text exposition that match `labels`. */
+export async function counterTotal(url: string, name: string, labels: RegExp) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) || !labels.test(line)) continue;
+    total += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return total;
+}
