@@ -58,6 +58,7 @@ export const notificationService = defineService({
       pollIntervalMs: config.MAIL_POLL_INTERVAL_MS,
       maxAttempts: config.MAIL_MAX_ATTEMPTS,
       concurrency: config.MAIL_CONCURRENCY,
+      leaseMs: config.MAIL_CLAIM_SECONDS * 1000,
     });
     lifecycle.onClose("mailer", () => mailer.stop());
     const onQueued = () => mailer.wake();

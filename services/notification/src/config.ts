@@ -35,11 +35,14 @@ export const notificationConfigSchema = configSchema({
   UNSUBSCRIBE_SECRET: env.string("development-only-unsubscribe-secret-change-me"),
   /** How often the mailer looks for due emails when nothing woke it. */
   MAIL_POLL_INTERVAL_MS: env.int(1000, { minimum: 10 }),
-  /**
-   * Emails sent at once, each holding a database connection (of the pool's 10) while the SMTP
-   * server answers.
-   */
+  /** Emails sent at once, each over its own pooled SMTP connection. */
   MAIL_CONCURRENCY: env.int(4, { minimum: 1, maximum: 8 }),
+  /**
+   * How long the mailer holds the emails it claimed (up to 10): those of a mailer that died go out
+   * after this. No send starts in its second half, so it must be over twice the longest send
+   * (nodemailer's timeouts: a minute); tests shorten it.
+   */
+  MAIL_CLAIM_SECONDS: env.int(300, { minimum: 2 }),
   /** SMTP attempts of one email before it is given up (logged and counted). */
   MAIL_MAX_ATTEMPTS: env.int(8, { minimum: 1 }),
   /** Reminders go out this long before a hangout starts. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { testNames } from "@hangout/platform/inbox/inbox.fixture";
 import {
+  CLAIM_SECONDS,
   cleanUpBroker,
   deliveryStatus,
   type NotificationProcess,
@@ -72,12 +73,12 @@ async function crashAt(point: CrashPoint) {
   return { id, copies, afterKill: copies().length };
 }
 
-/** The service's own mailer, once the dead child's transaction was rolled back (its lock gone). */
+/** The service's own mailer, once the dead child's claim ran out. */
 async function sendWithAnotherMailer() {
   await until(
     async () => (await env.deps.mailer.runOnce()).claimed === 1,
-    10_000,
-    "the claimed row to be free again",
+    (CLAIM_SECONDS + 10) * 1000,
+    "the claimed row to be due again",
   );
 }
 

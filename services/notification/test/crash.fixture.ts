@@ -16,8 +16,8 @@ import type { NotificationStack } from "./harness.ts";
 
 export { until };
 
-/** The platform consumer's default waits: the retry queues the service's topology declares. */
-const SERVICE_BACKOFF_MS = [1000, 5000, 30_000];
+/** The claim of the children's mailers, short so that a killed one's emails go out soon. */
+export const CLAIM_SECONDS = 3;
 
 export interface NotificationProcess {
   url: string;
@@ -87,6 +87,8 @@ export async function startNotificationProcess(
         NOTIFICATION_PUBLIC_URL: config.NOTIFICATION_PUBLIC_URL,
         UNSUBSCRIBE_SECRET: config.UNSUBSCRIBE_SECRET,
         MAIL_POLL_INTERVAL_MS: "100",
+        // A dead child's claimed emails are due again this soon.
+        MAIL_CLAIM_SECONDS: String(CLAIM_SECONDS),
         REMINDER_INTERVAL_SECONDS: "3600",
         ...env.stack.ca.envFor("notification"),
         ...setup.env,
@@ -172,7 +174,7 @@ export async function childWorld() {
 
 /** Deletes what a child made on the broker for `names` (its queue, retry queues, exchange). */
 export const cleanUpBroker = (names: { exchange: string; queue: string }) =>
-  cleanUp(names, SERVICE_BACKOFF_MS).catch(() => undefined);
+  cleanUp(names).catch(() => undefined);
 
 export const deliveryRows = (db: NotificationDatabase) =>
   db.select().from(deliveries).orderBy(asc(deliveries.createdAt));

@@ -226,6 +226,7 @@ function replicaMailer(options: { clock?: () => Date; batchSize: number }) {
     pollIntervalMs: 20,
     maxAttempts: 8,
     batchSize: options.batchSize,
+    leaseMs: 300_000,
   });
   return {
     mailer,

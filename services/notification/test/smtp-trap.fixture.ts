@@ -7,8 +7,8 @@ import net from "node:net";
  * Where the mailer is stopped:
  * - `claimed`: it opened the SMTP connection, so its row is claimed; not a byte of mail was sent.
  * - `data-sent`: it sent the whole message; the server never got the final dot, so never took it.
- * - `accepted`: the server took the message and its 250 reached the mailer's socket; the commit
- *   that marks the row sent has not happened (the duplicate window of 0016).
+ * - `accepted`: the server took the message (its 250 is held back from the mailer); the statement
+ *   that marks the row sent has not run (the duplicate window of 0016).
  */
 export type CrashPoint = "claimed" | "data-sent" | "accepted";
 
@@ -66,10 +66,10 @@ export async function startSmtpTrap(target: { host: string; port: number }): Pro
     upstream.on("data", (chunk: Buffer) => {
       const accepted = dataEnded && /^250 /m.test(chunk.toString("latin1"));
       if (accepted) dataEnded = false;
-      // The hook runs once the reply is handed to the kernel for the mailer's socket.
-      client.write(chunk, () => {
-        if (accepted) fire("accepted");
-      });
+      // The server took it; the mailer is stopped before its 250 arrives, so before the
+      // statement that marks the row sent could start (the mark follows the reply at once).
+      if (accepted && fire("accepted")) return;
+      client.write(chunk);
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -63,7 +63,7 @@ export type PreferencesRepository = ReturnType<typeof createPreferencesRepositor
  * the email was queued): users' choices (absent: all on) and the suppressed addresses.
  */
 export async function choicesAtSend(
-  tx: NotificationTransaction,
+  tx: NotificationDatabase | NotificationTransaction,
   userIds: string[],
   emails: string[],
 ): Promise<{ users: Map<string, MailChoices>; suppressed: Set<string> }> {

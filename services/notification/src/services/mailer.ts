@@ -5,14 +5,13 @@ import type { NotificationDatabase } from "../db/index.ts";
 import {
   claimDue,
   type Delivery,
-  inMailerTransaction,
   markFailed,
   markSent,
   markSkipped,
+  release,
   scheduleRetry,
 } from "../repositories/deliveries.ts";
 import { choicesAtSend, type MailChoices } from "../repositories/preferences.ts";
-import type { NotificationTransaction } from "../repositories/projection.ts";
 import { type MailTransport, type OutgoingMail, SmtpFailure } from "../repositories/smtp.ts";
 import type { DirectoryUser, UserDirectory } from "../repositories/users.ts";
 import { actorOf, type EmailComposer } from "./compose-email.ts";
@@ -30,11 +29,13 @@ export interface MailerOptions {
   pollIntervalMs: number;
   /** SMTP attempts of one email before it is given up (MAIL_MAX_ATTEMPTS). */
   maxAttempts: number;
-  /**
-   * Deliveries claimed per transaction. One by default: the transaction that marks an email sent
-   * commits right after its send, so a crash can repeat only the email in flight (0016).
-   */
+  /** Deliveries claimed at once; their recipients are looked up in one call. */
   batchSize?: number;
+  /**
+   * How long a claim holds its rows (MAIL_CLAIM_SECONDS): rows of a mailer that died are sent
+   * by another after it.
+   */
+  leaseMs: number;
   /** Rounds run at once, each in its own transaction (MAIL_CONCURRENCY). */
   concurrency?: number;
 }
@@ -55,7 +56,7 @@ export interface Mailer {
   stop(): Promise<void>;
   /** Something was queued: look now rather than at the next poll. */
   wake(): void;
-  /** One round: claim due deliveries, send them, record each, commit. */
+  /** One round: claim due deliveries, send them, record each as it goes. */
   runOnce(): Promise<RoundResult>;
 }
 
@@ -88,7 +89,8 @@ function turnedOff(
  */
 export function createMailer(options: MailerOptions): Mailer {
   const { db, users, transport, compose, clock, logger, metrics } = options;
-  const batchSize = options.batchSize ?? 1;
+  const batchSize = options.batchSize ?? 10;
+  const { leaseMs } = options;
   const concurrency = options.concurrency ?? 1;
   let stopped = false;
 
@@ -115,26 +117,27 @@ export function createMailer(options: MailerOptions): Mailer {
 
   /** Sends one claimed delivery and records the outcome; returns it, or "retrying". */
   async function deliver(
-    tx: NotificationTransaction,
     delivery: Delivery,
     mail: OutgoingMail,
   ): Promise<EmailOutcome | "retrying"> {
     try {
       const messageId = await send(delivery, mail);
-      await markSent(tx, delivery, clock(), messageId);
+      // Committed on its own right after the server's 250: the duplicate window is this one
+      // statement (docs/decisions/0016-email-deliveries.md).
+      await markSent(db, delivery, clock(), messageId);
       return "sent";
     } catch (error) {
       if (!(error instanceof SmtpFailure)) throw error;
       const failed = delivery.attempts + 1;
       const log = { deliveryId: delivery.id, kind: delivery.kind, attempts: failed };
       if (error.permanent || failed >= options.maxAttempts) {
-        await markFailed(tx, delivery, clock(), error.reason);
+        await markFailed(db, delivery, clock(), error.reason);
         logger.warn({ ...log, reason: error.reason }, "email given up");
         if (error.unreachable) throw error;
         return "failed";
       }
       await scheduleRetry(
-        tx,
+        db,
         delivery,
         new Date(clock().getTime() + retryDelayMs(failed)),
         error.reason,
@@ -155,65 +158,67 @@ export function createMailer(options: MailerOptions): Mailer {
     }
   }
 
+  /** One email of a claimed batch: skipped, given up, sent, or left for a retry. */
+  async function handle(
+    delivery: Delivery,
+    people: Map<string, DirectoryUser>,
+    choices: { users: Map<string, MailChoices>; suppressed: Set<string> },
+  ): Promise<EmailOutcome | "retrying"> {
+    const off = turnedOff(delivery, choices);
+    if (off) {
+      await markSkipped(db, delivery.id, clock(), off);
+      return "skipped";
+    }
+    const mail = composeOrFail(delivery, people);
+    if (!mail) {
+      // Rendering it will not work next time either: given up rather than block the queue.
+      await markFailed(db, delivery, clock(), "the email could not be rendered");
+      return "failed";
+    }
+    if ("skip" in mail) {
+      await markSkipped(db, delivery.id, clock(), mail.skip);
+      return "skipped";
+    }
+    return deliver(delivery, mail);
+  }
+
   async function runOnce(): Promise<RoundResult> {
-    const done: { kind: string; outcome: EmailOutcome | "retrying" }[] = [];
-    let unreachable: SmtpFailure | undefined;
-    const claimed = await inMailerTransaction(db, async (tx) => {
-      done.length = 0;
-      const batch = await claimDue(tx, clock(), batchSize);
-      if (batch.length === 0) return 0;
+    const started = clock();
+    const batch = await claimDue(db, started, batchSize, leaseMs);
+    const result = { claimed: batch.length, sent: 0, skipped: 0, failed: 0, retrying: 0 };
+    if (batch.length === 0) return result;
+    let next = 0;
+    try {
       const ids = batch.flatMap((d) => [d.userId, actorOf(d)]).filter((id): id is string => !!id);
       const people = ids.length > 0 ? await users.byIds(ids) : new Map();
+      // Read now, when the batch is sent, not when its emails were queued.
       const choices = await choicesAtSend(
-        tx,
+        db,
         batch.flatMap((d) => (d.userId ? [d.userId] : [])),
         batch.flatMap((d) => (d.email ? [d.email] : [])),
       );
-      for (const delivery of batch) {
-        // Stopping: the email in flight was finished; the rest stay pending for the next run.
-        if (stopped) break;
-        const off = turnedOff(delivery, choices);
-        const mail = off ? { skip: off } : composeOrFail(delivery, people);
-        if (!mail) {
-          // Rendering it will not work next time either: given up rather than block the queue.
-          await markFailed(tx, delivery, clock(), "the email could not be rendered");
-          done.push({ kind: delivery.kind, outcome: "failed" });
-          continue;
-        }
-        if ("skip" in mail) {
-          await markSkipped(tx, delivery.id, clock(), mail.skip);
-          done.push({ kind: delivery.kind, outcome: "skipped" });
-          continue;
-        }
-        try {
-          done.push({ kind: delivery.kind, outcome: await deliver(tx, delivery, mail) });
-        } catch (error) {
-          if (!(error instanceof SmtpFailure)) throw error;
-          // Recorded above; committed with the rest of what this round did.
-          done.push({
-            kind: delivery.kind,
-            outcome: delivery.attempts + 1 >= options.maxAttempts ? "failed" : "retrying",
-          });
-          unreachable = error;
-          break;
-        }
+      // No send starts in the claim's second half, so none outlasts it (MAIL_CLAIM_SECONDS):
+      // after it, another mailer may take the row.
+      const lastStart = started.getTime() + leaseMs / 2;
+      for (; next < batch.length && !stopped && clock().getTime() < lastStart; next++) {
+        const delivery = batch[next] as Delivery;
+        const outcome = await handle(delivery, people, choices);
+        result[outcome]++;
+        if (outcome !== "retrying") metrics?.finished(delivery.kind, outcome);
       }
-      return batch.length;
-    });
-    // Counted once committed: a rolled-back round sends its emails again.
-    const count = (outcome: EmailOutcome | "retrying") =>
-      done.filter((d) => d.outcome === outcome).length;
-    for (const { kind, outcome } of done) {
-      if (outcome !== "retrying") metrics?.finished(kind, outcome);
+    } catch (error) {
+      // The one that failed is recorded (or, for auth unreachable, still claimed): skip it.
+      if (error instanceof SmtpFailure) next++;
+      throw error;
+    } finally {
+      // What this round will not send is due again at once, not when the claim runs out.
+      await release(
+        db,
+        batch.slice(next).map((d) => d.id),
+        clock(),
+      ).catch((error: unknown) => logger.warn({ err: error }, "claimed emails not given back"));
     }
-    if (unreachable) throw unreachable;
-    return {
-      claimed,
-      sent: count("sent"),
-      skipped: count("skipped"),
-      failed: count("failed"),
-      retrying: count("retrying"),
-    };
+    return result;
   }
 
   /** One loop of rounds; `concurrency` of them run side by side, each on its own connection. */
@@ -260,6 +265,8 @@ export function createMailer(options: MailerOptions): Mailer {
     return {
       run,
       cut: () => cutShort?.(),
+      /** Waiting for work (not mid-round, not backing off). */
+      idle: () => cutShort !== undefined && failures === 0,
       wake() {
         again = true;
         // While failing, the back-off stands: waking would only fail again sooner.
@@ -270,6 +277,7 @@ export function createMailer(options: MailerOptions): Mailer {
 
   const workers = Array.from({ length: concurrency }, worker);
   let loops: Promise<void>[] | undefined;
+  let turn = 0;
 
   return {
     start() {
@@ -281,8 +289,12 @@ export function createMailer(options: MailerOptions): Mailer {
       for (const w of workers) w.cut();
       await Promise.all(loops ?? []);
     },
+    // One queued email needs one worker: waking them all would have the others claim nothing,
+    // a transaction each. A worker that finds more keeps going on its own.
     wake() {
-      for (const w of workers) w.wake();
+      const idle = workers.find((w) => w.idle());
+      if (idle) idle.wake();
+      else workers[turn++ % workers.length]?.wake();
     },
     runOnce,
   };
