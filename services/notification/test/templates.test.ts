@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { escapeHtml } from "@hangout/platform/html";
 import type { DeliveryContent } from "../src/services/delivery-content.ts";
 import { formatWhen } from "../src/templates/format.ts";
-import { escapeHtml } from "../src/templates/html.ts";
 import { type EmailInput, renderEmail } from "../src/templates/index.ts";
 import { confirmPage, donePage } from "../src/templates/pages.ts";
 

@@ -1,3 +1,4 @@
+import { escapeHtml } from "../html.ts";
 import type { MailAddress, SunkMessage } from "./mail-sink.ts";
 
 /**
@@ -5,16 +6,6 @@ import type { MailAddress, SunkMessage } from "./mail-sink.ts";
  * from a message is user input, so every value goes through `escape`, and the HTML part is shown
  * in a frame sandboxed without scripts.
  */
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-export const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 const formatAddress = (address: MailAddress) =>
   address.name ? `${address.name} <${address.address}>` : address.address;

@@ -3,16 +3,7 @@
  * through `escapeHtml` before it is put in: a title is user input, and mail clients render HTML.
  */
 
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** Text as HTML text or as a quoted attribute value. */
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+import { escapeHtml } from "@hangout/platform/html";
 
 /**
  * A piece of HTML: made only by `html` (which escapes every interpolated string) or by
