@@ -1,6 +1,7 @@
 /**
- * What the image runs: each service's minified bundle (scripts/build.ts) as its own process, the
- * three together on real step-ca certificates, databases and an S3-compatible store. The sources
+ * What the image runs: each service's minified bundle (scripts/build.ts) as its own process, all
+ * together on real step-ca certificates, databases, RabbitMQ, an SMTP sink and an S3-compatible
+ * store. The sources
  * are tested everywhere else; this shows the bundles lose nothing on the way: argon2's native
  * addon (sign-up, login), Swagger UI's files (/docs), gRPC over mTLS to auth and to file,
  * presigned uploads checked by the store, and spans exported over OTLP.
@@ -9,8 +10,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cleanUp, testNames } from "@hangout/platform/inbox/inbox.fixture";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { testImage, testImageFile } from "@hangout/platform/testing/images";
+import { type MailSink, startMailSink } from "@hangout/platform/testing/mail-sink";
 import { startOtlpReceiver } from "@hangout/platform/testing/otlp-receiver";
 import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
@@ -26,7 +29,11 @@ const SWAGGER_UI = join(
 let outRoot: string;
 let ca: TestCa;
 let s3: LocalS3;
+let sink: MailSink;
 const otlp = startOtlpReceiver();
+/** This run's exchange, and the consumers' queues on it. */
+const broker = testNames();
+const queues = { hangout: `${broker.queue}.hangout`, notification: `${broker.queue}.notification` };
 const databases: TestDatabase[] = [];
 const processes: Bun.Subprocess[] = [];
 const urls = {} as Record<Service, string>;
@@ -53,6 +60,7 @@ async function start(service: Service, portVariable: string, env: Record<string,
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       // The SDK batches spans for 5 s by default; the test should not wait that long.
       OTEL_BSP_SCHEDULE_DELAY: "200",
+      EVENTS_EXCHANGE: broker.exchange,
       ...env,
       [portVariable]: String(port),
     },
@@ -75,7 +83,11 @@ async function start(service: Service, portVariable: string, env: Record<string,
 beforeAll(async () => {
   outRoot = await mkdtemp(join(tmpdir(), "bundles-"));
   for (const service of SERVICES) await buildService(service, outRoot);
-  [ca, s3] = await Promise.all([startTestCa(), startLocalS3()]);
+  [ca, s3, sink] = await Promise.all([
+    startTestCa(),
+    startLocalS3(),
+    startMailSink({ smtpPort: 0, httpPort: 0 }),
+  ]);
   const authGrpcPort = String(freePort());
   const fileGrpcPort = String(freePort());
   await start("auth", "AUTH_PORT", {
@@ -96,13 +108,31 @@ beforeAll(async () => {
     AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
     AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
     FILE_GRPC_TARGET: `localhost:${fileGrpcPort}`,
+    HANGOUT_EVENTS_QUEUE: queues.hangout,
+  });
+  await start("notification", "NOTIFICATION_PORT", {
+    ...ca.envFor("notification"),
+    NOTIFICATION_DATABASE_URL: await database("notification"),
+    NOTIFICATION_QUEUE: queues.notification,
+    AUTH_JWKS_URL: `${urls.auth}/.well-known/jwks.json`,
+    AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
+    SMTP_URL: sink.smtpUrl,
   });
 }, 120_000);
 
 afterAll(async () => {
   for (const proc of processes) proc.kill("SIGTERM");
   await Promise.all(processes.map((proc) => proc.exited));
-  await Promise.all([...databases.map((db) => db.drop()), ca?.stop(), s3?.stop(), otlp.stop()]);
+  await Promise.all([
+    ...databases.map((db) => db.drop()),
+    ca?.stop(),
+    s3?.stop(),
+    sink?.stop(),
+    otlp.stop(),
+  ]);
+  for (const queue of Object.values(queues)) {
+    await cleanUp({ exchange: broker.exchange, queue }).catch(() => undefined);
+  }
   await rm(outRoot, { recursive: true, force: true });
 });
 
@@ -157,7 +187,7 @@ test("/docs serves Swagger UI's own files from the bundle's folder", async () =>
   }
 });
 
-test("a photo goes through: sign-up, login, a hangout, an invite over gRPC, upload, confirm, download", async () => {
+test("a photo goes through: sign-up, login, a hangout, an invite over gRPC and its email, upload, confirm, download", async () => {
   const json = { "content-type": "application/json" };
   const email = `bundle-${Date.now().toString(36)}@example.com`;
   const credentials = JSON.stringify({ email, password: "correct horse battery" });
@@ -187,6 +217,11 @@ test("a photo goes through: sign-up, login, a hangout, an invite over gRPC, uplo
     alreadyMembers: [],
     pendingEmails: ["nobody@example.com"],
   });
+  // Through hangout's relay, RabbitMQ and notification's consumer and mailer, to SMTP.
+  const invitation = await sink.waitFor((m) => m.to[0]?.address === "nobody@example.com", {
+    timeoutMs: 15_000,
+  });
+  expect(invitation.subject).toContain("invited you to");
 
   const photo = await testImage("png");
   const issued = await post(`/hangouts/${id}/memories/uploads`, {

@@ -23,6 +23,7 @@ const UNDERSTOOD: Record<string, string[]> = {
   auth: ["info-license", "no-server-example.com"],
   hangout: ["info-license", "no-server-example.com"],
   file: ["info-license"],
+  notification: ["info-license", "no-server-example.com"],
 };
 
 const PUBLIC: Record<string, string[]> = {
@@ -36,6 +37,13 @@ const PUBLIC: Record<string, string[]> = {
   ],
   hangout: ["GET /healthz", "GET /readyz"],
   file: ["GET /healthz", "GET /readyz"],
+  // The unsubscribe link's token is its credential (RFC 8058: mail clients send no login).
+  notification: [
+    "GET /healthz",
+    "GET /readyz",
+    "GET /notifications/unsubscribe",
+    "POST /notifications/unsubscribe",
+  ],
 };
 
 interface Operation {
