@@ -36,7 +36,7 @@ export interface MailerOptions {
    * by another after it.
    */
   leaseMs: number;
-  /** Rounds run at once, each in its own transaction (MAIL_CONCURRENCY). */
+  /** Emails of a batch sent at once (MAIL_CONCURRENCY). */
   concurrency?: number;
 }
 
@@ -52,7 +52,7 @@ export interface RoundResult {
 export interface Mailer {
   /** Starts the loop: rounds until nothing is due, then one per poll interval or wake-up. */
   start(): void;
-  /** Stops the loop once the email being sent is done (the rest of its batch stays pending). */
+  /** Stops the loop once the emails being sent are done (the rest of the batch is given back). */
   stop(): Promise<void>;
   /** Something was queued: look now rather than at the next poll. */
   wake(): void;
@@ -187,7 +187,8 @@ export function createMailer(options: MailerOptions): Mailer {
     const batch = await claimDue(db, started, batchSize, leaseMs);
     const result = { claimed: batch.length, sent: 0, skipped: 0, failed: 0, retrying: 0 };
     if (batch.length === 0) return result;
-    let next = 0;
+    // Ids whose outcome is recorded; the others go back to the queue when the round ends.
+    const recorded = new Set<string>();
     try {
       const ids = batch.flatMap((d) => [d.userId, actorOf(d)]).filter((id): id is string => !!id);
       const people = ids.length > 0 ? await users.byIds(ids) : new Map();
@@ -200,28 +201,39 @@ export function createMailer(options: MailerOptions): Mailer {
       // No send starts in the claim's second half, so none outlasts it (MAIL_CLAIM_SECONDS):
       // after it, another mailer may take the row.
       const lastStart = started.getTime() + leaseMs / 2;
-      for (; next < batch.length && !stopped && clock().getTime() < lastStart; next++) {
-        const delivery = batch[next] as Delivery;
-        const outcome = await handle(delivery, people, choices);
-        result[outcome]++;
-        if (outcome !== "retrying") metrics?.finished(delivery.kind, outcome);
-      }
-    } catch (error) {
-      // The one that failed is recorded (or, for auth unreachable, still claimed): skip it.
-      if (error instanceof SmtpFailure) next++;
-      throw error;
+      let next = 0;
+      let failure: unknown;
+      // `concurrency` sends at a time, each over its own pooled SMTP connection.
+      const lane = async () => {
+        while (failure === undefined && !stopped && next < batch.length) {
+          if (clock().getTime() >= lastStart) return;
+          const delivery = batch[next++] as Delivery;
+          try {
+            const outcome = await handle(delivery, people, choices);
+            recorded.add(delivery.id);
+            result[outcome]++;
+            if (outcome !== "retrying") metrics?.finished(delivery.kind, outcome);
+          } catch (error) {
+            // A refused or unreachable send is recorded before it is thrown.
+            if (error instanceof SmtpFailure) recorded.add(delivery.id);
+            failure ??= error;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, lane));
+      if (failure !== undefined) throw failure;
     } finally {
-      // What this round will not send is due again at once, not when the claim runs out.
+      // What this round did not send is due again at once, not when the claim runs out.
       await release(
         db,
-        batch.slice(next).map((d) => d.id),
+        batch.filter((d) => !recorded.has(d.id)).map((d) => d.id),
         clock(),
       ).catch((error: unknown) => logger.warn({ err: error }, "claimed emails not given back"));
     }
     return result;
   }
 
-  /** One loop of rounds; `concurrency` of them run side by side, each on its own connection. */
+  /** The loop of rounds: one per mailer; a round sends its batch `concurrency` at a time. */
   function worker() {
     let failures = 0;
     let again = false;
@@ -265,8 +277,6 @@ export function createMailer(options: MailerOptions): Mailer {
     return {
       run,
       cut: () => cutShort?.(),
-      /** Waiting for work (not mid-round, not backing off). */
-      idle: () => cutShort !== undefined && failures === 0,
       wake() {
         again = true;
         // While failing, the back-off stands: waking would only fail again sooner.
@@ -275,27 +285,20 @@ export function createMailer(options: MailerOptions): Mailer {
     };
   }
 
-  const workers = Array.from({ length: concurrency }, worker);
-  let loops: Promise<void>[] | undefined;
-  let turn = 0;
+  const loop = worker();
+  let running: Promise<void> | undefined;
 
   return {
     start() {
-      if (loops || stopped) return;
-      loops = workers.map((w) => w.run());
+      if (running || stopped) return;
+      running = loop.run();
     },
     async stop() {
       stopped = true;
-      for (const w of workers) w.cut();
-      await Promise.all(loops ?? []);
+      loop.cut();
+      await running;
     },
-    // One queued email needs one worker: waking them all would have the others claim nothing,
-    // a transaction each. A worker that finds more keeps going on its own.
-    wake() {
-      const idle = workers.find((w) => w.idle());
-      if (idle) idle.wake();
-      else workers[turn++ % workers.length]?.wake();
-    },
+    wake: () => loop.wake(),
     runOnce,
   };
 }
