@@ -2,7 +2,7 @@ import { createAccessTokenVerifier, remoteKeys } from "@hangout/platform/access-
 import { createDatabase } from "@hangout/platform/db";
 import { defineService } from "@hangout/platform/service/definition";
 import { loadNotificationConfig } from "./config.ts";
-import { createEventConsumer } from "./consumers/hangout-events.ts";
+import { createEventConsumer } from "./consumers/events.ts";
 import { schema } from "./db/schema.ts";
 import type { NotificationDeps } from "./deps.ts";
 import { pendingBacklog } from "./repositories/deliveries.ts";
@@ -62,7 +62,7 @@ export const notificationService = defineService({
     });
     lifecycle.onClose("mailer", () => mailer.stop());
     const onQueued = () => mailer.wake();
-    const consumer = createEventConsumer({ db, config, platform, clock, onQueued });
+    const consumer = createEventConsumer({ db, config, platform, clock, users, onQueued });
 
     const deps: NotificationDeps = {
       platform,

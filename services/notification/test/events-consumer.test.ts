@@ -10,7 +10,7 @@ import {
 } from "@hangout/platform/inbox/inbox.fixture";
 import { createPlatform, type Platform } from "@hangout/platform/platform";
 import { loadNotificationConfig } from "../src/config.ts";
-import { createEventConsumer } from "../src/consumers/hangout-events.ts";
+import { createEventConsumer } from "../src/consumers/events.ts";
 import { deliveries } from "../src/db/schema.ts";
 import {
   at,
@@ -26,7 +26,7 @@ import {
 } from "./events-fixtures.ts";
 
 /*
- * The consumer (src/consumers/hangout-events.ts) on the real broker: hangout's events published to an
+ * The consumer (src/consumers/events.ts) on the real broker: hangout's events published to an
  * exchange of this test's own, as the outbox relay publishes them.
  */
 
@@ -64,6 +64,10 @@ async function start() {
     config,
     platform,
     clock: () => at(3600),
+    // Hangout's events never need auth here; the sign-up path has its own test (account-events).
+    users: {
+      byIds: () => Promise.reject(new Error("these tests send no sign-ups")),
+    },
     onQueued: () => void wakes.push(visibleRows()),
     backoffMs,
   });

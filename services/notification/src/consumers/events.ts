@@ -5,13 +5,19 @@ import type { Platform } from "@hangout/platform/platform";
 import type { NotificationConfig } from "../config.ts";
 import type { NotificationDatabase } from "../db/index.ts";
 import type { NotificationSchema } from "../db/schema.ts";
+import type { UserDirectory } from "../repositories/users.ts";
+import { keepAddressOptOut } from "../services/account-events.ts";
 import { handledTypes, handleEvent } from "../services/event-handler.ts";
+
+const SIGNED_UP = "dev.hangout-planner.user.signed-up.v1";
 
 export interface EventConsumerKit {
   db: NotificationDatabase;
   config: NotificationConfig;
   platform: Platform;
   clock: () => Date;
+  /** auth's UserDirectory: who signed up (events carry no address). */
+  users: UserDirectory;
   /** Called after a transaction that queued deliveries committed: wakes the mailer. */
   onQueued: () => void;
   /** Tests only: shorter waits between handler attempts than the platform's. */
@@ -19,8 +25,8 @@ export interface EventConsumerKit {
 }
 
 /**
- * The consumer of hangout's events on NOTIFICATION_QUEUE: keeps the projection and queues the
- * deliveries, idempotently (the platform's inbox), retrying and dead-lettering as the platform
+ * The consumer on NOTIFICATION_QUEUE: hangout's events keep the projection and queue the
+ * deliveries; auth's sign-ups carry an address's opt-out over to its account. Idempotently (the platform's inbox), retrying and dead-lettering as the platform
  * does. Stopped on shutdown; call `start()` in `prepare` and add `pruneTask` to the tasks.
  */
 export function createEventConsumer(kit: EventConsumerKit): ServiceConsumer {
@@ -29,10 +35,14 @@ export function createEventConsumer(kit: EventConsumerKit): ServiceConsumer {
     db: kit.db,
     clock,
     queue: config.NOTIFICATION_QUEUE,
-    bindings: handledTypes.map(anyVersion),
+    bindings: [...handledTypes, SIGNED_UP].map(anyVersion),
     parse: parseEvent,
     async handle(event, tx) {
-      await handleEvent(event, tx, clock());
+      if (event.type === SIGNED_UP) {
+        await keepAddressOptOut(tx, kit.users, event.data.userId, clock());
+      } else {
+        await handleEvent(event, tx, clock());
+      }
     },
     // The rows the mailer looks for are visible only now; an event that queued none costs it
     // one empty look.
