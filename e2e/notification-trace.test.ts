@@ -20,13 +20,10 @@
  * consumer are not in this tree: per docs/decisions/0015 (and 0014) each roots a trace of its
  * own, `send <exchange>` (PRODUCER, hangout) per relay round, which may carry many requests'
  * events, and `process <queue>` (CONSUMER, notification) per message, and each holds a span
- * link to the server span above. A viewer shows them as linked traces from either side. The
- * platform's OTLP receiver keeps no links, so the exports pass through a small proxy here that
- * reads them.
+ * link to the server span above. A viewer shows them as linked traces from either side.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type ReceivedSpan, startOtlpReceiver } from "@hangout/platform/testing/otlp-receiver";
-import protobuf from "protobufjs";
 import {
   type EventsStack,
   json,
@@ -44,61 +41,7 @@ const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
 
-interface SpanLink {
-  traceId: string;
-  spanId: string;
-}
-
-// Field numbers of opentelemetry-proto's trace/v1: Span.links is 13.
-const { root } = protobuf.parse(`
-  syntax = "proto3";
-  message ExportTraceServiceRequest { repeated ResourceSpans resourceSpans = 1; }
-  message ResourceSpans { repeated ScopeSpans scopeSpans = 2; }
-  message ScopeSpans { repeated Span spans = 2; }
-  message Span { bytes spanId = 2; repeated Link links = 13; }
-  message Link { bytes traceId = 1; bytes spanId = 2; }
-`);
-const ExportRequest = root.lookupType("ExportTraceServiceRequest");
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
-
-/** Forwards every export to `target` unchanged, keeping each span's links by span id. */
-function startLinkReader(target: string) {
-  const links = new Map<string, SpanLink[]>();
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      const body = new Uint8Array(await request.arrayBuffer());
-      const decoded = ExportRequest.decode(body) as unknown as {
-        resourceSpans: {
-          scopeSpans: {
-            spans: { spanId: Uint8Array; links: { traceId: Uint8Array; spanId: Uint8Array }[] }[];
-          }[];
-        }[];
-      };
-      for (const resource of decoded.resourceSpans)
-        for (const scope of resource.scopeSpans)
-          for (const span of scope.spans)
-            links.set(
-              hex(span.spanId),
-              span.links.map((l) => ({ traceId: hex(l.traceId), spanId: hex(l.spanId) })),
-            );
-      return fetch(`${target}${new URL(request.url).pathname}`, {
-        method: "POST",
-        headers: { "content-type": request.headers.get("content-type") ?? "" },
-        body,
-      });
-    },
-  });
-  return {
-    url: `http://127.0.0.1:${server.port}`,
-    linksOf: (span: ReceivedSpan) => links.get(span.spanId) ?? [],
-    stop: () => server.stop(true),
-  };
-}
-
 let receiver: ReturnType<typeof startOtlpReceiver>;
-let reader: ReturnType<typeof startLinkReader>;
 let stack: EventsStack;
 let owner: Person;
 let friend: Person;
@@ -107,7 +50,7 @@ let stranger: string;
 const named = (service: string, name: string, kind: number) => (span: ReceivedSpan) =>
   span.service === service && span.name === name && span.kind === kind;
 const linksToInvite = (span: ReceivedSpan) =>
-  reader.linksOf(span).filter((link) => link.traceId === INVITE_TRACE);
+  span.links.filter((link) => link.traceId === INVITE_TRACE);
 
 /** hangout's server spans of the invite request: one. */
 const invitesServed = () =>
@@ -127,9 +70,8 @@ const sends = () =>
 
 beforeAll(async () => {
   receiver = startOtlpReceiver();
-  reader = startLinkReader(receiver.url);
   stack = await startEventsStack({
-    OTEL_EXPORTER_OTLP_ENDPOINT: reader.url,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     // The SDK batches spans for 5 s by default; the test should not wait that long.
     OTEL_BSP_SCHEDULE_DELAY: "200",
   });
@@ -184,7 +126,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
-  reader?.stop();
   receiver?.stop();
 });
 
@@ -235,7 +176,7 @@ describe("the invite's trace, from the request to the SMTP send", () => {
     expect(new Set(consumed.map(eventIdOf)).size).toBe(2);
     for (const span of consumed) {
       expect(span.traceId).not.toBe(INVITE_TRACE);
-      expect(reader.linksOf(span)).toEqual([expected]);
+      expect(span.links).toEqual([expected]);
     }
   });
 

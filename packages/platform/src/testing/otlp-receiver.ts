@@ -13,14 +13,22 @@ const { root } = protobuf.parse(`
   message ScopeSpans { repeated Span spans = 2; }
   message Span {
     bytes traceId = 1; bytes spanId = 2; bytes parentSpanId = 4; string name = 5; int32 kind = 6;
-    repeated KeyValue attributes = 9;
+    repeated KeyValue attributes = 9; repeated Link links = 13;
   }
+  message Link { bytes traceId = 1; bytes spanId = 2; }
   message KeyValue { string key = 1; AnyValue value = 2; }
   message AnyValue {
     oneof value { string stringValue = 1; bool boolValue = 2; int64 intValue = 3; double doubleValue = 4; }
   }
 `);
 const ExportTraceServiceRequest = root.lookupType("ExportTraceServiceRequest");
+
+interface DecodedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  links?: SpanLink[];
+}
 
 /** The request in OTLP/JSON's shape (ids as hex), whichever encoding it came in. */
 function decode(body: Uint8Array, contentType: string | null): unknown {
@@ -30,21 +38,32 @@ function decode(body: Uint8Array, contentType: string | null): unknown {
     bytes: String,
     longs: Number,
     arrays: true,
-  }) as { resourceSpans: { scopeSpans: { spans: Record<string, string>[] }[] }[] };
+  }) as { resourceSpans: { scopeSpans: { spans: DecodedSpan[] }[] }[] };
   for (const resource of request.resourceSpans)
     for (const scope of resource.scopeSpans)
       for (const span of scope.spans) {
         span.traceId = hex(span.traceId);
         span.spanId = hex(span.spanId);
         span.parentSpanId = hex(span.parentSpanId);
+        span.links = (span.links ?? []).map((l) => ({
+          traceId: hex(l.traceId),
+          spanId: hex(l.spanId),
+        }));
       }
   return request;
+}
+
+/** A span link (to another trace's span: a consumer's span to the producing request's). */
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
 }
 
 export interface ReceivedSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
+  links: SpanLink[];
   name: string;
   kind: number;
   attributes: Record<string, unknown>;
@@ -74,8 +93,9 @@ export function startOtlpReceiver() {
         resourceSpans: {
           resource: { attributes: { key: string; value: OtlpValue }[] };
           scopeSpans: {
-            spans: (Omit<ReceivedSpan, "attributes" | "service"> & {
+            spans: (Omit<ReceivedSpan, "attributes" | "service" | "links"> & {
               attributes?: { key: string; value: OtlpValue }[];
+              links?: SpanLink[];
             })[];
           }[];
         }[];
@@ -89,6 +109,7 @@ export function startOtlpReceiver() {
             spans.push({
               ...span,
               parentSpanId: span.parentSpanId || undefined,
+              links: (span.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
               service,
               attributes: Object.fromEntries(
                 (span.attributes ?? []).map((a) => [a.key, otlpValue(a.value)]),
