@@ -1,14 +1,12 @@
 // Shared by the crash tests: the notification service as its own process, started from main.ts as
 // it is deployed, that a test can SIGKILL at a moment of its choosing; a database and broker names
 // of its own; and readers of what it queued and what the SMTP sink received.
-import { join } from "node:path";
-import { createDatabase, createPool, repoRoot } from "@hangout/platform/db";
+import { createDatabase, createPool } from "@hangout/platform/db";
 import { cleanUp, testNames, until } from "@hangout/platform/inbox/inbox.fixture";
-import { PARSER_HEADER_LIMIT_FLAG } from "@hangout/platform/request-limits";
 import { createTestDatabase } from "@hangout/platform/testing/database";
 import type { SunkMessage } from "@hangout/platform/testing/mail-sink";
 import { freePort } from "@hangout/platform/testing/ports";
-import type { Subprocess } from "bun";
+import { startServiceProcess } from "@hangout/platform/testing/service-process";
 import { asc, eq } from "drizzle-orm";
 import type { NotificationDatabase } from "../src/db/index.ts";
 import { deliveries, inbox, schema } from "../src/db/schema.ts";
@@ -28,7 +26,7 @@ export interface NotificationProcess {
   /** SIGTERM (a graceful shutdown), SIGKILL past a bound. */
   stop(): Promise<void>;
   /** The signal that ended it, once it ended. */
-  exited: Promise<Subprocess["signalCode"]>;
+  exited: Promise<NodeJS.Signals | null>;
   output(): string;
 }
 
@@ -39,15 +37,6 @@ export interface ProcessSetup {
   smtpUrl?: string;
   env?: Record<string, string>;
 }
-
-const baseEnv = () => {
-  const env: Record<string, string> = {};
-  for (const name of ["PATH", "HOME", "TMPDIR", "LANG"]) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-};
 
 /**
  * `bun services/notification/src/main.ts` against the stack's auth, CA and SMTP sink, resolved
@@ -61,87 +50,56 @@ export async function startNotificationProcess(
   const config = env.service.config;
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = Bun.spawn(
-    [
-      process.execPath,
-      PARSER_HEADER_LIMIT_FLAG,
-      join(repoRoot, "services/notification/src/main.ts"),
-    ],
-    {
-      cwd: repoRoot,
-      env: {
-        ...baseEnv(),
-        DEPLOY_ENV: "test",
-        LOG_LEVEL: "warn",
-        CERT_LIFETIME: "10m",
-        NOTIFICATION_HOST: "127.0.0.1",
-        NOTIFICATION_PORT: String(port),
-        NOTIFICATION_DATABASE_URL: setup.databaseUrl,
-        AUTH_JWKS_URL: config.AUTH_JWKS_URL,
-        AUTH_GRPC_TARGET: config.AUTH_GRPC_TARGET,
-        AMQP_URL: config.AMQP_URL,
-        EVENTS_EXCHANGE: setup.names.exchange,
-        NOTIFICATION_QUEUE: setup.names.queue,
-        SMTP_URL: setup.smtpUrl ?? env.sink.smtpUrl,
-        WEB_APP_URL: config.WEB_APP_URL,
-        NOTIFICATION_PUBLIC_URL: config.NOTIFICATION_PUBLIC_URL,
-        UNSUBSCRIBE_SECRET: config.UNSUBSCRIBE_SECRET,
-        MAIL_POLL_INTERVAL_MS: "100",
-        // A dead child's claimed emails are due again this soon.
-        MAIL_CLAIM_SECONDS: String(CLAIM_SECONDS),
-        REMINDER_INTERVAL_SECONDS: "3600",
-        ...env.stack.ca.envFor("notification"),
-        ...setup.env,
-      },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
+  const child = await startServiceProcess({
+    name: "notification",
+    entry: "services/notification/src/main.ts",
+    url,
+    env: {
+      DEPLOY_ENV: "test",
+      LOG_LEVEL: "warn",
+      CERT_LIFETIME: "10m",
+      NOTIFICATION_HOST: "127.0.0.1",
+      NOTIFICATION_PORT: String(port),
+      NOTIFICATION_DATABASE_URL: setup.databaseUrl,
+      AUTH_JWKS_URL: config.AUTH_JWKS_URL,
+      AUTH_GRPC_TARGET: config.AUTH_GRPC_TARGET,
+      AMQP_URL: config.AMQP_URL,
+      EVENTS_EXCHANGE: setup.names.exchange,
+      NOTIFICATION_QUEUE: setup.names.queue,
+      SMTP_URL: setup.smtpUrl ?? env.sink.smtpUrl,
+      WEB_APP_URL: config.WEB_APP_URL,
+      NOTIFICATION_PUBLIC_URL: config.NOTIFICATION_PUBLIC_URL,
+      UNSUBSCRIBE_SECRET: config.UNSUBSCRIBE_SECRET,
+      MAIL_POLL_INTERVAL_MS: "100",
+      // A dead child's claimed emails are due again this soon.
+      MAIL_CLAIM_SECONDS: String(CLAIM_SECONDS),
+      REMINDER_INTERVAL_SECONDS: "3600",
+      ...env.stack.ca.envFor("notification"),
+      ...setup.env,
     },
-  );
-  const chunks: string[] = [];
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) chunks.push(decoder.decode(chunk, { stream: true }));
-  };
-  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]).catch(
-    () => undefined,
-  );
-  const killNow = () => child.kill("SIGKILL");
-  // A test that fails before its stop() must not leave the service running.
-  process.once("exit", killNow);
-  const exited = child.exited.then(async () => {
-    process.off("exit", killNow);
-    await drained;
-    return child.signalCode;
   });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(killNow, 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  const output = () => chunks.join("");
+  // Ready is not enough: its consumer must be on the broker (non-critical in /readyz).
   const consumerCheck = `consumer ${setup.names.queue}`;
   try {
     await until(
       async () => {
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`main.ts exited before it was ready:\n${output().slice(-4000)}`);
-        }
         const response = await fetch(`${url}/readyz`).catch(() => undefined);
-        if (response?.status !== 200) return false;
-        const body = (await response.json()) as { checks: Record<string, string> };
-        return body.checks[consumerCheck] === "ok";
+        const body = (await response?.json().catch(() => undefined)) as
+          | { checks?: Record<string, string> }
+          | undefined;
+        return body?.checks?.[consumerCheck] === "ok";
       },
       30_000,
-      "the notification process to be ready",
+      "the notification process's consumer",
     );
   } catch (error) {
-    await stop();
-    throw new Error(`${(error as Error).message}; its output:\n${output().slice(-4000)}`);
+    await child.stop();
+    throw new Error(`${(error as Error).message}; its output:\n${child.output().slice(-4000)}`);
   }
+  const { killNow, exited, output } = child;
+  const stop = async () => {
+    await child.stop();
+  };
   return {
     url,
     killNow,

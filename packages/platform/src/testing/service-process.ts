@@ -24,6 +24,10 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, then SIGKILL past the bound; the exit code, null when a signal ended it. Idempotent. */
   stop(): Promise<number | null>;
+  /** SIGKILL now, without yielding first (crash tests kill at an exact point). */
+  killNow(): void;
+  /** The signal that ended the process (null for a normal exit), once it ended. */
+  exited: Promise<NodeJS.Signals | null>;
 }
 
 /** Environment every child needs to run at all, whatever the service. */
@@ -115,5 +119,17 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     }
     await Bun.sleep(100);
   }
-  return { name, url, output, stop };
+  return {
+    name,
+    url,
+    output,
+    stop,
+    killNow: killOnExit,
+    exited: child.exited.then(async () => {
+      process.off("exit", killOnExit);
+      await drained;
+      // Bun types it loosely; a killed process reports the signal's name.
+      return child.signalCode as NodeJS.Signals | null;
+    }),
+  };
 }
