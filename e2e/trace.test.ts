@@ -8,6 +8,10 @@ import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import { type ReceivedSpan, startOtlpReceiver } from "@hangout/platform/testing/otlp-receiver";
 import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
+import {
+  type ServiceProcess,
+  startServiceProcess,
+} from "@hangout/platform/testing/service-process";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 
 // The three real entry points (main.ts) as separate processes, each exporting its spans to one
@@ -18,17 +22,11 @@ const CONFIRM_TRACE = "0af7651916cd43dd8448eb211c80319c";
 const INVITE_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const traceparent = (traceId: string) => `00-${traceId}-b7ad6b7169203331-01`;
 
-interface Child {
-  name: string;
-  process: Bun.Subprocess<"ignore", "pipe", "pipe">;
-  output: string;
-}
-
 let ca: TestCa;
 let s3: LocalS3;
 let receiver: ReturnType<typeof startOtlpReceiver>;
 const databases: TestDatabase[] = [];
-const children: Child[] = [];
+const children: ServiceProcess[] = [];
 const exitCodes: Record<string, number> = {};
 let authUrl: string;
 let hangoutUrl: string;
@@ -37,46 +35,26 @@ let hangoutUrl: string;
 const tag = `${Date.now().toString(36)}.${crypto.randomUUID().slice(0, 8)}`;
 const broker = { exchange: `test.trace.${tag}`, queue: `test.trace.${tag}.hangout` };
 
-async function spawnService(name: string, env: Record<string, string>, readyUrl: string) {
-  const child: Child = {
+/** `bun services/<name>/src/main.ts` with this run's CA, exchange and OTLP receiver. */
+async function spawnService(name: string, env: Record<string, string>, url: string) {
+  const child = await startServiceProcess({
     name,
-    output: "",
-    process: Bun.spawn(["bun", `services/${name}/src/main.ts`], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: {
-        ...process.env,
-        DEPLOY_ENV: "test",
-        LOG_LEVEL: "warn",
-        CERT_LIFETIME: "10m",
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        // The SDK batches spans for 5 s by default; the test should not wait that long.
-        OTEL_BSP_SCHEDULE_DELAY: "200",
-        ...ca.envFor(name),
-        EVENTS_EXCHANGE: broker.exchange,
-        HANGOUT_EVENTS_QUEUE: broker.queue,
-        ...env,
-      },
-    }),
-  };
+    entry: `services/${name}/src/main.ts`,
+    url,
+    env: {
+      DEPLOY_ENV: "test",
+      LOG_LEVEL: "warn",
+      CERT_LIFETIME: "10m",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      // The SDK batches spans for 5 s by default; the test should not wait that long.
+      OTEL_BSP_SCHEDULE_DELAY: "200",
+      ...ca.envFor(name),
+      EVENTS_EXCHANGE: broker.exchange,
+      HANGOUT_EVENTS_QUEUE: broker.queue,
+      ...env,
+    },
+  });
   children.push(child);
-  for (const stream of [child.process.stdout, child.process.stderr]) {
-    void (async () => {
-      for await (const chunk of stream) child.output += new TextDecoder().decode(chunk);
-    })();
-  }
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) break;
-    const ready = await fetch(readyUrl).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`${name} did not become ready:\n${child.output}`);
 }
 
 async function database(service: string) {
@@ -141,7 +119,7 @@ beforeAll(async () => {
       AUTH_DATABASE_URL: await database("auth"),
       AUTH_JWT_PRIVATE_KEY_FILE: join(await mkdtemp(join(tmpdir(), "trace-auth-")), "key.pem"),
     },
-    `${authUrl}/readyz`,
+    authUrl,
   );
 
   const fileHttpPort = freePort();
@@ -154,7 +132,7 @@ beforeAll(async () => {
       FILE_DATABASE_URL: await database("file"),
       ...s3.env,
     },
-    `http://127.0.0.1:${fileHttpPort}/readyz`,
+    `http://127.0.0.1:${fileHttpPort}`,
   );
 
   const hangoutPort = freePort();
@@ -168,7 +146,7 @@ beforeAll(async () => {
       AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
       FILE_GRPC_TARGET: `localhost:${fileGrpcPort}`,
     },
-    `${hangoutUrl}/readyz`,
+    hangoutUrl,
   );
 
   const owner = await user("Owner");
@@ -222,13 +200,12 @@ beforeAll(async () => {
 
   // Graceful shutdown flushes every batch of spans.
   for (const child of [...children].reverse()) {
-    child.process.kill("SIGTERM");
-    exitCodes[child.name] = await child.process.exited;
+    exitCodes[child.name] = (await child.stop()) ?? -1;
   }
 }, 120_000);
 
 afterAll(async () => {
-  for (const child of children) child.process.kill("SIGKILL");
+  for (const child of children) child.killNow();
   receiver?.stop();
   await s3?.stop();
   await ca?.stop();
