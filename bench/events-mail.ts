@@ -5,7 +5,6 @@ import { createPool } from "@hangout/platform/db";
 import { DEFAULT_BACKOFF_MS } from "@hangout/platform/inbox/consumer";
 import { deadQueueOf, retryQueueOf } from "@hangout/platform/inbox/topology";
 import { startMailSink } from "@hangout/platform/testing/mail-sink";
-import { freePort } from "@hangout/platform/testing/ports";
 import type { RowDataPacket } from "../packages/platform/node_modules/mysql2/promise";
 import { json, positiveIntegers, positiveNumber, stopChild, WARMUP_S } from "./common.ts";
 import { acceptanceLog, createInviter, type Invitee, type Phase, runPhase } from "./events-load.ts";
@@ -14,7 +13,7 @@ import { fmtMs } from "./events-report.ts";
 import { type SmtpFloor, smtpFloor } from "./events-smtp.ts";
 import { type StageTimes, stageTimes } from "./events-stages.ts";
 import type { BenchScope } from "./scope.ts";
-import { signUpAndLogIn, startAuth, startProduction } from "./services.ts";
+import { signUpAndLogIn, startAuth, startOnFreePort } from "./services.ts";
 
 /** Ascending: once a rate loses emails, the higher ones are not run. */
 export const RATES = positiveIntegers("BENCH_EVENTS_RATES", [100, 500]).sort((a, b) => a - b);
@@ -53,45 +52,32 @@ export async function measureMail(
   const broker = { ...common, EVENTS_EXCHANGE: exchange };
 
   const auth = await startAuth(logDir, authDb.url, { ...broker, ...ca.envFor("auth") });
-  const hangout = await startProduction("hangout", logDir, () => {
-    const port = freePort();
-    const url = `http://127.0.0.1:${port}`;
-    return {
-      url,
-      ready: `${url}/readyz`,
-      env: {
-        ...broker,
-        ...ca.envFor("hangout"),
-        HANGOUT_PORT: String(port),
-        HANGOUT_DATABASE_URL: hangoutDb.url,
-        AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
-        AUTH_GRPC_TARGET: `localhost:${auth.grpcPort}`,
-        // Nothing here uploads memories: no file service, no sweeper pass during the run.
-        HANGOUT_SWEEP_INTERVAL_SECONDS: "3600",
-      },
-    };
-  });
-  const notification = await startProduction("notification", logDir, () => {
-    const port = freePort();
-    const url = `http://127.0.0.1:${port}`;
-    return {
-      url,
-      ready: `${url}/readyz`,
-      env: {
-        ...broker,
-        ...ca.envFor("notification"),
-        NOTIFICATION_PORT: String(port),
-        NOTIFICATION_DATABASE_URL: notificationDb.url,
-        NOTIFICATION_QUEUE: queue,
-        NOTIFICATION_PUBLIC_URL: url,
-        AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
-        AUTH_GRPC_TARGET: `localhost:${auth.grpcPort}`,
-        SMTP_URL: sink.smtpUrl,
-        // No reminder is due for hangouts years ahead; no pass during the run.
-        REMINDER_INTERVAL_SECONDS: "3600",
-      },
-    };
-  });
+  const hangout = await startOnFreePort("hangout", logDir, "HANGOUT_PORT", () => ({
+    ...broker,
+    ...ca.envFor("hangout"),
+    HANGOUT_DATABASE_URL: hangoutDb.url,
+    AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+    AUTH_GRPC_TARGET: `localhost:${auth.grpcPort}`,
+    // Nothing here uploads memories: no file service, no sweeper pass during the run.
+    HANGOUT_SWEEP_INTERVAL_SECONDS: "3600",
+  }));
+  const notification = await startOnFreePort(
+    "notification",
+    logDir,
+    "NOTIFICATION_PORT",
+    (url) => ({
+      ...broker,
+      ...ca.envFor("notification"),
+      NOTIFICATION_DATABASE_URL: notificationDb.url,
+      NOTIFICATION_QUEUE: queue,
+      NOTIFICATION_PUBLIC_URL: url,
+      AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+      AUTH_GRPC_TARGET: `localhost:${auth.grpcPort}`,
+      SMTP_URL: sink.smtpUrl,
+      // No reminder is due for hangouts years ahead; no pass during the run.
+      REMINDER_INTERVAL_SECONDS: "3600",
+    }),
+  );
   const services = { auth, hangout, notification };
   // The services stop (the consumer with them) before their queues and the sink go, so that
   // nothing declares the queues again.

@@ -15,7 +15,13 @@ import { HANGOUTS, PAGE, seedHangouts, UPLOAD_FILES } from "./hangout-fixtures.t
 import { report, SERVICES, type ServiceName } from "./hangout-report.ts";
 import { sinkStats } from "./report.ts";
 import { runScoped } from "./scope.ts";
-import { runningEnv, signUpAndLogIn, startAuth, startProduction } from "./services.ts";
+import {
+  runningEnv,
+  signUpAndLogIn,
+  startAuth,
+  startOnFreePort,
+  startProduction,
+} from "./services.ts";
 import {
   DURATION_S,
   ensureWrk,
@@ -77,25 +83,16 @@ export async function runHangoutBench() {
         },
       };
     });
-    const hangout = await startProduction("hangout", logDir, () => {
-      const port = freePort();
-      const url = `http://127.0.0.1:${port}`;
-      return {
-        url,
-        ready: `${url}/readyz`,
-        env: {
-          ...common,
-          ...ca.envFor("hangout"),
-          HANGOUT_PORT: String(port),
-          HANGOUT_DATABASE_URL: hangoutDb.url,
-          AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
-          AUTH_GRPC_TARGET: `localhost:${auth.grpcPort}`,
-          FILE_GRPC_TARGET: `localhost:${file.grpcPort}`,
-          // No sweeper pass during the run: no pending memory gets old enough to reconcile.
-          HANGOUT_SWEEP_INTERVAL_SECONDS: "3600",
-        },
-      };
-    });
+    const hangout = await startOnFreePort("hangout", logDir, "HANGOUT_PORT", () => ({
+      ...common,
+      ...ca.envFor("hangout"),
+      HANGOUT_DATABASE_URL: hangoutDb.url,
+      AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+      AUTH_GRPC_TARGET: `localhost:${auth.grpcPort}`,
+      FILE_GRPC_TARGET: `localhost:${file.grpcPort}`,
+      // No sweeper pass during the run: no pending memory gets old enough to reconcile.
+      HANGOUT_SWEEP_INTERVAL_SECONDS: "3600",
+    }));
     const services = { auth, file, hangout };
 
     // A member: signed up and logged in through the real API; owner of every hangout.

@@ -25,6 +25,22 @@ export async function startProduction<S extends { env: Record<string, string>; r
   return { ...chosen, child, describe: production.describe };
 }
 
+/**
+ * A service with one HTTP port (a free one, in `portVariable`), as production runs it, once its
+ * /readyz answers; `env` gets its base URL.
+ */
+export const startOnFreePort = (
+  service: Service,
+  logDir: string,
+  portVariable: string,
+  env: (url: string) => Record<string, string>,
+) =>
+  startProduction(service, logDir, () => {
+    const port = freePort();
+    const url = `http://127.0.0.1:${port}`;
+    return { url, ready: `${url}/readyz`, env: { ...env(url), [portVariable]: String(port) } };
+  });
+
 /** Every service as it runs for real: telemetry on, one JSON access-log line per request. */
 export const runningEnv = (otlpUrl: string) => ({
   DEPLOY_ENV: "development",
