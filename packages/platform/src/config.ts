@@ -101,6 +101,11 @@ export const brokerConfigSchema = {
   EVENTS_EXCHANGE: env.string("hangout.events"),
   OUTBOX_RETENTION_SECONDS: env.int(86_400, { minimum: 60 }),
   /**
+   * The relay's wait between looks at a drained outbox: an event committed by any replica waits
+   * up to this long before it is published. Each look is one short transaction.
+   */
+  OUTBOX_POLL_INTERVAL_MS: env.int(50, { minimum: 10, maximum: 10_000 }),
+  /**
    * How long a consumer remembers an event it handled (its inbox row). Longer than any
    * redelivery: the broker's retries, dead-letter replays and the outbox's retention.
    */

@@ -7,6 +7,7 @@ import { createTestDatabase } from "@hangout/platform/testing/database";
 import { asc, eq } from "drizzle-orm";
 import type { NotificationDatabase } from "../src/db/index.ts";
 import { deliveries, hangouts, members, schema } from "../src/db/schema.ts";
+import { countNew } from "../src/repositories/deliveries-queue.ts";
 import { handleEvent } from "../src/services/event-handler.ts";
 
 export const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -123,7 +124,9 @@ export function hangoutStory({
 /** Handles events one after the other as the consumer's transactions do (without the inbox). */
 export async function apply(db: NotificationDatabase, events: Event[], now = at(3600)) {
   let queued = 0;
-  for (const e of events) queued += await runTransaction(db, (tx) => handleEvent(e, tx, now));
+  for (const e of events) {
+    queued += await runTransaction(db, async (tx) => countNew(tx, await handleEvent(e, tx, now)));
+  }
   return queued;
 }
 

@@ -20,6 +20,7 @@ export function serviceRelay(
     url: config.AMQP_URL,
     exchange: config.EVENTS_EXCHANGE,
     retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
     logger: platform.logger,
     metrics: platform.metrics.registry,
     ...(clock ? { clock } : {}),

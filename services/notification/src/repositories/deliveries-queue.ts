@@ -22,14 +22,14 @@ export const recipientOf = (to: NewDelivery["to"]) =>
 /**
  * Inserts pending deliveries due at `now`; one that (source, recipient) already has is left as it
  * is, which is what makes a redelivered event or a second reminder run send nothing twice.
- * Returns how many were new.
+ * Returns the ids given to the rows: only the rows that were new carry them (see `countNew`).
  */
 export async function queueDeliveries(
   tx: NotificationTransaction,
   rows: NewDelivery[],
   now: Date,
-): Promise<number> {
-  if (!rows.length) return 0;
+): Promise<string[]> {
+  if (!rows.length) return [];
   const values = rows.map((row) => ({
     id: Bun.randomUUIDv7(),
     sourceId: row.sourceId,
@@ -49,18 +49,21 @@ export async function queueDeliveries(
     .insert(deliveries)
     .values(values)
     .onDuplicateKeyUpdate({ set: { id: sql`${deliveries.id}` } });
-  // The affected-rows count cannot tell a kept duplicate from an insert (mysql2 asks for found
-  // rows), but only the new rows carry the ids made here.
-  const inserted = await tx
+  return values.map((v) => v.id);
+}
+
+/**
+ * How many of the ids `queueDeliveries` returned are new rows. A statement of its own, asked only
+ * where the number is wanted (the consumer's hot path does not): the affected-rows count cannot
+ * tell a kept duplicate from an insert, since mysql2 asks for found rows.
+ */
+export async function countNew(tx: NotificationTransaction, ids: string[]): Promise<number> {
+  if (!ids.length) return 0;
+  const rows = await tx
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(
-      inArray(
-        deliveries.id,
-        values.map((v) => v.id),
-      ),
-    );
-  return inserted.length;
+    .where(inArray(deliveries.id, ids));
+  return rows.length;
 }
 
 /**

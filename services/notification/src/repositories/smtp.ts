@@ -58,6 +58,9 @@ export function createSmtpTransport(config: NotificationConfig): MailTransport {
       url: config.SMTP_URL,
       pool: true,
       maxConnections: config.MAIL_CONCURRENCY,
+      // nodemailer's pool otherwise drops a connection after 100 messages, and each new one
+      // waits for the greeting: at a steady rate that is a stall every few seconds per lane.
+      maxMessages: Number.POSITIVE_INFINITY,
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,

@@ -55,13 +55,13 @@ export class HangoutNotKnownYet extends Error {
 /**
  * Applies one event in the consumer's transaction: the projection first, last event time wins
  * (an older event arriving late changes nothing and tells nobody), then the deliveries it calls
- * for. Returns how many deliveries are new.
+ * for. Returns the ids of the deliveries it queued (`countNew` tells which were new).
  */
 export async function handleEvent(
   event: Event,
   tx: NotificationTransaction,
   now: Date,
-): Promise<number> {
+): Promise<string[]> {
   switch (event.type) {
     case "dev.hangout-planner.hangout.created.v1":
       return created(event, tx);
@@ -82,7 +82,7 @@ export async function handleEvent(
       return memberChanged(event, tx, event.data.userId, event.data.to);
     default:
       // Not bound; nothing to do if a binding ever brings one.
-      return 0;
+      return [];
   }
 }
 
@@ -103,7 +103,7 @@ async function created(
   const { data } = event;
   const at = timeOf(event);
   // A row already here is either this hangout or its tombstone: a deletion that overtook this.
-  if (await lockHangout(tx, data.hangoutId)) return 0;
+  if (await lockHangout(tx, data.hangoutId)) return [];
   await insertHangout(tx, {
     id: data.hangoutId,
     ownerId: data.ownerId,
@@ -118,7 +118,7 @@ async function created(
     remindedStartsAt: null,
   });
   await putMember(tx, { hangoutId: data.hangoutId, userId: data.ownerId, rsvp: "going", at });
-  return 0;
+  return [];
 }
 
 async function updated(
@@ -129,7 +129,7 @@ async function updated(
   const { data } = event;
   const at = timeOf(event);
   const row = await liveHangout(tx, data.hangoutId);
-  if (!row || row.changedAt > at) return 0;
+  if (!row || row.changedAt > at) return [];
   const after: ProjectedHangout = {
     ...row,
     title: data.title,
@@ -143,7 +143,7 @@ async function updated(
   // pending is left to the mailer: the hangout may move back to that time.
   await updateHangout(tx, row.id, { title, locationName, startsAt, endsAt, changedAt: at });
   const changes = changesOfEdit(data.changed);
-  if (!changes.length || !editsAreNews(row.status)) return 0;
+  if (!changes.length || !editsAreNews(row.status)) return [];
   return tellMembers(tx, event, row.id, data.actorId, summaryOf(after), changes, now);
 }
 
@@ -155,14 +155,14 @@ async function statusChanged(
   const { data } = event;
   const at = timeOf(event);
   const row = await liveHangout(tx, data.hangoutId);
-  if (!row || row.statusChangedAt > at) return 0;
+  if (!row || row.statusChangedAt > at) return [];
   // Only the status: the details are the register of created and updated, which carry them all.
   await updateHangout(tx, row.id, { status: data.to, statusChangedAt: at });
   if (data.to === "cancelled") {
     await skipPendingDeliveries(tx, { hangoutId: row.id, kind: "reminder" }, "cancelled", now);
   }
   const changes = changesOfStatus(data.to);
-  if (!changes.length) return 0;
+  if (!changes.length) return [];
   const summary = { ...summaryOf(row), title: data.title, startsAt: data.startsAt };
   return tellMembers(tx, event, row.id, data.actorId, summary, changes, now);
 }
@@ -175,11 +175,11 @@ async function deleted(
   const { data } = event;
   const at = timeOf(event);
   const row = await lockHangout(tx, data.hangoutId);
-  if (row?.deletedAt) return 0;
+  if (row?.deletedAt) return [];
   if (row) {
     await markHangoutDeleted(tx, row.id, at);
     await skipPendingDeliveries(tx, { hangoutId: row.id }, "hangout deleted", now);
-    return 0;
+    return [];
   }
   // Deleted before its creation was applied: a tombstone, so the late creation brings nothing back.
   await insertHangout(tx, {
@@ -195,7 +195,7 @@ async function deleted(
     deletedAt: at,
     remindedStartsAt: null,
   });
-  return 0;
+  return [];
 }
 
 async function invited(
@@ -205,13 +205,13 @@ async function invited(
 ) {
   const { data } = event;
   const row = await liveHangout(tx, data.hangoutId);
-  if (!row) return 0;
+  if (!row) return [];
   if ("userId" in data.invitee) {
     const applied = await applyMember(tx, event, row.id, data.invitee.userId, "pending");
-    if (!applied) return 0;
+    if (!applied) return [];
   }
   const to = invitationRecipient(data);
-  if (!to) return 0;
+  if (!to) return [];
   const invitationId = "invitationId" in data.invitee ? data.invitee.invitationId : null;
   return queueDeliveries(
     tx,
@@ -237,7 +237,7 @@ async function memberChanged(
 ) {
   const row = await liveHangout(tx, event.subject);
   if (row) await applyMember(tx, event, row.id, userId, to);
-  return 0;
+  return [];
 }
 
 /** Sets a member's state as of the event, unless a newer event about them was applied. */

@@ -89,7 +89,7 @@ function turnedOff(
  */
 export function createMailer(options: MailerOptions): Mailer {
   const { db, users, transport, compose, clock, logger, metrics } = options;
-  const batchSize = options.batchSize ?? 10;
+  const batchSize = options.batchSize ?? 25;
   const { leaseMs } = options;
   const concurrency = options.concurrency ?? 1;
   let stopped = false;

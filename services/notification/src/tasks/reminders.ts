@@ -5,7 +5,7 @@ import type { ServiceTask } from "@hangout/platform/service/definition";
 import { withSpan } from "@hangout/platform/telemetry";
 import type { NotificationConfig } from "../config.ts";
 import type { NotificationDatabase } from "../db/index.ts";
-import { type NewDelivery, queueDeliveries } from "../repositories/deliveries-queue.ts";
+import { countNew, type NewDelivery, queueDeliveries } from "../repositories/deliveries-queue.ts";
 import {
   claimDueReminders,
   memberIdsAnswering,
@@ -50,7 +50,7 @@ export function reminderTask(kit: ReminderTaskKit): ServiceTask {
           const until = new Date(now.getTime() + config.REMINDER_LEAD_SECONDS * 1000);
           const batch = await runTransaction(db, async (tx) => {
             const due = await claimDueReminders(tx, now, until, BATCH);
-            let made = 0;
+            const ids: string[] = [];
             for (const hangout of due) {
               await updateHangout(tx, hangout.id, { remindedStartsAt: hangout.startsAt });
               const members = await memberIdsAnswering(tx, hangout.id, TOLD);
@@ -62,9 +62,9 @@ export function reminderTask(kit: ReminderTaskKit): ServiceTask {
                 content: summaryOf(hangout),
                 traceparent: currentTraceparent() ?? null,
               }));
-              made += await queueDeliveries(tx, rows, now);
+              ids.push(...(await queueDeliveries(tx, rows, now)));
             }
-            return { hangouts: due.length, made };
+            return { hangouts: due.length, made: await countNew(tx, ids) };
           });
           hangouts += batch.hangouts;
           queued += batch.made;
