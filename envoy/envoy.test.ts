@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { loadHangoutConfig } from "../services/hangout/src/config.ts";
 import {
   clusterEndpoints,
   clusterShape,
@@ -193,6 +194,23 @@ const cases: BrokenCase[] = [
     message: /oneof "route_specifier" .* is required/,
   },
   {
+    name: "bad Duration in a stream route's idle_timeout",
+    break: (doc) => {
+      routeIn(doc, "hangout_events").route.idle_timeout = "1 minute";
+    },
+    path: () => `${routePath("hangout_events")}.route.idle_timeout`,
+    message: /expected a duration/,
+  },
+  {
+    name: "misspelled field in a stream route's regex matcher",
+    break: (doc) => {
+      const match = routeIn(doc, "hangout_events").match;
+      match.safe_regex = { regx: match.safe_regex.regex };
+    },
+    path: () => `${routePath("hangout_events")}.match.safe_regex.regx`,
+    message: /unknown field "regx" in envoy\.type\.matcher\.v3\.RegexMatcher.*regex/,
+  },
+  {
     name: "same field under snake_case and lowerCamelCase",
     break: (doc) => {
       hcmIn(doc).statPrefix = "again";
@@ -299,6 +317,8 @@ describe("cross-references and policy", () => {
     auth_write: "auth",
     auth_read: "auth",
     auth_jwks: "auth",
+    hangout_events: "hangout",
+    me_events: "hangout",
     hangout_read: "hangout",
     hangout_write: "hangout",
     memory_read: "hangout",
@@ -337,6 +357,16 @@ describe("cross-references and policy", () => {
     ["GET", `/hangouts/${id}/memories`, "hangout_read"],
     ["GET", `/memories/${id}`, "memory_read"],
     ["DELETE", `/memories/${id}`, "memory_write"],
+    // hangout: the live streams (issue 18); other methods and deeper paths stay on the API routes
+    ["GET", `/hangouts/${id}/events`, "hangout_events"],
+    ["GET", `/hangouts/${id}/events?x=1`, "hangout_events"],
+    ["HEAD", `/hangouts/${id}/events`, "hangout_read"],
+    ["POST", `/hangouts/${id}/events`, "hangout_write"],
+    ["GET", `/hangouts/${id}/events/x`, "hangout_read"],
+    ["GET", `/hangouts/${id}/eventsx`, "hangout_read"],
+    ["GET", "/hangouts/events", "hangout_read"],
+    ["GET", "/me/events", "me_events"],
+    ["GET", "/me/events?x=1", "me_events"],
     // notification: preferences, and the unsubscribe link of every email (its page, and the
     // one-click POST mail clients send without any token of ours)
     ["GET", "/notifications/preferences", "notification_read"],
@@ -360,6 +390,12 @@ describe("cross-references and policy", () => {
     ["GET", "/memoriesx/1", undefined],
     ["GET", "/notificationsx/preferences", undefined],
     ["POST", "/notification/unsubscribe", undefined],
+    ["GET", "/me", undefined],
+    ["GET", "/me/events/x", undefined],
+    ["GET", "/me/eventsx", undefined],
+    ["GET", "/mex/events", undefined],
+    ["POST", "/me/events", undefined],
+    ["HEAD", "/me/events", undefined],
   ];
   for (const [method, path, routeName] of expectations) {
     const cluster = routeName && ROUTE_CLUSTERS[routeName];
@@ -607,6 +643,116 @@ describe("cross-references and policy", () => {
     ] as const) {
       expect(matchRoute(stats.hcm.route_config, method, path)).toBeUndefined();
     }
+  });
+});
+
+/** Bun closes a connection idle this long; the issue asks for heartbeats more often than that. */
+const BUN_IDLE_TIMEOUT_SECONDS = 10;
+
+/**
+ * The live streams' heartbeat period in seconds, from the hangout service's config defaults. Until
+ * the service has such a setting, Bun's idle close stands in: the heartbeat must be shorter anyway.
+ */
+function heartbeatSeconds(): number {
+  const defaults: Record<string, unknown> = loadHangoutConfig({});
+  const key = Object.keys(defaults).find((k) => /HEARTBEAT_(SECONDS|MS)$/.test(k));
+  if (!key) return BUN_IDLE_TIMEOUT_SECONDS;
+  const value = Number(defaults[key]);
+  return key.endsWith("_MS") ? value / 1000 : value;
+}
+
+const seconds = (duration: unknown): number => Number(String(duration).replace(/s$/, ""));
+
+describe("live streams (Server-Sent Events, issue 18)", () => {
+  const id = "0195d3a4-7b2c-7c1e-9a3f-2b4c6d8e0f12";
+  const STREAMS = [
+    { name: "hangout_events", path: `/hangouts/${id}/events`, otherwise: "hangout_read" },
+    { name: "me_events", path: "/me/events", otherwise: undefined },
+  ] as const;
+
+  for (const { name, path, otherwise } of STREAMS) {
+    test(`${name} takes GET ${path}, ahead of the route that would take it otherwise`, () => {
+      const table = https.hcm.route_config;
+      const hit = matchRoute(table, "GET", path)!;
+      expect(hit.name).toBe(name);
+      expect(hit.cluster).toBe("hangout");
+      expect(routeMethods(hit.route)).toEqual(["GET"]);
+      // without it the request falls to the generic route (or to no route at all), so its place
+      // in the table, not only its match, is what makes it win
+      const doc = clone();
+      hcmIn(doc).route_config.virtual_hosts[0].routes.splice(routeIndex(name), 1);
+      expect(matchRoute(hcmIn(doc).route_config, "GET", path)?.name).toBe(otherwise);
+      if (otherwise) expect(routeIndex(name)).toBeLessThan(routeIndex(otherwise));
+    });
+  }
+
+  test("the stream path pattern takes one id segment, nothing shorter or deeper", () => {
+    const regex = (routes[routeIndex("hangout_events")]!.route.match as Any).safe_regex.regex;
+    const matches = (p: string) => new RegExp(regex).test(p);
+    expect(matches(`/hangouts/${id}/events`)).toBe(true);
+    for (const p of [
+      "/hangouts/events",
+      "/hangouts//events",
+      `/hangouts/${id}/events/x`,
+      `/hangouts/${id}/eventsx`,
+      `/hangouts/${id}/x/events`,
+      `/hangoutsx/${id}/events`,
+      `/x/hangouts/${id}/events`,
+    ])
+      expect({ p, matches: matches(p) }).toEqual({ p, matches: false });
+    // RE2 (Envoy's regex engine) has no lookaround or backreferences
+    expect(regex).not.toMatch(/\(\?[=!<]|\\[1-9]/);
+  });
+
+  test("no request timeout, an idle timeout well above the heartbeat, no retries", () => {
+    const heartbeat = heartbeatSeconds();
+    expect(heartbeat).toBeGreaterThan(0);
+    expect(heartbeat).toBeLessThanOrEqual(BUN_IDLE_TIMEOUT_SECONDS);
+    for (const { name } of STREAMS) {
+      const action = routes[routeIndex(name)]!.route.route as Any;
+      expect({ name, timeout: action.timeout }).toEqual({ name, timeout: "0s" });
+      // a stream survives a couple of late or lost heartbeats, and a dead one is still closed
+      const idle = seconds(action.idle_timeout);
+      expect(idle).toBeGreaterThanOrEqual(3 * heartbeat);
+      expect(idle).toBeGreaterThan(BUN_IDLE_TIMEOUT_SECONDS);
+      expect(action.retry_policy).toBeUndefined();
+      expect(action.hedge_policy).toBeUndefined();
+      expect(action.max_stream_duration).toBeUndefined();
+      // the same shape as the other routes: access log, tracing and the global bucket unchanged
+      expect(Object.keys(routes[routeIndex(name)]!.route).sort()).toEqual([
+        "match",
+        "name",
+        "route",
+      ]);
+      expect(Object.keys(action).sort()).toEqual(["cluster", "idle_timeout", "timeout"]);
+    }
+    const vhost = (https.hcm.route_config as Any).virtual_hosts[0];
+    expect(vhost.retry_policy).toBeUndefined();
+    expect(vhost.hedge_policy).toBeUndefined();
+  });
+
+  test("nothing else ends, buffers or compresses a stream", () => {
+    const hcm = https.hcm as Any;
+    // request_timeout stops once a request is complete, which a GET is with its headers
+    for (const { name } of STREAMS)
+      expect(routeMethods(routes[routeIndex(name)]!.route)).toEqual(["GET"]);
+    expect(hcm.common_http_protocol_options.max_stream_duration).toBeUndefined();
+    expect(hcm.common_http_protocol_options.max_connection_duration).toBeUndefined();
+    const hangout = config.static_resources.clusters.find((c: Any) => c.name === "hangout");
+    const upstream =
+      hangout.typed_extension_protocol_options[
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+      ].common_http_protocol_options;
+    expect(upstream.max_stream_duration).toBeUndefined();
+    expect(upstream.max_connection_duration).toBeUndefined();
+    for (const filter of hcm.http_filters as Any[]) {
+      const kind = `${filter.name} ${filter.typed_config["@type"]}`;
+      expect({ kind, buffers: /compress|gzip|buffer|lua|wasm|ext_proc/i.test(kind) }).toEqual({
+        kind,
+        buffers: false,
+      });
+    }
+    expect(hcm.http_filters.at(-1).typed_config.suppress_envoy_headers).toBe(true);
   });
 });
 

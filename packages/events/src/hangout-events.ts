@@ -142,9 +142,33 @@ export const hangoutDeleted = defineEvent({
   },
 });
 
+export const hangoutLiveChanged = defineEvent({
+  name: "hangout.live-changed",
+  version: 1,
+  description:
+    "Something members see live changed in a hangout. A signal between hangout's own replicas, with no content: each reads the change from its database at `position` and pushes it to the streams it holds open. Other services have no use for it.",
+  producer: "hangout",
+  aggregate: "hangout",
+  subject: "hangoutId",
+  schema: t.Object(
+    {
+      hangoutId,
+      position: t.Integer({
+        minimum: 1,
+        description: "The change's place in the order of every hangout's live changes",
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  example: { hangoutId: exampleIds.hangout, position: 4211 },
+});
+
 export const hangoutEvents = [
   hangoutCreated,
   hangoutUpdated,
   hangoutStatusChanged,
   hangoutDeleted,
 ] as const;
+
+/** Between hangout's replicas only (listed last: the generated examples are numbered in order). */
+export const hangoutSignals = [hangoutLiveChanged] as const;

@@ -19,6 +19,8 @@ const required = {
     "activity.proposed",
     "memory.added",
     "memory.removed",
+    // The replicas' signal of issue 18's live streams.
+    "hangout.live-changed",
   ],
   auth: ["user.signed-up"],
 };

@@ -3,10 +3,16 @@ import { authEvents } from "./auth-events.ts";
 import { contentEvents } from "./content-events.ts";
 import type { EventDefinition } from "./define.ts";
 import { type Envelope, envelopeFields, splitType } from "./envelope.ts";
-import { hangoutEvents } from "./hangout-events.ts";
+import { hangoutEvents, hangoutSignals } from "./hangout-events.ts";
 import { memberEvents } from "./member-events.ts";
 
-const definitions = [...hangoutEvents, ...memberEvents, ...contentEvents, ...authEvents] as const;
+const definitions = [
+  ...hangoutEvents,
+  ...memberEvents,
+  ...contentEvents,
+  ...authEvents,
+  ...hangoutSignals,
+] as const;
 
 type Definition = (typeof definitions)[number];
 

@@ -9,6 +9,8 @@ import { Elysia } from "elysia";
  * gets 401 and never learns a route's field rules from a 422.
  */
 export const authGuard = (verify: AccessTokenVerifier) =>
-  new Elysia({ name: "platform.auth-guard" }).derive({ as: "scoped" }, async ({ request }) => ({
-    userId: (await verify(bearerToken(request.headers.get("authorization")))).sub,
-  }));
+  new Elysia({ name: "platform.auth-guard" }).derive({ as: "scoped" }, async ({ request }) => {
+    const claims = await verify(bearerToken(request.headers.get("authorization")));
+    // `tokenExp` (seconds since the epoch): a response that outlives the token ends with it.
+    return { userId: claims.sub, tokenExp: claims.exp };
+  });

@@ -20,6 +20,26 @@ export interface Platform {
 export class Lifecycle {
   draining = false;
   private readonly closers: { name: string; close: () => Promise<unknown> | unknown }[] = [];
+  private readonly drainers: { name: string; drain: () => void }[] = [];
+
+  /**
+   * Runs when draining starts, before in-flight requests are waited for: for responses that
+   * never end by themselves (event streams), which would otherwise hold the drain to its timeout.
+   */
+  onDrain(name: string, drain: () => void) {
+    this.drainers.push({ name, drain });
+  }
+
+  startDrain(logger: Logger) {
+    this.draining = true;
+    for (const { name, drain } of this.drainers.splice(0)) {
+      try {
+        drain();
+      } catch (error) {
+        logger.error({ err: error, resource: name }, "failed to end at drain");
+      }
+    }
+  }
 
   /** Registers a resource to close on shutdown; closed in reverse order of registration. */
   onClose(name: string, close: () => Promise<unknown> | unknown) {

@@ -69,8 +69,8 @@ async function drain(
   reason: string,
 ) {
   const { logger, lifecycle, config } = platform;
-  lifecycle.draining = true;
   logger.info({ reason }, "draining");
+  lifecycle.startDrain(logger);
   let timer: Timer | undefined;
   const timedOut = await Promise.race([
     Promise.all([server.stop(false), handlersIdle]).then(() => false),

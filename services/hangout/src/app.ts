@@ -6,6 +6,7 @@ import { loadHangoutConfig } from "./config.ts";
 import { userEventsConsumer } from "./consumers/user-events.ts";
 import { schema } from "./db/schema.ts";
 import type { HangoutDeps } from "./deps.ts";
+import { setUpLive } from "./live/setup.ts";
 import { createActivitiesRepository } from "./repositories/activities.ts";
 import { createHangoutsRepository } from "./repositories/hangouts.ts";
 import { createIdempotencyRepository } from "./repositories/idempotency.ts";
@@ -52,6 +53,8 @@ export const hangoutService = defineService({
       clock,
       logger: platform.logger,
     });
+    // What members see change as it happens (issue 18).
+    const live = setUpLive({ config, platform, db, clients, memories, clock });
     const deps: HangoutDeps = {
       platform,
       config,
@@ -83,18 +86,21 @@ export const hangoutService = defineService({
       invitations,
       activities: createActivities({ repo: createActivitiesRepository(db), access, clock }),
       memories,
+      live: live.hub,
     };
     return {
       deps,
       routes: routes(deps),
-      readiness: [relay.readiness, consumer.readiness],
+      readiness: [relay.readiness, consumer.readiness, live.readiness],
       prepare: async () => {
         relay.start();
         consumer.start();
+        await live.start();
       },
       tasks: [
         sweeperTask(memories, invitations, config, clock, platform.logger),
         consumer.pruneTask,
+        live.history,
       ],
     };
   },

@@ -34,6 +34,18 @@ export const hangoutConfigSchema = configSchema({
   HANGOUT_PENDING_INVITATION_TTL_DAYS: env.int(30, { minimum: 1 }),
   /** The durable queue hangout consumes other services' events from (bound to EVENTS_EXCHANGE). */
   HANGOUT_EVENTS_QUEUE: env.string("hangout.events"),
+  /** A comment line on every open stream this often; under Bun's and proxies' idle timeouts. */
+  LIVE_HEARTBEAT_SECONDS: env.int(5, { minimum: 1, maximum: 9 }),
+  /** The `retry:` hint: how long a client waits before reconnecting a dropped stream. */
+  LIVE_RETRY_MS: env.int(2000, { minimum: 100 }),
+  /** Bytes a stream may hold unsent to a client that does not read; past it, it is dropped. */
+  LIVE_CLIENT_BUFFER_BYTES: env.int(256 * 1024, { minimum: 4096 }),
+  /** How long changes are kept for a resume with Last-Event-ID. */
+  LIVE_HISTORY_DAYS: env.int(7, { minimum: 1 }),
+  /** At most this many changes are kept per hangout for a resume. */
+  LIVE_HISTORY_EVENTS: env.int(1000, { minimum: 10 }),
+  /** Looks for new changes this often even when no broker signal came (broker away). */
+  LIVE_POLL_INTERVAL_MS: env.int(2000, { minimum: 50 }),
 });
 
 export type HangoutConfig = ReturnType<typeof loadHangoutConfig>;

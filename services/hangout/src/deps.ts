@@ -1,6 +1,7 @@
 import type { AccessTokenVerifier } from "@hangout/platform/access-token";
 import type { Platform } from "@hangout/platform/platform";
 import type { HangoutConfig } from "./config.ts";
+import type { LiveHub } from "./live/hub.ts";
 import type { Access } from "./services/access.ts";
 import type { Activities } from "./services/activities.ts";
 import type { Hangouts } from "./services/hangouts.ts";
@@ -22,4 +23,6 @@ export interface HangoutDeps {
   invitations: Invitations;
   activities: Activities;
   memories: Memories;
+  /** The replica's open event streams. */
+  live: LiveHub;
 }

@@ -29,6 +29,8 @@ export interface Row {
   ownerOnly: boolean;
   /** The success status of the least-privileged allowed caller. */
   ok: 200 | 201 | 204;
+  /** An event stream: its success is the status and the headers; the body never ends. */
+  stream?: true;
 }
 
 export const ROUTES: Row[] = [
@@ -124,6 +126,15 @@ export const ROUTES: Row[] = [
   { method: "GET", path: "/memories/:id", scope: "memory", ownerOnly: false, ok: 200 },
   // The memory is the owner's upload: a member who did not upload it gets 403.
   { method: "DELETE", path: "/memories/:id", scope: "memory", ownerOnly: true, ok: 204 },
+  {
+    method: "GET",
+    path: "/hangouts/:id/events",
+    scope: "hangout",
+    ownerOnly: false,
+    ok: 200,
+    stream: true,
+  },
+  { method: "GET", path: "/me/events", scope: "user", ownerOnly: false, ok: 200, stream: true },
 ];
 
 export const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;

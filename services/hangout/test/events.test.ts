@@ -32,9 +32,12 @@ describe("each change writes its events", () => {
       endsAt: END,
       location: { name: "The park", address: "1 Main St" },
     });
-    const [event, ...rest] = await reader.eventsSince(before, hangout.id);
+    const [event, signal, ...rest] = await reader.eventsSince(before, hangout.id);
     expect(rest).toEqual([]);
     expect(event?.type).toBe(`${TYPE}hangout.created.v1`);
+    // Last in the same transaction: the other replicas' cue to read the live change.
+    expect(signal?.type).toBe(`${TYPE}hangout.live-changed.v1`);
+    expect(signal?.data).toEqual({ hangoutId: hangout.id, position: expect.any(Number) });
     expect(event?.data).toEqual({
       hangoutId: hangout.id,
       ownerId: owner.id,

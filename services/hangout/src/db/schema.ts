@@ -1,4 +1,5 @@
 import {
+  bigint,
   char,
   datetime,
   double,
@@ -8,6 +9,7 @@ import {
   mysqlTable,
   primaryKey,
   text,
+  tinyint,
   unique,
   varchar,
 } from "drizzle-orm/mysql-core";
@@ -172,6 +174,45 @@ export const idempotencyKeys = mysqlTable(
   ],
 );
 
+/**
+ * What members see live (`GET /hangouts/{id}/events`, `GET /me/events`): one row per change,
+ * written in the transaction that made it, kept for the streams' resume
+ * (docs/decisions/0017-live-streams.md). The content is rendered when it is sent.
+ */
+export const liveEvents = mysqlTable(
+  "live_events",
+  {
+    /** From `live_clock` at the end of the transaction: no gaps, and in commit order. */
+    position: bigint("position", { mode: "number", unsigned: true }).primaryKey(),
+    hangoutId: uuid("hangout_id").notNull(),
+    /** The stream's event name: `hangout.updated`, `member.invited`, `activity.voted`, … */
+    type: varchar("type", { length: 40 }).notNull(),
+    actorId: uuid("actor_id"),
+    /** The member the change is about (invited, RSVP, left, removed), for their own feed. */
+    subjectUserId: uuid("subject_user_id"),
+    /** The hangout, member (user id), activity or memory that changed. */
+    resourceId: uuid("resource_id").notNull(),
+    createdAt: timestamp("created_at").notNull(),
+  },
+  (t) => [
+    index("live_events_hangout_idx").on(t.hangoutId, t.position),
+    index("live_events_subject_idx").on(t.subjectUserId, t.position),
+    index("live_events_created_idx").on(t.createdAt),
+  ],
+);
+
+/** One row: the last position given to a live change. Its lock orders the commits. */
+export const liveClock = mysqlTable("live_clock", {
+  id: tinyint("id").primaryKey(),
+  position: bigint("position", { mode: "number", unsigned: true }).notNull(),
+});
+
+/** Per hangout, the last position pruned from `live_events`: a resume from before it reloads. */
+export const liveHorizons = mysqlTable("live_horizons", {
+  hangoutId: uuid("hangout_id").primaryKey(),
+  prunedThrough: bigint("pruned_through", { mode: "number", unsigned: true }).notNull(),
+});
+
 export const schema = {
   hangouts,
   members,
@@ -180,6 +221,9 @@ export const schema = {
   memories,
   pendingInvitations,
   idempotencyKeys,
+  liveEvents,
+  liveClock,
+  liveHorizons,
 };
 export type HangoutSchema = typeof schema;
 

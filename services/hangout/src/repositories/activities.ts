@@ -1,9 +1,9 @@
 import { runTransaction } from "@hangout/platform/db";
-import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { activities, votes } from "../db/schema.ts";
+import { recordChanges } from "./live.ts";
 import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
 
 export type ActivityRow = typeof activities.$inferSelect;
@@ -58,6 +58,21 @@ export function createActivitiesRepository(db: HangoutDatabase) {
                   : sql`${activities.voteCount} - 1`,
             })
             .where(eq(activities.id, activityId));
+          // No domain event for a vote; members still see the count move.
+          await recordChanges(
+            tx,
+            [],
+            [
+              {
+                type: "activity.voted",
+                hangoutId,
+                actorId: userId,
+                subjectUserId: null,
+                resourceId: activityId,
+                createdAt: new Date(),
+              },
+            ],
+          );
         }
         return true;
       }),
@@ -70,7 +85,7 @@ export function createActivitiesRepository(db: HangoutDatabase) {
         runTransaction(db, async (tx) => {
           if (!(await lockLiveHangout(tx, row.hangoutId))) return false;
           await tx.insert(activities).values(row);
-          await appendEvents(tx, events);
+          await recordChanges(tx, events);
           return true;
         }),
       ),

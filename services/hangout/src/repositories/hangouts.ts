@@ -1,10 +1,10 @@
 import { runTransaction } from "@hangout/platform/db";
-import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, isNotNull, isNull, notExists, or, sql } from "drizzle-orm";
 import type { Pool, RowDataPacket } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { type HangoutStatus, hangouts, members, memories } from "../db/schema.ts";
+import { recordChanges } from "./live.ts";
 import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
 
 export type HangoutRow = typeof hangouts.$inferSelect;
@@ -103,7 +103,7 @@ export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
         runTransaction(db, async (tx) => {
           await tx.insert(hangouts).values(hangout);
           await tx.insert(members).values(owner);
-          await appendEvents(tx, events);
+          await recordChanges(tx, events);
         }),
       ),
 
@@ -121,7 +121,7 @@ export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
           if (!current) return false;
           const { changes, events } = plan(current);
           await tx.update(hangouts).set(changes).where(eq(hangouts.id, id));
-          await appendEvents(tx, events);
+          await recordChanges(tx, events);
           return true;
         }),
       ),
@@ -160,7 +160,7 @@ export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
             .from(members)
             .where(eq(members.hangoutId, id))
             .orderBy(asc(members.joinedAt), asc(members.userId));
-          await appendEvents(
+          await recordChanges(
             tx,
             describe(
               hangout,

@@ -1,9 +1,9 @@
 import { runTransaction } from "@hangout/platform/db";
-import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, inArray, lte, or, type SQL } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { pendingInvitations } from "../db/schema.ts";
+import { recordChanges } from "./live.ts";
 import { addMembersIn } from "./members.ts";
 import { type HangoutEvent, type HangoutTransaction, lockLiveHangout } from "./outbox.ts";
 
@@ -111,7 +111,7 @@ export function createInvitationsRepository(db: HangoutDatabase) {
             invitees.users.map((user) => user.email),
           );
           const created = await invitePending(tx, hangoutId, invitees.emails, invitation);
-          await appendEvents(tx, describe(added.invited, created));
+          await recordChanges(tx, describe(added.invited, created));
           return { ...added, created };
         }),
       ),
@@ -186,7 +186,7 @@ export function createInvitationsRepository(db: HangoutDatabase) {
           await tx.delete(pendingInvitations).where(eq(pendingInvitations.id, invitation.id));
           const { invited } = await addMembersIn(tx, invitation.hangoutId, [userId], at);
           if (invited.length) {
-            await appendEvents(tx, describe(invitation));
+            await recordChanges(tx, describe(invitation));
             joined.push(invitation);
           }
         }

@@ -1,9 +1,9 @@
 import { runTransaction } from "@hangout/platform/db";
-import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, members, type Rsvp } from "../db/schema.ts";
+import { recordChanges } from "./live.ts";
 import { type HangoutEvent, type HangoutTransaction, lockLiveHangout } from "./outbox.ts";
 
 export type MemberRow = typeof members.$inferSelect;
@@ -95,7 +95,7 @@ export function createMembersRepository(db: HangoutDatabase) {
           const [member] = await tx.select().from(members).where(where).for("update");
           if (!member) return undefined;
           await tx.update(members).set({ rsvp }).where(where);
-          await appendEvents(tx, describe(member.rsvp));
+          await recordChanges(tx, describe(member.rsvp));
           return { ...member, rsvp };
         }),
       ),
@@ -124,7 +124,7 @@ export function createMembersRepository(db: HangoutDatabase) {
               .update(hangouts)
               .set({ memberCount: sql`${hangouts.memberCount} - ${removed}` })
               .where(eq(hangouts.id, hangoutId));
-            await appendEvents(tx, describe());
+            await recordChanges(tx, describe());
           }
           return removed > 0;
         }),

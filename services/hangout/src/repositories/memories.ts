@@ -1,10 +1,10 @@
 import { runTransaction } from "@hangout/platform/db";
-import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
 import type { Pool } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, type MemoryStatus, memories } from "../db/schema.ts";
+import { recordChanges } from "./live.ts";
 import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
 
 export type MemoryRow = typeof memories.$inferSelect;
@@ -124,7 +124,7 @@ export function createMemoriesRepository(db: HangoutDatabase, pool: Pool) {
             status: "confirmed" as const,
             confirmedAt: at,
           }));
-          await appendEvents(tx, describe(confirmed));
+          await recordChanges(tx, describe(confirmed));
           return confirmed;
         });
       }),
@@ -149,7 +149,7 @@ export function createMemoriesRepository(db: HangoutDatabase, pool: Pool) {
           if (row?.status === "deleting") return row;
           if (row?.status !== "confirmed") return undefined;
           await tx.update(memories).set({ status: "deleting" }).where(eq(memories.id, row.id));
-          await appendEvents(tx, describe(row));
+          await recordChanges(tx, describe(row));
           return { ...row, status: "deleting" };
         }),
       ),

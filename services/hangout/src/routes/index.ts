@@ -7,12 +7,14 @@ import { deleteHangoutRoute } from "./delete-hangout.ts";
 import { deleteMemoryRoute } from "./delete-memory.ts";
 import { getHangoutRoute } from "./get-hangout.ts";
 import { getMemoryRoute } from "./get-memory.ts";
+import { hangoutEventsRoute } from "./hangout-events.ts";
 import { inviteMembersRoute } from "./invite-members.ts";
 import { listActivitiesRoute } from "./list-activities.ts";
 import { listHangoutsRoute } from "./list-hangouts.ts";
 import { listInvitationsRoute } from "./list-invitations.ts";
 import { listMembersRoute } from "./list-members.ts";
 import { listMemoriesRoute } from "./list-memories.ts";
+import { myEventsRoute } from "./my-events.ts";
 import { removeMemberRoute } from "./remove-member.ts";
 import { updateHangoutRoute } from "./update-hangout.ts";
 import { updateRsvpRoute } from "./update-rsvp.ts";
@@ -38,4 +40,6 @@ export const routes = (deps: HangoutDeps) => [
   listMemoriesRoute(deps),
   getMemoryRoute(deps),
   deleteMemoryRoute(deps),
+  hangoutEventsRoute(deps),
+  myEventsRoute(deps),
 ];

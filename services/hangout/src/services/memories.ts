@@ -199,6 +199,13 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
       return { items: await withUrls(rows), nextCursor };
     },
 
+    /** A confirmed memory with its download URL, for the live streams; undefined if gone. */
+    async viewable(memoryId: string): Promise<MemoryWithUrl | undefined> {
+      const memory = await repo.findById(memoryId);
+      if (memory?.status !== "confirmed") return undefined;
+      return (await withUrls([memory]))[0];
+    },
+
     async get(memoryId: string, userId: string) {
       const { memory } = await memberMemory(memoryId, userId);
       const [withUrl] = await withUrls([memory]);

@@ -18,8 +18,10 @@ export interface Answer {
 }
 
 export async function readAnswer(response: Response): Promise<Answer> {
-  const text = await response.text();
   const contentType = response.headers.get("content-type");
+  const text = /^text\/event-stream\b/i.test(contentType ?? "")
+    ? await firstChunk(response)
+    : await response.text();
   let json: unknown;
   if (/[/+]json\b/i.test(contentType ?? "")) {
     try {
@@ -27,6 +29,15 @@ export async function readAnswer(response: Response): Promise<Answer> {
     } catch {}
   }
   return { status: response.status, contentType, text, json };
+}
+
+/** An event stream never ends: its first bytes (the `retry:` hint) stand for its body. */
+async function firstChunk(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const { value } = await reader.read();
+  await reader.cancel();
+  return value ? new TextDecoder().decode(value) : "";
 }
 
 const isJsonType = (mediaType: string) => /[/+]json$/i.test(mediaType.split(";")[0]!.trim());
@@ -62,7 +73,8 @@ export function checkAnswer(operation: Operation, answer: Answer): Finding[] {
     return findings;
   }
   const schema = media[type];
-  if (!schema) return findings;
+  // A page or a stream: its content type is the promise checked; the schema only says "text".
+  if (!schema || !isJsonType(type)) return findings;
   if (isJsonType(type) && answer.json === undefined) {
     findings.push({ kind: "body", detail: `${answer.status} body is not JSON` });
     return findings;
