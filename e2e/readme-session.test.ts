@@ -13,21 +13,17 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-async function readmeSession() {
+async function bashBlock(heading: string) {
   const readme = await Bun.file(join(ROOT, "README.md")).text();
-  const section = readme.slice(readme.indexOf("### The whole flow with curl"));
+  const section = readme.slice(readme.indexOf(heading));
   const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!block) throw new Error("README.md has no bash block under 'The whole flow with curl'");
+  if (!block) throw new Error(`README.md has no bash block under '${heading}'`);
   return block;
 }
 
-test("the README's curl session works: sign up, hangout, invite, RSVP, vote, photo round trip", async () => {
-  const session = await readmeSession();
-  expect(session).toMatch(/^A=http:\/\/127\.0\.0\.1:3001 /m);
-  expect(session).toMatch(/^H=http:\/\/127\.0\.0\.1:3002 /m);
-  const script = session
-    .replace(/^A=\S+/m, `A=${stack.auth.url}`)
-    .replace(/^H=\S+/m, `H=${stack.hangoutUrl}`);
+const readmeSession = () => bashBlock("### The whole flow with curl");
+
+async function runBash(script: string) {
   const run = Bun.spawn(["bash", "-c", `set -euo pipefail\n${script}`], {
     cwd: ROOT,
     stdout: "pipe",
@@ -38,9 +34,41 @@ test("the README's curl session works: sign up, hangout, invite, RSVP, vote, pho
     new Response(run.stderr).text(),
     run.exited,
   ]);
+  return { stdout, stderr, code };
+}
+
+/** The session with its two base URLs pointed at this stack. */
+const pointed = (session: string) =>
+  session.replace(/^A=\S+/m, `A=${stack.auth.url}`).replace(/^H=\S+/m, `H=${stack.hangoutUrl}`);
+
+test("the README's curl session works: sign up, hangout, invite, RSVP, vote, photo round trip", async () => {
+  const session = await readmeSession();
+  expect(session).toMatch(/^A=http:\/\/127\.0\.0\.1:3001 /m);
+  expect(session).toMatch(/^H=http:\/\/127\.0\.0\.1:3002 /m);
+  const { stdout, stderr, code } = await runBash(pointed(session));
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
   expect(stdout).toContain('"pendingEmails":["nobody-');
   expect(stdout).toContain('"rsvp":"going"');
   expect(stdout).toMatch(/"confirmed":\[\{.*\}\],"failed":\[\]/);
   expect(stdout.trimEnd().endsWith("same bytes")).toBe(true);
+}, 60_000);
+
+test("the README's live block: the stream prints the change made in the other terminal", async () => {
+  const live = await bashBlock("### Watch it live");
+  const [stream, change] = live.split("\n").filter((line) => line.startsWith("curl"));
+  expect(stream).toContain("/events");
+  // Terminal 1 in the background (for a few seconds), terminal 2 once it is open.
+  const script = `${pointed(await readmeSession())}
+( ${stream} --max-time 4 > "$LIVE_OUT" || true ) &
+sleep 1
+${change}
+wait`;
+  const out = `${Bun.env.TMPDIR ?? "/tmp"}/readme-live-${process.pid}.txt`;
+  const { stderr, code } = await runBash(`LIVE_OUT=${out}\n${script}`);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+  const printed = await Bun.file(out).text();
+  expect(printed).toMatch(/^retry: \d+$/m);
+  expect(printed).toMatch(
+    /^id: \d+\nevent: hangout\.updated\ndata: \{.*"title":"Lake day, 10:00"/m,
+  );
 }, 60_000);
