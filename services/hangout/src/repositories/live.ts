@@ -3,15 +3,7 @@ import { appendEvents } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, desc, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
-import {
-  activities,
-  hangouts,
-  liveClock,
-  liveEvents,
-  liveHorizons,
-  members,
-  votes,
-} from "../db/schema.ts";
+import { liveClock, liveEvents, liveHorizons, members } from "../db/schema.ts";
 import { hangoutEvent } from "../services/events.ts";
 import type { HangoutEvent, HangoutTransaction } from "./outbox.ts";
 
