@@ -317,8 +317,8 @@ describe("cross-references and policy", () => {
     auth_write: "auth",
     auth_read: "auth",
     auth_jwks: "auth",
-    hangout_events: "hangout",
-    me_events: "hangout",
+    hangout_events: "hangout_streams",
+    me_events: "hangout_streams",
     hangout_read: "hangout",
     hangout_write: "hangout",
     memory_read: "hangout",
@@ -412,7 +412,7 @@ describe("cross-references and policy", () => {
 
   test("each cluster is reached by exactly its own routes", () => {
     const table = https.hcm.route_config;
-    for (const cluster of ["auth", "hangout", "notification"]) {
+    for (const cluster of ["auth", "hangout", "hangout_streams", "notification"]) {
       const expected = Object.entries(ROUTE_CLUSTERS)
         .filter(([, c]) => c === cluster)
         .map(([name]) => name)
@@ -427,10 +427,17 @@ describe("cross-references and policy", () => {
       .filter((r) => (r.route.route as Any)?.cluster)
       .map((r) => r.route.name);
     expect(forwarding.sort()).toEqual(Object.keys(ROUTE_CLUSTERS).sort());
+    // the streams' cluster takes the two stream routes and nothing of the API
+    expect(routesToCluster(table, "hangout_streams").sort()).toEqual([
+      "hangout_events",
+      "me_events",
+    ]);
     // only /hangouts… and /memories/… reach hangout, and nothing of theirs reaches auth
     for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
       for (const path of ["/auth/me", "/auth/login", "/.well-known/jwks.json"])
-        expect(matchRoute(table, method, path)?.cluster).not.toBe("hangout");
+        expect(["hangout", "hangout_streams"]).not.toContain(
+          matchRoute(table, method, path)?.cluster,
+        );
       for (const path of ["/hangouts", `/hangouts/${id}/memories`, `/memories/${id}`])
         expect(matchRoute(table, method, path)?.cluster).toBe("hangout");
     }
@@ -675,7 +682,7 @@ describe("live streams (Server-Sent Events, issue 18)", () => {
       const table = https.hcm.route_config;
       const hit = matchRoute(table, "GET", path)!;
       expect(hit.name).toBe(name);
-      expect(hit.cluster).toBe("hangout");
+      expect(hit.cluster).toBe("hangout_streams");
       expect(routeMethods(hit.route)).toEqual(["GET"]);
       // without it the request falls to the generic route (or to no route at all), so its place
       // in the table, not only its match, is what makes it win
@@ -731,6 +738,46 @@ describe("live streams (Server-Sent Events, issue 18)", () => {
     expect(vhost.hedge_policy).toBeUndefined();
   });
 
+  // Each open stream holds one HTTP/1.1 upstream connection for its whole life, so the streams
+  // have a cluster of their own: however many are open, the API's requests keep hangout's breakers.
+  test("hangout_streams is hangout's upstream with breakers sized for streams and no retries", () => {
+    const clusters = config.static_resources.clusters as Any[];
+    const hangout = clusters.find((c) => c.name === "hangout");
+    const streams = clusters.find((c) => c.name === "hangout_streams");
+    expect(clusterEndpoints(streams)).toEqual(clusterEndpoints(hangout));
+    expect(clusterEndpoints(streams)).toEqual(["hangout:3002"]);
+    // endpoints aside, everything but the breakers is hangout's: health check, connect timeout,
+    // per-connection buffer limit, upstream protocol options (idle timeout, HTTP/1.1)
+    const { circuit_breakers: _streamBreakers, ...streamPolicy } = clusterShape(streams);
+    const { circuit_breakers: _hangoutBreakers, ...hangoutPolicy } = clusterShape(hangout);
+    expect(streamPolicy).toEqual(hangoutPolicy);
+    for (const key of [
+      "health_checks",
+      "connect_timeout",
+      "per_connection_buffer_limit_bytes",
+      "typed_extension_protocol_options",
+    ])
+      expect({ key, set: streams[key] !== undefined }).toEqual({ key, set: true });
+    expect(streams.health_checks[0].http_health_check.path).toBe("/readyz");
+
+    // as many streams as the listener takes connections, so the breakers never cut one first
+    const downstream = (config.overload_manager.resource_monitors as Any[]).find(
+      (m) => m.name === "envoy.resource_monitors.global_downstream_max_connections",
+    ).typed_config.max_active_downstream_connections;
+    expect(downstream).toBeGreaterThan(0);
+    const thresholds = streams.circuit_breakers.thresholds as Any[];
+    expect(thresholds.map((t) => t.priority ?? "DEFAULT")).toEqual(["DEFAULT"]);
+    const [breakers] = thresholds;
+    expect(Number(breakers.max_connections)).toBeGreaterThanOrEqual(downstream);
+    expect(Number(breakers.max_requests)).toBeGreaterThanOrEqual(downstream);
+    // Envoy allows 3 retries when this is unset; a stream resumes with Last-Event-ID instead
+    expect(breakers.max_retries).toBe(0);
+    expect(breakers.retry_budget).toBeUndefined();
+    // the API's cluster keeps breakers sized for requests, separate from the streams'
+    const apiBreakers = hangout.circuit_breakers.thresholds[0];
+    expect(Number(apiBreakers.max_connections)).toBeLessThan(Number(breakers.max_connections));
+  });
+
   test("nothing else ends, buffers or compresses a stream", () => {
     const hcm = https.hcm as Any;
     // request_timeout stops once a request is complete, which a GET is with its headers
@@ -738,13 +785,15 @@ describe("live streams (Server-Sent Events, issue 18)", () => {
       expect(routeMethods(routes[routeIndex(name)]!.route)).toEqual(["GET"]);
     expect(hcm.common_http_protocol_options.max_stream_duration).toBeUndefined();
     expect(hcm.common_http_protocol_options.max_connection_duration).toBeUndefined();
-    const hangout = config.static_resources.clusters.find((c: Any) => c.name === "hangout");
-    const upstream =
-      hangout.typed_extension_protocol_options[
-        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
-      ].common_http_protocol_options;
-    expect(upstream.max_stream_duration).toBeUndefined();
-    expect(upstream.max_connection_duration).toBeUndefined();
+    for (const name of ["hangout", "hangout_streams"]) {
+      const cluster = config.static_resources.clusters.find((c: Any) => c.name === name);
+      const upstream =
+        cluster.typed_extension_protocol_options[
+          "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+        ].common_http_protocol_options;
+      expect({ name, max: upstream.max_stream_duration }).toEqual({ name, max: undefined });
+      expect({ name, max: upstream.max_connection_duration }).toEqual({ name, max: undefined });
+    }
     for (const filter of hcm.http_filters as Any[]) {
       const kind = `${filter.name} ${filter.typed_config["@type"]}`;
       expect({ kind, buffers: /compress|gzip|buffer|lua|wasm|ext_proc/i.test(kind) }).toEqual({
