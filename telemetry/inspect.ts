@@ -1,11 +1,19 @@
 /** Helpers for telemetry.test.ts: read Grafana dashboards, PromQL and compose values. */
 
+/** The live streams' metrics (packages/platform/src/live/stream-metrics.ts), as PromQL names them. */
+export const LIVE_METRICS = new Set([
+  "live_streams_open",
+  "live_events_sent_total",
+  "live_stream_disconnects_total",
+]);
+
 /**
  * The metrics the services export: every HTTP service (packages/platform/src/metrics.ts +
- * prom-client defaults), producers (outbox/relay-metrics.ts) and consumers
- * (inbox/consumer-metrics.ts).
+ * prom-client defaults), producers (outbox/relay-metrics.ts), consumers
+ * (inbox/consumer-metrics.ts) and services with live streams (live/stream-metrics.ts).
  */
 export const ALLOWED_DASHBOARD_METRICS = new Set([
+  ...LIVE_METRICS,
   "http_requests_total",
   "http_request_duration_seconds_bucket",
   "process_resident_memory_bytes",
