@@ -54,7 +54,16 @@ export function setUpLive({ config, platform, db, clients, memories, clock }: Li
         return new Map();
       }
     },
-    memory: (id) => memories.viewable(id),
+    async memory(id) {
+      try {
+        return await memories.viewable(id);
+      } catch (error) {
+        // The file service is away: the photo shows in the list once it answers; the other
+        // changes must not wait behind this one.
+        logger.warn({ err: error }, "memory URL unavailable for a live change");
+        return undefined;
+      }
+    },
   });
   let hub: LiveHub | undefined;
   const follower = createFollower({
