@@ -19,6 +19,7 @@ import {
 import { runEventsBench } from "./events.ts";
 import { runGrpcBench } from "./grpc.ts";
 import { runHangoutBench } from "./hangout.ts";
+import { runLiveBench } from "./live.ts";
 import { runPresignBench } from "./presign.ts";
 import {
   printServiceLog,
@@ -241,18 +242,22 @@ function report(
 
 if (import.meta.main) {
   // `bun run bench` runs the http (auth) section, then the grpc one (bench/grpc.ts), the hangout
-  // one (bench/hangout.ts), the presign one (bench/presign.ts) and the events one (bench/events.ts);
-  // `bun run bench http|grpc|hangout|presign|events` runs only that one.
+  // one (bench/hangout.ts), the presign one (bench/presign.ts), the events one (bench/events.ts)
+  // and the live one (bench/live.ts); `bun run bench http|grpc|hangout|presign|events|live` runs
+  // only that one.
   const sections = {
     http: runHttpBench,
     grpc: runGrpcBench,
     hangout: runHangoutBench,
     presign: runPresignBench,
     events: runEventsBench,
+    live: runLiveBench,
   };
   const only = process.argv[2];
   if (only !== undefined && !Object.hasOwn(sections, only)) {
-    console.error(`usage: bun bench/run.ts [http|grpc|hangout|presign|events]  (got "${only}")`);
+    console.error(
+      `usage: bun bench/run.ts [http|grpc|hangout|presign|events|live]  (got "${only}")`,
+    );
     process.exit(2);
   }
   const run =
