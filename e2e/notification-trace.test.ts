@@ -117,7 +117,7 @@ beforeAll(async () => {
       consumed: new Set(consumed.map(eventIdOf)).size,
       relayedLinks: relayed.flatMap(linksToInvite).length,
     };
-    if (seen.served === 1 && seen.sends === 2 && seen.consumed === 2 && seen.relayedLinks === 2) {
+    if (seen.served === 1 && seen.sends === 2 && seen.consumed === 2 && seen.relayedLinks === 3) {
       return true;
     }
     throw new Error(`so far ${JSON.stringify(seen)}`);
@@ -163,8 +163,9 @@ describe("the invite's trace, from the request to the SMTP send", () => {
       expect(span.traceId).not.toBe(INVITE_TRACE);
       expect(span.attributes["messaging.destination.name"]).toBe(stack.broker.exchange);
     }
-    // Both invitations were published, in one round or two, each linked once.
-    expect(relayed.flatMap(linksToInvite)).toEqual([expected, expected]);
+    // The request wrote three events: both invitations and the hangout's live-changed signal
+    // (docs/decisions/0017), published in one round or more, each linked once.
+    expect(relayed.flatMap(linksToInvite)).toEqual([expected, expected, expected]);
 
     const consumed = receiver.spans.filter(
       (s) =>

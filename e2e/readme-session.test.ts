@@ -37,14 +37,21 @@ async function runBash(script: string) {
   return { stdout, stderr, code };
 }
 
-/** The session with its two base URLs pointed at this stack. */
+/**
+ * The session with its two base URLs pointed at this stack, and its own emails: two runs in the
+ * same second would otherwise sign up the same people twice.
+ */
 const pointed = (session: string) =>
-  session.replace(/^A=\S+/m, `A=${stack.auth.url}`).replace(/^H=\S+/m, `H=${stack.hangoutUrl}`);
+  session
+    .replace(/^A=\S+/m, `A=${stack.auth.url}`)
+    .replace(/^H=\S+/m, `H=${stack.hangoutUrl}`)
+    .replace(/^RUN=.*$/m, `RUN=${crypto.randomUUID().slice(0, 8)}`);
 
 test("the README's curl session works: sign up, hangout, invite, RSVP, vote, photo round trip", async () => {
   const session = await readmeSession();
   expect(session).toMatch(/^A=http:\/\/127\.0\.0\.1:3001 /m);
   expect(session).toMatch(/^H=http:\/\/127\.0\.0\.1:3002 /m);
+  expect(session).toMatch(/^RUN=\$\(date \+%s\) /m);
   const { stdout, stderr, code } = await runBash(pointed(session));
   expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
   expect(stdout).toContain('"pendingEmails":["nobody-');
