@@ -1,7 +1,8 @@
 import { Type as t } from "@sinclair/typebox";
 import { defineEvent } from "./define.ts";
+import { photoFailureReasons } from "./file-events.ts";
 import { exampleIds } from "./hangout-events.ts";
-import { OneOf, Text, Uuid } from "./schema-parts.ts";
+import { Nullable, OneOf, Text, Uuid } from "./schema-parts.ts";
 
 /* What members add to a hangout: activities and photo memories. */
 
@@ -93,4 +94,38 @@ export const memoryRemoved = defineEvent({
   },
 });
 
-export const contentEvents = [activityProposed, memoryAdded, memoryRemoved] as const;
+export const memoryProcessed = defineEvent({
+  name: "memory.processed",
+  version: 1,
+  description:
+    "A confirmed memory's photo left processing: ready (its thumbnail, preview and metadata-free copy can be shown) or failed with a reason; an infected photo's objects are gone. Members see it live; the uploader is emailed when it failed as infected.",
+  producer: "hangout",
+  aggregate: "hangout",
+  subject: "hangoutId",
+  schema: t.Object(
+    {
+      hangoutId,
+      memoryId: Uuid("The memory"),
+      uploadedBy: Uuid("The member who uploaded it"),
+      fileId: Uuid("The file service's id of the photo"),
+      status: OneOf(["ready", "failed"], "How processing ended"),
+      failureReason: Nullable(OneOf(photoFailureReasons, "Why it failed"), "null when ready"),
+    },
+    { additionalProperties: false },
+  ),
+  example: {
+    hangoutId: exampleIds.hangout,
+    memoryId: exampleMemory.memoryId,
+    uploadedBy: exampleIds.member,
+    fileId: exampleMemory.fileId,
+    status: "failed",
+    failureReason: "infected",
+  },
+});
+
+export const contentEvents = [
+  activityProposed,
+  memoryAdded,
+  memoryRemoved,
+  memoryProcessed,
+] as const;

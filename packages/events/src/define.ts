@@ -1,7 +1,10 @@
 import type { Static, TObject } from "@sinclair/typebox";
 import { TYPE_PREFIX } from "./envelope.ts";
 
-export type Producer = "hangout" | "auth";
+export type Producer = "hangout" | "auth" | "file";
+
+/** The kinds of entity events are about; events are ordered per aggregate. */
+export type Aggregate = "hangout" | "user" | "file";
 
 /** The string fields of a data schema: one of them is the event's subject. */
 type StringKeys<D extends TObject> = {
@@ -23,7 +26,7 @@ export interface EventDefinition<
   /** The service that emits it; the envelope's `source` is `/<producer>`. */
   producer: Producer;
   /** The kind of entity the subject is; events are ordered per aggregate. */
-  aggregate: "hangout" | "user";
+  aggregate: Aggregate;
   /** The field of `data` the envelope's `subject` repeats. */
   subject: Subject;
   schema: Data;
@@ -45,7 +48,7 @@ export function defineEvent<
   version: Version;
   description: string;
   producer: Producer;
-  aggregate: "hangout" | "user";
+  aggregate: Aggregate;
   subject: Subject;
   schema: Data;
   example: Static<Data>;

@@ -52,7 +52,7 @@ export const envelopeFields = {
       "What happened and the major version of `data`: dev.hangout-planner.<entity>.<action>.v<major>",
   }),
   subject: Uuid(
-    "The id of the aggregate the event is about (a hangout, a user); events of one subject are published in order",
+    "The id of the aggregate the event is about (a hangout, a user, a file); events of one subject are published in order",
   ),
   time: DateTime("When the change was committed"),
   datacontenttype: t.Literal("application/json", { description: "`data` is a JSON object" }),

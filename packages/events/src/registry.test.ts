@@ -4,7 +4,10 @@ import { exampleEvent } from "./publish.ts";
 import { eventSchema, eventTypeList, eventTypes, typeProblem } from "./registry.ts";
 import { parseEvent } from "./validate.ts";
 
-/** The types issue 17 names, by producer; the contract must define each, and nothing else. */
+/**
+ * The types issues 17, 18 and 19 name, by producer; the contract must define each, and nothing
+ * else.
+ */
 const required = {
   hangout: [
     "hangout.created",
@@ -19,10 +22,14 @@ const required = {
     "activity.proposed",
     "memory.added",
     "memory.removed",
+    // Issue 19: a memory's photo left processing.
+    "memory.processed",
     // The replicas' signal of issue 18's live streams.
     "hangout.live-changed",
   ],
   auth: ["user.signed-up"],
+  // Issue 19's photo pipeline.
+  file: ["file.uploaded", "file.processed"],
 };
 
 describe("the registry", () => {
@@ -64,7 +71,7 @@ describe("the registry", () => {
     for (const d of eventTypeList) {
       expect(d.schema.required).toContain(d.subject);
       expect(d.schema.properties[d.subject]?.format).toBe("uuid");
-      expect(d.subject).toBe(d.aggregate === "hangout" ? "hangoutId" : "userId");
+      expect(d.subject).toBe(`${d.aggregate}Id`);
     }
   });
 

@@ -3,6 +3,7 @@ import { authEvents } from "./auth-events.ts";
 import { contentEvents } from "./content-events.ts";
 import type { EventDefinition } from "./define.ts";
 import { type Envelope, envelopeFields, splitType } from "./envelope.ts";
+import { fileEvents } from "./file-events.ts";
 import { hangoutEvents, hangoutSignals } from "./hangout-events.ts";
 import { memberEvents } from "./member-events.ts";
 
@@ -11,6 +12,7 @@ const definitions = [
   ...memberEvents,
   ...contentEvents,
   ...authEvents,
+  ...fileEvents,
   ...hangoutSignals,
 ] as const;
 
