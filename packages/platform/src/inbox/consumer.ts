@@ -6,14 +6,41 @@ import type { ReadinessCheck } from "../health.ts";
 import type { Logger } from "../logger.ts";
 import { subjectOf } from "../outbox/message-headers.ts";
 import { createConsumerMetrics } from "./consumer-metrics.ts";
-import { type ConsumedEvent, deliver, type ParseOutcome } from "./deliver.ts";
+import {
+  type ConsumedEvent,
+  deliver,
+  handleOnce,
+  type ParseOutcome,
+  type Processor,
+} from "./deliver.ts";
 import { assertTopology } from "./topology.ts";
 
 export type { ConsumedEvent, ParseOutcome } from "./deliver.ts";
 
-export interface ConsumerOptions<E extends ConsumedEvent, S extends Record<string, unknown>> {
+/** Where a handler's effect is made once: in a transaction with the event's inbox row. */
+export interface InboxHandling<E extends ConsumedEvent, S extends Record<string, unknown>> {
   /** The consuming service's database; its schema must export `inbox` (./table.ts). */
   db: Database<S>;
+  /** The effect, in the transaction that also records the event in the inbox. */
+  handle(event: E, tx: Transaction<S>): Promise<void>;
+  handleIdempotently?: never;
+}
+
+/**
+ * For a service without a database (the media worker): nothing records that an event was
+ * handled, so the handler must give the same result when it runs again for the same event.
+ */
+export interface IdempotentHandling<E extends ConsumedEvent> {
+  db?: never;
+  handle?: never;
+  handleIdempotently(event: E): Promise<void>;
+}
+
+export type ConsumerHandling<E extends ConsumedEvent, S extends Record<string, unknown>> =
+  | InboxHandling<E, S>
+  | IdempotentHandling<E>;
+
+export interface ConsumerSettings<E extends ConsumedEvent> {
   /** RabbitMQ's AMQP URL. */
   url: string;
   /** The producers' durable topic exchange. */
@@ -24,9 +51,7 @@ export interface ConsumerOptions<E extends ConsumedEvent, S extends Record<strin
   bindings: string[];
   /** The service's event reader (`parseEvent` of @hangout/events); must not throw. */
   parse(raw: Buffer): ParseOutcome<E>;
-  /** The effect, in the transaction that also records the event in the inbox. */
-  handle(event: E, tx: Transaction<S>): Promise<void>;
-  /** Runs after that transaction committed (not for a duplicate): wake whoever acts on it. */
+  /** Runs after the effect committed (not for a duplicate): wake whoever acts on it. */
   afterCommit?(event: E): void;
   /** Handler attempts before a message is dead-lettered. */
   maxAttempts?: number;
@@ -41,6 +66,11 @@ export interface ConsumerOptions<E extends ConsumedEvent, S extends Record<strin
   metrics?: Registry;
   tracer?: Tracer;
 }
+
+export type ConsumerOptions<
+  E extends ConsumedEvent,
+  S extends Record<string, unknown>,
+> = ConsumerSettings<E> & ConsumerHandling<E, S>;
 
 export interface Consumer {
   /** Connects (again and again, while it cannot) and consumes until `stop()`. */
@@ -68,10 +98,9 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
   }
   const reconnect = options.reconnectDelayMs ?? { initial: 250, max: 30_000 };
   const settings = {
-    db: options.db,
     queue,
     parse: options.parse,
-    handle: options.handle,
+    process: processorOf(options, queue),
     afterCommit: options.afterCommit,
     maxAttempts: options.maxAttempts ?? 5,
     backoffMs,
@@ -188,4 +217,20 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
       },
     },
   };
+}
+
+/** How a delivery's effect is made: once through the inbox, or by an idempotent handler. */
+function processorOf<E extends ConsumedEvent, S extends Record<string, unknown>>(
+  handling: ConsumerHandling<E, S>,
+  queue: string,
+): Processor<E> {
+  if (handling.handleIdempotently) {
+    const handle = handling.handleIdempotently;
+    return async (event) => {
+      await handle(event);
+      return true;
+    };
+  }
+  const { db, handle } = handling as InboxHandling<E, S>;
+  return (event) => handleOnce(db, queue, handle, event);
 }

@@ -15,11 +15,13 @@ export interface ConsumedEvent {
 
 export type ParseOutcome<E> = { ok: true; event: E } | { ok: false; reason: string };
 
-export interface DeliverySettings<E extends ConsumedEvent, S extends Record<string, unknown>> {
-  db: Database<S>;
+/** Makes an event's effect: true when it did, false when it had already been made. */
+export type Processor<E> = (event: E) => Promise<boolean>;
+
+export interface DeliverySettings<E extends ConsumedEvent> {
   queue: string;
   parse(raw: Buffer): ParseOutcome<E>;
-  handle(event: E, tx: Transaction<S>): Promise<void>;
+  process: Processor<E>;
   afterCommit?(event: E): void;
   maxAttempts: number;
   backoffMs: number[];
@@ -35,8 +37,8 @@ class AlreadyProcessed extends Error {}
  * transaction, then ack; or send a copy to a retry or the dead-letter queue and ack the original.
  * The ack comes last, so a crash anywhere before it gets the message delivered again.
  */
-export async function deliver<E extends ConsumedEvent, S extends Record<string, unknown>>(
-  settings: DeliverySettings<E, S>,
+export async function deliver<E extends ConsumedEvent>(
+  settings: DeliverySettings<E>,
   channel: ConfirmChannel,
   message: ConsumeMessage,
 ) {
@@ -74,7 +76,7 @@ export async function deliver<E extends ConsumedEvent, S extends Record<string, 
         span.setAttribute("cloudevents.event_type", event.type);
         span.setAttribute("cloudevents.event_id", event.id);
         try {
-          const processed = await process(settings, event);
+          const processed = await settings.process(event);
           channel.ack(message);
           if (processed) afterCommit(settings, event);
           metrics?.consumed(event.type, processed ? "processed" : "duplicate", elapsed(started));
@@ -111,10 +113,7 @@ export async function deliver<E extends ConsumedEvent, S extends Record<string, 
 }
 
 /** The effect is committed: a failing hook must not make it look failed and retried. */
-function afterCommit<E extends ConsumedEvent, S extends Record<string, unknown>>(
-  settings: DeliverySettings<E, S>,
-  event: E,
-) {
+function afterCommit<E extends ConsumedEvent>(settings: DeliverySettings<E>, event: E) {
   try {
     settings.afterCommit?.(event);
   } catch (error) {
@@ -123,19 +122,21 @@ function afterCommit<E extends ConsumedEvent, S extends Record<string, unknown>>
 }
 
 /** True when the handler ran and committed; false when the inbox already had the event. */
-async function process<E extends ConsumedEvent, S extends Record<string, unknown>>(
-  settings: DeliverySettings<E, S>,
+export async function handleOnce<E extends ConsumedEvent, S extends Record<string, unknown>>(
+  db: Database<S>,
+  queue: string,
+  handle: (event: E, tx: Transaction<S>) => Promise<void>,
   event: E,
 ): Promise<boolean> {
   try {
     // READ COMMITTED: no gap locks, so events handled side by side (prefetch) do not deadlock
     // on each other's inserts; a handler that needs a consistent view locks the rows it reads.
     await runTransaction(
-      settings.db,
+      db,
       async (tx) => {
         try {
           await tx.insert(inbox).values({
-            consumer: settings.queue,
+            consumer: queue,
             eventId: event.id,
             type: event.type,
             processedAt: new Date(),
@@ -145,7 +146,7 @@ async function process<E extends ConsumedEvent, S extends Record<string, unknown
           if (mysqlErrorCode(error) === "ER_DUP_ENTRY") throw new AlreadyProcessed();
           throw error;
         }
-        await settings.handle(event, tx);
+        await handle(event, tx);
       },
       { isolationLevel: "read committed" },
     );

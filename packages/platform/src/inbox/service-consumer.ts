@@ -1,30 +1,26 @@
 import type { BrokerConfig } from "../config.ts";
-import type { Database } from "../db.ts";
 import type { Platform } from "../platform.ts";
 import type { ServiceTask } from "../service/definition.ts";
 import {
   type ConsumedEvent,
   type Consumer,
-  type ConsumerOptions,
+  type ConsumerSettings,
   createConsumer,
+  type IdempotentHandling,
+  type InboxHandling,
 } from "./consumer.ts";
 import { inboxPruneTask } from "./prune.ts";
 
 /** What a service says about its consumer; the rest comes from its platform and broker config. */
+type ServiceSettings<E extends ConsumedEvent> = Pick<
+  ConsumerSettings<E>,
+  "queue" | "bindings" | "parse" | "afterCommit" | "backoffMs" | "maxAttempts" | "prefetch"
+>;
+
 export type ServiceConsumerOptions<
   E extends ConsumedEvent,
   S extends Record<string, unknown>,
-> = Pick<
-  ConsumerOptions<E, S>,
-  | "queue"
-  | "bindings"
-  | "parse"
-  | "handle"
-  | "afterCommit"
-  | "backoffMs"
-  | "maxAttempts"
-  | "prefetch"
-> & { db: Database<S>; clock?: () => Date };
+> = ServiceSettings<E> & InboxHandling<E, S> & { clock?: () => Date };
 
 export interface ServiceConsumer extends Consumer {
   /** Forgets inbox rows older than INBOX_RETENTION_SECONDS; add it to the service's tasks. */
@@ -43,8 +39,35 @@ export function serviceConsumer<E extends ConsumedEvent, S extends Record<string
   options: ServiceConsumerOptions<E, S>,
 ): ServiceConsumer {
   const { clock, ...consumerOptions } = options;
+  return {
+    ...onPlatform(platform, config, consumerOptions),
+    pruneTask: inboxPruneTask(options.db, {
+      retentionSeconds: config.INBOX_RETENTION_SECONDS,
+      clock: clock ?? (() => new Date()),
+      logger: platform.logger,
+    }),
+  };
+}
+
+/**
+ * The same for a service without a database (the media worker): no inbox, so its handler must be
+ * idempotent (docs/decisions/0018-photo-pipeline.md).
+ */
+export function serviceIdempotentConsumer<E extends ConsumedEvent>(
+  platform: Platform,
+  config: BrokerConfig,
+  options: ServiceSettings<E> & IdempotentHandling<E>,
+): Consumer {
+  return onPlatform(platform, config, options);
+}
+
+function onPlatform<E extends ConsumedEvent, S extends Record<string, unknown>>(
+  platform: Platform,
+  config: BrokerConfig,
+  options: ServiceSettings<E> & (InboxHandling<E, S> | IdempotentHandling<E>),
+): Consumer {
   const consumer = createConsumer<E, S>({
-    ...consumerOptions,
+    ...options,
     url: config.AMQP_URL,
     exchange: config.EVENTS_EXCHANGE,
     logger: platform.logger,
@@ -52,12 +75,5 @@ export function serviceConsumer<E extends ConsumedEvent, S extends Record<string
     tracer: platform.telemetry.tracer,
   });
   platform.lifecycle.onClose(`consumer ${options.queue}`, () => consumer.stop());
-  return {
-    ...consumer,
-    pruneTask: inboxPruneTask(options.db, {
-      retentionSeconds: config.INBOX_RETENTION_SECONDS,
-      clock: clock ?? (() => new Date()),
-      logger: platform.logger,
-    }),
-  };
+  return consumer;
 }
