@@ -12,14 +12,24 @@ export type ServiceConfig = CommonConfig & CertificateConfig;
 /** How a service gets its mTLS identity; see `ServiceDefinition.certificates`. */
 export type CertificateNeed = "required" | "optional";
 
+/**
+ * Whether a service owns a database: every service does but the media worker, whose results
+ * live in the object store and in the file service (docs/decisions/0018-photo-pipeline.md).
+ */
+export type DatabaseNeed = "database" | "none";
+
 /** What a service's `build` gets from the skeleton, already made and closed on shutdown. */
-export interface ServiceKit<C extends ServiceConfig, N extends CertificateNeed = CertificateNeed> {
+export interface ServiceKit<
+  C extends ServiceConfig,
+  N extends CertificateNeed = CertificateNeed,
+  B extends DatabaseNeed = "database",
+> {
   config: C;
   platform: Platform;
   /** The time source; tests move it forward instead of sleeping. */
   clock: () => Date;
-  /** The service's own database. */
-  pool: mysql.Pool;
+  /** The service's own database; none for `database: "none"`. */
+  pool: B extends "database" ? mysql.Pool : undefined;
   /** The service's mTLS identity; undefined only for `certificates: "optional"` without a CA. */
   certificates: N extends "required" ? CertificateManager : CertificateManager | undefined;
 }
@@ -59,22 +69,31 @@ export interface ServiceDefinition<
   C extends ServiceConfig,
   D,
   N extends CertificateNeed = CertificateNeed,
+  B extends DatabaseNeed = "database",
 > {
+  /** "none" for a service without a database of its own; otherwise leave it out. */
+  database?: B;
+  /** Required unless `database` is "none": `startService` refuses to start without it. */
+  databaseUrl?: (config: C) => string;
   name: string;
   /** One sentence for the OpenAPI document. */
   description: string;
   loadConfig(env?: Record<string, string | undefined>): C;
   http(config: C): { hostname: string; port: number };
-  databaseUrl(config: C): string;
   /**
    * "required": the service serves or calls gRPC and refuses to start without a CA configured;
    * "optional": without one its gRPC server is off.
    */
   certificates: N;
-  build(kit: ServiceKit<C, N>): Promise<ServiceParts<D>> | ServiceParts<D>;
+  build(kit: ServiceKit<C, N, B>): Promise<ServiceParts<D>> | ServiceParts<D>;
 }
 
 /** Types a service definition; it does nothing at run time. */
-export const defineService = <C extends ServiceConfig, D, N extends CertificateNeed>(
-  definition: ServiceDefinition<C, D, N>,
-): ServiceDefinition<C, D, N> => definition;
+export const defineService = <
+  C extends ServiceConfig,
+  D,
+  N extends CertificateNeed,
+  B extends DatabaseNeed = "database",
+>(
+  definition: ServiceDefinition<C, D, N, B>,
+): ServiceDefinition<C, D, N, B> => definition;

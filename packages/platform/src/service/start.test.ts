@@ -127,3 +127,29 @@ test("a service that needs its certificate refuses to start without a CA, naming
   ).rejects.toThrow("demo needs its mTLS certificate: set STEP_CA_URL or LOCAL_CA_DIR");
   expect(events).toEqual([]);
 });
+
+test("a service without a database gets no pool, and its readiness has no database check", async () => {
+  const config = loadDemoConfig({ DEMO_DATABASE_URL: database.url, LOG_LEVEL: "silent" });
+  const pools: unknown[] = [];
+  const worker = defineService({
+    name: "worker",
+    description: "A worker made only for this test.",
+    loadConfig: loadDemoConfig,
+    http: () => ({ hostname: "127.0.0.1", port: 0 }),
+    database: "none",
+    certificates: "optional",
+    build({ pool }) {
+      pools.push(pool);
+      return { deps: {}, routes: [], readiness: [{ name: "queue", check: async () => {} }] };
+    },
+  });
+  const service = await startService(worker, config, { httpPort: 0, handleSignals: false });
+  try {
+    expect(pools).toEqual([undefined]);
+    expect(service.pool).toBeUndefined();
+    const response = await fetch(`${service.url}/readyz`);
+    expect(await response.json()).toEqual({ status: "ready", checks: { queue: "ok" } });
+  } finally {
+    await service.shutdown("test finished");
+  }
+});

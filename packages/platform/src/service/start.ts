@@ -1,5 +1,4 @@
 import type { AnyElysia } from "elysia";
-import type mysql from "mysql2/promise";
 import type { CertificateManager } from "../certificates/certificate-manager.ts";
 import { certificatesFromConfig } from "../certificates/from-config.ts";
 import { createPool, databaseCheck } from "../db.ts";
@@ -10,6 +9,7 @@ import { createPlatform, type Platform, type PlatformOptions } from "../platform
 import { type HttpService, serveHttp } from "../serve.ts";
 import type {
   CertificateNeed,
+  DatabaseNeed,
   ServiceConfig,
   ServiceDefinition,
   ServiceKit,
@@ -25,12 +25,12 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
-export interface RunningService<C extends ServiceConfig, D> {
+export interface RunningService<C extends ServiceConfig, D, B extends DatabaseNeed = "database"> {
   config: C;
   platform: Platform;
   deps: D;
   app: AnyElysia;
-  pool: mysql.Pool;
+  pool: ServiceKit<C, CertificateNeed, B>["pool"];
   certificates: CertificateManager | undefined;
   /** The HTTP base URL. */
   url: string;
@@ -46,11 +46,16 @@ export interface RunningService<C extends ServiceConfig, D> {
  * first issue, `prepare`, the gRPC server, HTTP, and the periodic tasks last. Shutdown closes
  * them in reverse.
  */
-export async function startService<C extends ServiceConfig, D, N extends CertificateNeed>(
-  definition: ServiceDefinition<C, D, N>,
+export async function startService<
+  C extends ServiceConfig,
+  D,
+  N extends CertificateNeed,
+  B extends DatabaseNeed = "database",
+>(
+  definition: ServiceDefinition<C, D, N, B>,
   config: C,
   options: StartOptions = {},
-): Promise<RunningService<C, D>> {
+): Promise<RunningService<C, D, B>> {
   const { name } = definition;
   const platform = createPlatform(name, config, { logDestination: options.logDestination });
   try {
@@ -63,16 +68,16 @@ export async function startService<C extends ServiceConfig, D, N extends Certifi
   }
 }
 
-async function start<C extends ServiceConfig, D, N extends CertificateNeed>(
-  definition: ServiceDefinition<C, D, N>,
+async function start<C extends ServiceConfig, D, N extends CertificateNeed, B extends DatabaseNeed>(
+  definition: ServiceDefinition<C, D, N, B>,
   config: C,
   options: StartOptions,
   platform: Platform,
-): Promise<RunningService<C, D>> {
+): Promise<RunningService<C, D, B>> {
   const { name } = definition;
   const { logger, lifecycle, metrics } = platform;
-  const pool = createPool(definition.databaseUrl(config));
-  lifecycle.onClose("database", () => pool.end());
+  const pool = databasePool(definition, config);
+  if (pool) lifecycle.onClose("database", () => pool.end());
   const certificates = await certificatesFromConfig(name, config, logger, metrics.registry);
   if (!certificates && definition.certificates === "required") {
     throw new Error(`${name} needs its mTLS certificate: set STEP_CA_URL or LOCAL_CA_DIR`);
@@ -83,15 +88,15 @@ async function start<C extends ServiceConfig, D, N extends CertificateNeed>(
     config,
     platform,
     clock,
-    pool,
+    pool: pool as ServiceKit<C, N, B>["pool"],
     // Checked just above: a service that requires its certificate has one here.
-    certificates: certificates as ServiceKit<C, N>["certificates"],
+    certificates: certificates as ServiceKit<C, N, B>["certificates"],
   });
   const app = createHttpApp(platform, {
     version: "1.0.0",
     description: definition.description,
     readiness: [
-      databaseCheck(pool),
+      ...(pool ? [databaseCheck(pool)] : []),
       ...(certificates ? [certificates.readinessCheck()] : []),
       ...(parts.readiness ?? []),
     ],
@@ -137,10 +142,21 @@ async function start<C extends ServiceConfig, D, N extends CertificateNeed>(
     platform,
     deps: parts.deps,
     app,
-    pool,
+    pool: pool as ServiceKit<C, N, B>["pool"],
     certificates,
     url: http.url,
     grpcPort,
     shutdown: http.shutdown,
   };
+}
+
+function databasePool<C extends ServiceConfig, B extends DatabaseNeed>(
+  definition: ServiceDefinition<C, unknown, CertificateNeed, B>,
+  config: C,
+) {
+  if (definition.database === "none") return undefined;
+  if (!definition.databaseUrl) {
+    throw new Error(`${definition.name} has no databaseUrl: give one, or say database: "none"`);
+  }
+  return createPool(definition.databaseUrl(config));
 }
