@@ -1,6 +1,7 @@
 import { type Tracer, trace } from "@opentelemetry/api";
 import { type ChannelModel, type ConfirmChannel, connect } from "amqplib";
 import type { Registry } from "prom-client";
+import { type ReconnectLoop, reconnectLoop } from "../amqp/reconnect-loop.ts";
 import type { Database, Transaction } from "../db.ts";
 import type { ReadinessCheck } from "../health.ts";
 import type { Logger } from "../logger.ts";
@@ -110,10 +111,9 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
   };
 
   let stopped = false;
-  let loop: Promise<void> | undefined;
+  let loop: ReconnectLoop | undefined;
   let current: { model: ChannelModel; channel: ConfirmChannel; tag?: string } | undefined;
   let problem = "not connected yet";
-  let wake: (() => void) | undefined;
   const inFlight = new Set<Promise<void>>();
   /** The last delivery of each aggregate in hand: the next one of it waits for that one. */
   const bySubject = new Map<string, Promise<void>>();
@@ -169,45 +169,32 @@ export function createConsumer<E extends ConsumedEvent, S extends Record<string,
     }
     problem = await closed;
     current = undefined;
-  }
-
-  async function run() {
-    let failures = 0;
-    while (!stopped) {
-      try {
-        await session();
-        failures = 0;
-        if (!stopped) logger.warn({ queue, problem }, "consumer lost the broker; reconnecting");
-      } catch (error) {
-        failures++;
-        problem = `broker unreachable: ${error instanceof Error ? error.message : "unknown"}`;
-        if (failures === 1) logger.warn({ err: error, queue }, "consumer cannot connect; retrying");
-      }
-      if (stopped) break;
-      const base = Math.min(reconnect.max, reconnect.initial * 2 ** Math.min(failures, 20));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, base * (0.5 + Math.random() * 0.5));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    return problem;
   }
 
   return {
     start() {
       if (loop || stopped) return;
-      loop = run();
+      loop = reconnectLoop({
+        session,
+        stopped: () => stopped,
+        delay: reconnect,
+        logger,
+        context: { queue },
+        what: "consumer",
+        onUnreachable: (why) => {
+          problem = why;
+        },
+      });
     },
     async stop() {
       stopped = true;
-      wake?.();
+      loop?.wake();
       const open = current;
       if (open?.tag) await open.channel.cancel(open.tag).catch(() => undefined);
       await Promise.all(inFlight);
       if (open) await open.model.close().catch(() => undefined);
-      await loop;
+      await loop?.done;
     },
     readiness: {
       name: `consumer ${queue}`,

@@ -1,4 +1,5 @@
 import { type ChannelModel, connect } from "amqplib";
+import { type ReconnectLoop, reconnectLoop } from "../amqp/reconnect-loop.ts";
 import type { ReadinessCheck } from "../health.ts";
 import type { Logger } from "../logger.ts";
 
@@ -60,10 +61,9 @@ export function createFanoutSubscriber(options: FanoutOptions): FanoutSubscriber
   const reconnect = options.reconnectDelayMs ?? { initial: 250, max: 30_000 };
 
   let stopped = false;
-  let loop: Promise<void> | undefined;
+  let loop: ReconnectLoop | undefined;
   let current: ChannelModel | undefined;
   let problem = "not connected yet";
-  let wake: (() => void) | undefined;
 
   const deliver = (routingKey: string, content: Buffer, headers: Record<string, unknown>) => {
     try {
@@ -130,43 +130,29 @@ export function createFanoutSubscriber(options: FanoutOptions): FanoutSubscriber
     }
     problem = await closed;
     current = undefined;
-  }
-
-  async function run() {
-    let failures = 0;
-    while (!stopped) {
-      try {
-        await session();
-        failures = 0;
-        if (!stopped) logger.warn({ name, problem }, "live fan-out lost the broker; reconnecting");
-      } catch (error) {
-        failures++;
-        problem = `broker unreachable: ${error instanceof Error ? error.message : "unknown"}`;
-        if (failures === 1) logger.warn({ err: error, name }, "live fan-out cannot connect");
-      }
-      if (stopped) break;
-      const base = Math.min(reconnect.max, reconnect.initial * 2 ** Math.min(failures, 20));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, base * (0.5 + Math.random() * 0.5));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
+    return problem;
   }
 
   return {
     start() {
       if (loop || stopped) return;
-      loop = run();
+      loop = reconnectLoop({
+        session,
+        stopped: () => stopped,
+        delay: reconnect,
+        logger,
+        context: { name },
+        what: "live fan-out",
+        onUnreachable: (why) => {
+          problem = why;
+        },
+      });
     },
     async stop() {
       stopped = true;
-      wake?.();
+      loop?.wake();
       await current?.close().catch(() => undefined);
-      await loop;
+      await loop?.done;
     },
     readiness: {
       name,
