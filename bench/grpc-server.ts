@@ -80,7 +80,7 @@ const plain = createServer({
   .use(openTelemetryServerMiddleware())
   .use(prometheusServerMiddleware(grpcServerMetrics(plainRegistry)));
 plain.add(HealthDefinition, HealthServiceImpl());
-plain.add(FileServiceDefinition, fileService(files));
+plain.add(FileServiceDefinition, fileService(files, service.deps.processing));
 await plain.listen(`${config.FILE_HOST}:${plainPort}`, grpc.ServerCredentials.createInsecure());
 // Registered after the service's own closers, so it closes first.
 platform.lifecycle.onClose("plaintext-grpc", () => plain.shutdown());

@@ -17,7 +17,7 @@ import { type EcJwk, generateProvisionerKey, publicJwk } from "./token.ts";
  * key, and a leaked key is contained by removing that one provisioner from ca.json, without
  * re-keying the other services. Names equal the service names, which are also the SANs.
  */
-export const SERVICES = ["auth", "hangout", "file", "notification"] as const;
+export const SERVICES = ["auth", "hangout", "file", "notification", "media"] as const;
 
 export const REPO_ROOT = resolve(import.meta.dir, "..");
 export const DEFAULT_DIR = join(REPO_ROOT, ".data", "step-ca");

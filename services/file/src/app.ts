@@ -1,21 +1,24 @@
 import { createDatabase } from "@hangout/platform/db";
+import { serviceRelay } from "@hangout/platform/outbox/service-relay";
 import { defineService } from "@hangout/platform/service/definition";
 import { FileServiceDefinition } from "@hangout/proto/file/v1/file";
 import { loadFileConfig } from "./config.ts";
 import { schema } from "./db/schema.ts";
+import { ALLOWED_CALLERS, perMethodCallers } from "./grpc/callers.ts";
 import { fileService as fileServiceHandlers } from "./grpc/file-service.ts";
 import { createFilesRepository } from "./repositories/files.ts";
 import { createObjectStore, type ObjectStore } from "./repositories/object-store.ts";
 import { createFiles, type Files } from "./services/files.ts";
+import { createProcessing, type Processing } from "./services/processing.ts";
 import { reaperTask } from "./tasks/reaper.ts";
 
 export interface FileDeps {
   files: Files;
+  processing: Processing;
   store: ObjectStore;
 }
 
-/** Certificate identities allowed to call FileService. */
-export const ALLOWED_CALLERS = ["hangout"];
+export { ALLOWED_CALLERS };
 
 /**
  * Internal file storage: gRPC FileService over mTLS, and an HTTP server with only health,
@@ -32,26 +35,31 @@ export const fileService = defineService({
   build({ config, platform, clock, pool }) {
     const store = createObjectStore(config);
     platform.lifecycle.onClose("object-store", () => store.close());
-    const files = createFiles({
-      repo: createFilesRepository(createDatabase(pool, schema), pool),
-      store,
-      config,
-      clock,
-      logger: platform.logger,
-    });
+    const repo = createFilesRepository(createDatabase(pool, schema), pool);
+    const files = createFiles({ repo, store, config, clock, logger: platform.logger });
+    const processing = createProcessing({ repo, store, clock, logger: platform.logger });
+    // Publishes file.processed (docs/decisions/0014-outbox-relay.md, 0018-photo-pipeline.md).
+    const relay = serviceRelay(platform, config, pool);
     const corsOrigins = config.S3_CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean);
     return {
-      deps: { files, store },
+      deps: { files, processing, store },
       routes: [],
-      readiness: [store.readinessCheck()],
+      readiness: [store.readinessCheck(), relay.readiness],
       grpc: {
         port: config.FILE_GRPC_PORT,
         allowedCallers: ALLOWED_CALLERS,
-        register: (server) => server.add(FileServiceDefinition, fileServiceHandlers(files)),
+        register: (server) =>
+          server.add(
+            FileServiceDefinition,
+            perMethodCallers(fileServiceHandlers(files, processing)),
+          ),
       },
-      prepare: () => store.ensureBucket(corsOrigins),
+      prepare: async () => {
+        await store.ensureBucket(corsOrigins);
+        relay.start();
+      },
       tasks: [reaperTask(files, config.FILE_REAPER_INTERVAL_SECONDS, platform.logger)],
     };
   },

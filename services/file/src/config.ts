@@ -1,16 +1,20 @@
 import {
+  brokerConfigSchema,
   certificateConfigSchema,
   commonConfigSchema,
   configSchema,
   env,
   loadConfig,
 } from "@hangout/platform/config";
+import { s3ConfigSchema } from "@hangout/platform/s3";
 
 export const fileConfigSchema = configSchema({
   ...commonConfigSchema,
   ...certificateConfigSchema,
+  /** Where the outbox relay publishes `file.processed` (defaults: the local broker, hangout.events). */
+  ...brokerConfigSchema,
   FILE_HOST: env.string("127.0.0.1"),
-  /** FileService over mTLS; only the `hangout` identity may call. */
+  /** FileService over mTLS; callers per method in src/grpc/callers.ts. */
   FILE_GRPC_PORT: env.port(50051),
   /** /healthz, /readyz, /metrics and the docs; no public API. */
   FILE_HTTP_PORT: env.port(3003),
@@ -20,15 +24,9 @@ export const fileConfigSchema = configSchema({
   FILE_REAPER_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
   /** How long after its upload URL expired a PENDING file may still be confirmed. */
   FILE_REAPER_GRACE_SECONDS: env.int(300, { minimum: 0 }),
-  /** The URL the service talks to. */
-  S3_ENDPOINT: env.url("http://127.0.0.1:4566"),
+  ...s3ConfigSchema,
   /** The URL clients use in presigned URLs (a public host); S3_ENDPOINT when unset. */
   S3_PUBLIC_ENDPOINT: env.optionalUrl(),
-  S3_REGION: env.string("us-east-1"),
-  S3_BUCKET: env.string("hangout-files"),
-  S3_FORCE_PATH_STYLE: env.bool(true),
-  S3_ACCESS_KEY_ID: env.string("S3RVER"),
-  S3_SECRET_ACCESS_KEY: env.string("S3RVER"),
   /** Comma-separated browser origins allowed to PUT to presigned URLs (bucket CORS). */
   S3_CORS_ORIGINS: env.string("http://localhost:3002"),
 });

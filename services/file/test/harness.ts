@@ -1,4 +1,6 @@
 import { createMtlsChannel } from "@hangout/platform/grpc/client";
+import { cleanUp } from "@hangout/platform/inbox/inbox.fixture";
+import { testAmqpUrl, testExchange } from "@hangout/platform/outbox/outbox.fixture";
 import { type RunningService, startService } from "@hangout/platform/service/start";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { freePort } from "@hangout/platform/testing/ports";
@@ -26,8 +28,9 @@ export interface FileHarness {
 }
 
 /**
- * The real file service (gRPC over mTLS with a step-ca certificate, HTTP health) against a
- * throwaway database and its own in-process S3-compatible store.
+ * The real file service (gRPC over mTLS with a step-ca certificate, HTTP health, its outbox
+ * relay) against a throwaway database, its own in-process S3-compatible store and a test exchange
+ * on the real broker.
  */
 export async function startFileService(
   ca: TestCa,
@@ -43,6 +46,9 @@ export async function startFileService(
     CERT_LIFETIME: "10m",
     // Reaper passes run when a test calls files.reap(), not on a timer.
     FILE_REAPER_INTERVAL_SECONDS: "3600",
+    // The relay publishes to an exchange of this run's own (removed by close).
+    AMQP_URL: testAmqpUrl,
+    EVENTS_EXCHANGE: testExchange(),
     ...s3.env,
     ...ca.envFor("file"),
     ...env,
@@ -87,6 +93,10 @@ export async function startFileService(
       await service.shutdown("test finished");
       await s3.stop();
       await database.drop();
+      await cleanUp({
+        exchange: config.EVENTS_EXCHANGE,
+        queue: `${config.EVENTS_EXCHANGE}.none`,
+      }).catch(() => undefined);
     },
   };
 }

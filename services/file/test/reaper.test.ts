@@ -5,6 +5,7 @@ import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import type { PresignedUpload } from "@hangout/proto/file/v1/file";
 import { schema } from "../src/db/schema.ts";
 import { createFilesRepository } from "../src/repositories/files.ts";
+import { incomingKey, variantKeys } from "../src/services/object-keys.ts";
 import { type FileHarness, startFileService } from "./harness.ts";
 
 let ca: TestCa;
@@ -100,4 +101,22 @@ test("a delete that crashed after its claim is finished by the next reaper pass"
   expect(await file.service.deps.files.reap()).toBe(1);
   expect(await stored(upload.fileId)).toBe(false);
   expect(await rows([upload.fileId])).toEqual([]);
+});
+
+test("an abandoned upload's quarantine and variant keys go with it", async () => {
+  const { uploads } = await file.client.createUploads({ intents: [await jpgIntent()] });
+  const fileId = (uploads[0] as PresignedUpload).fileId;
+  const keys = [incomingKey(fileId), ...Object.values(variantKeys(fileId))];
+  const s3 = new Bun.S3Client({
+    endpoint: file.s3.endpoint,
+    bucket: file.s3.env.S3_BUCKET,
+    region: file.s3.env.S3_REGION,
+    accessKeyId: file.s3.env.S3_ACCESS_KEY_ID,
+    secretAccessKey: file.s3.env.S3_SECRET_ACCESS_KEY,
+  });
+  for (const key of keys) await s3.write(key, "left behind");
+  file.advance(900 + 61);
+  expect(await file.service.deps.files.reap()).toBeGreaterThanOrEqual(1);
+  for (const key of keys) expect(await s3.exists(key)).toBe(false);
+  expect(await rows([fileId])).toEqual([]);
 });

@@ -60,13 +60,14 @@ test("creates the bucket at start with CORS for the configured origins", async (
   }
 });
 
-test("/readyz checks the database, the store and the certificate; /metrics counts gRPC calls", async () => {
+test("/readyz checks the database, the store, the certificate and the broker; /metrics counts gRPC calls", async () => {
   const ready = await fetch(`${file.httpUrl}/readyz`);
   expect(ready.status).toBe(200);
   expect(((await ready.json()) as { checks: Record<string, string> }).checks).toEqual({
     database: "ok",
     "object-store": "ok",
     certificate: "ok",
+    broker: "ok",
   });
   const metrics = await (await fetch(`${file.httpUrl}/metrics`)).text();
   expect(metrics).toMatch(

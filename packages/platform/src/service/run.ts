@@ -1,5 +1,10 @@
 import { ConfigError } from "../config.ts";
-import type { CertificateNeed, ServiceConfig, ServiceDefinition } from "./definition.ts";
+import type {
+  CertificateNeed,
+  DatabaseNeed,
+  ServiceConfig,
+  ServiceDefinition,
+} from "./definition.ts";
 import { startService } from "./start.ts";
 import { releaseStartupMemory } from "./startup-memory.ts";
 
@@ -8,9 +13,12 @@ import { releaseStartupMemory } from "./startup-memory.ts";
  * A bad config prints every bad variable and exits 1 without a stack trace; any other start-up
  * failure is thrown as it is.
  */
-export async function runService<C extends ServiceConfig, D, N extends CertificateNeed>(
-  definition: ServiceDefinition<C, D, N>,
-) {
+export async function runService<
+  C extends ServiceConfig,
+  D,
+  N extends CertificateNeed,
+  B extends DatabaseNeed,
+>(definition: ServiceDefinition<C, D, N, B>) {
   let config: C;
   try {
     config = definition.loadConfig();

@@ -84,8 +84,21 @@ export interface GetDownloadUrlsRequest {
 
 export interface DownloadUrl {
   fileId: string;
+  /** The photo without metadata (never the uploaded bytes, which stay in quarantine). */
   url: string;
-  expiresAt: Date | undefined;
+  expiresAt:
+    | Date
+    | undefined;
+  /** The variants, for a file that is ready; absent otherwise. */
+  preview?: VariantUrl | undefined;
+  thumbnail?: VariantUrl | undefined;
+}
+
+export interface VariantUrl {
+  url: string;
+  width: number;
+  height: number;
+  contentType: string;
 }
 
 export interface GetDownloadUrlsResponse {
@@ -100,6 +113,48 @@ export interface DeleteFilesRequest {
 export interface DeleteFilesResponse {
   /** The ids whose row existed and is now gone. */
   deletedFileIds: string[];
+}
+
+/** One object the media worker wrote under the file's fixed keys. */
+export interface Variant {
+  width: number;
+  height: number;
+  contentType: string;
+  size: number;
+}
+
+export interface ProcessedPhoto {
+  /** Upright dimensions, after the EXIF orientation. */
+  width: number;
+  height: number;
+  /** A ThumbHash, base64. */
+  placeholder: string;
+  /** media/<file_id>/original: the photo without metadata. */
+  original:
+    | Variant
+    | undefined;
+  /** media/<file_id>/preview.webp, longest side at most 2048 px. */
+  preview:
+    | Variant
+    | undefined;
+  /** media/<file_id>/thumb.webp, longest side at most 400 px. */
+  thumbnail: Variant | undefined;
+}
+
+export interface CompleteProcessingRequest {
+  fileId: string;
+  ready?:
+    | ProcessedPhoto
+    | undefined;
+  /** too_large, undecodable, timeout, infected or missing. */
+  failureReason?: string | undefined;
+}
+
+export interface CompleteProcessingResponse {
+  /** What is recorded now: "ready" or "failed" (the first report wins). */
+  status: string;
+  /** Set when status is "failed". */
+  failureReason: string;
 }
 
 function createBaseUploadIntent(): UploadIntent {
@@ -1135,7 +1190,7 @@ export const GetDownloadUrlsRequest: MessageFns<GetDownloadUrlsRequest> = {
 };
 
 function createBaseDownloadUrl(): DownloadUrl {
-  return { fileId: "", url: "", expiresAt: undefined };
+  return { fileId: "", url: "", expiresAt: undefined, preview: undefined, thumbnail: undefined };
 }
 
 export const DownloadUrl: MessageFns<DownloadUrl> = {
@@ -1148,6 +1203,12 @@ export const DownloadUrl: MessageFns<DownloadUrl> = {
     }
     if (message.expiresAt !== undefined) {
       Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    if (message.preview !== undefined) {
+      VariantUrl.encode(message.preview, writer.uint32(34).fork()).join();
+    }
+    if (message.thumbnail !== undefined) {
+      VariantUrl.encode(message.thumbnail, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1189,6 +1250,22 @@ export const DownloadUrl: MessageFns<DownloadUrl> = {
             message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preview = VariantUrl.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.thumbnail = VariantUrl.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1214,6 +1291,8 @@ export const DownloadUrl: MessageFns<DownloadUrl> = {
         : isSet(object.expires_at)
         ? fromJsonTimestamp(object.expires_at)
         : undefined,
+      preview: isSet(object.preview) ? VariantUrl.fromJSON(object.preview) : undefined,
+      thumbnail: isSet(object.thumbnail) ? VariantUrl.fromJSON(object.thumbnail) : undefined,
     };
   },
 
@@ -1228,6 +1307,12 @@ export const DownloadUrl: MessageFns<DownloadUrl> = {
     if (message.expiresAt !== undefined) {
       obj.expiresAt = message.expiresAt.toISOString();
     }
+    if (message.preview !== undefined) {
+      obj.preview = VariantUrl.toJSON(message.preview);
+    }
+    if (message.thumbnail !== undefined) {
+      obj.thumbnail = VariantUrl.toJSON(message.thumbnail);
+    }
     return obj;
   },
 
@@ -1239,6 +1324,133 @@ export const DownloadUrl: MessageFns<DownloadUrl> = {
     message.fileId = object.fileId ?? "";
     message.url = object.url ?? "";
     message.expiresAt = object.expiresAt ?? undefined;
+    message.preview = (object.preview !== undefined && object.preview !== null)
+      ? VariantUrl.fromPartial(object.preview)
+      : undefined;
+    message.thumbnail = (object.thumbnail !== undefined && object.thumbnail !== null)
+      ? VariantUrl.fromPartial(object.thumbnail)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVariantUrl(): VariantUrl {
+  return { url: "", width: 0, height: 0, contentType: "" };
+}
+
+export const VariantUrl: MessageFns<VariantUrl> = {
+  encode(message: VariantUrl, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    if (message.width !== 0) {
+      writer.uint32(16).int32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(24).int32(message.height);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(34).string(message.contentType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VariantUrl {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVariantUrl();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.width = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.height = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VariantUrl {
+    return {
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+    };
+  },
+
+  toJSON(message: VariantUrl): unknown {
+    const obj: any = {};
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VariantUrl>): VariantUrl {
+    return VariantUrl.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VariantUrl>): VariantUrl {
+    const message = createBaseVariantUrl();
+    message.url = object.url ?? "";
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    message.contentType = object.contentType ?? "";
     return message;
   },
 };
@@ -1456,6 +1668,482 @@ export const DeleteFilesResponse: MessageFns<DeleteFilesResponse> = {
   },
 };
 
+function createBaseVariant(): Variant {
+  return { width: 0, height: 0, contentType: "", size: 0 };
+}
+
+export const Variant: MessageFns<Variant> = {
+  encode(message: Variant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).int32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).int32(message.height);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(26).string(message.contentType);
+    }
+    if (message.size !== 0) {
+      writer.uint32(32).int64(message.size);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Variant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVariant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.size = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Variant {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+    };
+  },
+
+  toJSON(message: Variant): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Variant>): Variant {
+    return Variant.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Variant>): Variant {
+    const message = createBaseVariant();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? 0;
+    return message;
+  },
+};
+
+function createBaseProcessedPhoto(): ProcessedPhoto {
+  return { width: 0, height: 0, placeholder: "", original: undefined, preview: undefined, thumbnail: undefined };
+}
+
+export const ProcessedPhoto: MessageFns<ProcessedPhoto> = {
+  encode(message: ProcessedPhoto, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.width !== 0) {
+      writer.uint32(8).int32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).int32(message.height);
+    }
+    if (message.placeholder !== "") {
+      writer.uint32(26).string(message.placeholder);
+    }
+    if (message.original !== undefined) {
+      Variant.encode(message.original, writer.uint32(34).fork()).join();
+    }
+    if (message.preview !== undefined) {
+      Variant.encode(message.preview, writer.uint32(42).fork()).join();
+    }
+    if (message.thumbnail !== undefined) {
+      Variant.encode(message.thumbnail, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessedPhoto {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessedPhoto();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.width = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.height = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.placeholder = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.original = Variant.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.preview = Variant.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.thumbnail = Variant.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessedPhoto {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+      placeholder: isSet(object.placeholder) ? globalThis.String(object.placeholder) : "",
+      original: isSet(object.original) ? Variant.fromJSON(object.original) : undefined,
+      preview: isSet(object.preview) ? Variant.fromJSON(object.preview) : undefined,
+      thumbnail: isSet(object.thumbnail) ? Variant.fromJSON(object.thumbnail) : undefined,
+    };
+  },
+
+  toJSON(message: ProcessedPhoto): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    if (message.placeholder !== "") {
+      obj.placeholder = message.placeholder;
+    }
+    if (message.original !== undefined) {
+      obj.original = Variant.toJSON(message.original);
+    }
+    if (message.preview !== undefined) {
+      obj.preview = Variant.toJSON(message.preview);
+    }
+    if (message.thumbnail !== undefined) {
+      obj.thumbnail = Variant.toJSON(message.thumbnail);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessedPhoto>): ProcessedPhoto {
+    return ProcessedPhoto.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessedPhoto>): ProcessedPhoto {
+    const message = createBaseProcessedPhoto();
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    message.placeholder = object.placeholder ?? "";
+    message.original = (object.original !== undefined && object.original !== null)
+      ? Variant.fromPartial(object.original)
+      : undefined;
+    message.preview = (object.preview !== undefined && object.preview !== null)
+      ? Variant.fromPartial(object.preview)
+      : undefined;
+    message.thumbnail = (object.thumbnail !== undefined && object.thumbnail !== null)
+      ? Variant.fromPartial(object.thumbnail)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCompleteProcessingRequest(): CompleteProcessingRequest {
+  return { fileId: "", ready: undefined, failureReason: undefined };
+}
+
+export const CompleteProcessingRequest: MessageFns<CompleteProcessingRequest> = {
+  encode(message: CompleteProcessingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileId !== "") {
+      writer.uint32(10).string(message.fileId);
+    }
+    if (message.ready !== undefined) {
+      ProcessedPhoto.encode(message.ready, writer.uint32(18).fork()).join();
+    }
+    if (message.failureReason !== undefined) {
+      writer.uint32(26).string(message.failureReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteProcessingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteProcessingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ready = ProcessedPhoto.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.failureReason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteProcessingRequest {
+    return {
+      fileId: isSet(object.fileId)
+        ? globalThis.String(object.fileId)
+        : isSet(object.file_id)
+        ? globalThis.String(object.file_id)
+        : "",
+      ready: isSet(object.ready) ? ProcessedPhoto.fromJSON(object.ready) : undefined,
+      failureReason: isSet(object.failureReason)
+        ? globalThis.String(object.failureReason)
+        : isSet(object.failure_reason)
+        ? globalThis.String(object.failure_reason)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CompleteProcessingRequest): unknown {
+    const obj: any = {};
+    if (message.fileId !== "") {
+      obj.fileId = message.fileId;
+    }
+    if (message.ready !== undefined) {
+      obj.ready = ProcessedPhoto.toJSON(message.ready);
+    }
+    if (message.failureReason !== undefined) {
+      obj.failureReason = message.failureReason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompleteProcessingRequest>): CompleteProcessingRequest {
+    return CompleteProcessingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteProcessingRequest>): CompleteProcessingRequest {
+    const message = createBaseCompleteProcessingRequest();
+    message.fileId = object.fileId ?? "";
+    message.ready = (object.ready !== undefined && object.ready !== null)
+      ? ProcessedPhoto.fromPartial(object.ready)
+      : undefined;
+    message.failureReason = object.failureReason ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCompleteProcessingResponse(): CompleteProcessingResponse {
+  return { status: "", failureReason: "" };
+}
+
+export const CompleteProcessingResponse: MessageFns<CompleteProcessingResponse> = {
+  encode(message: CompleteProcessingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.failureReason !== "") {
+      writer.uint32(18).string(message.failureReason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteProcessingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteProcessingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.failureReason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteProcessingResponse {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      failureReason: isSet(object.failureReason)
+        ? globalThis.String(object.failureReason)
+        : isSet(object.failure_reason)
+        ? globalThis.String(object.failure_reason)
+        : "",
+    };
+  },
+
+  toJSON(message: CompleteProcessingResponse): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.failureReason !== "") {
+      obj.failureReason = message.failureReason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompleteProcessingResponse>): CompleteProcessingResponse {
+    return CompleteProcessingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteProcessingResponse>): CompleteProcessingResponse {
+    const message = createBaseCompleteProcessingResponse();
+    message.status = object.status ?? "";
+    message.failureReason = object.failureReason ?? "";
+    return message;
+  },
+};
+
 /**
  * Internal file storage for the photos ("memories") of hangouts. Clients upload bytes straight to
  * object storage with presigned URLs; no photo byte passes through our services. Only callers
@@ -1509,6 +2197,20 @@ export const FileServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /**
+     * The media worker's report on a photo it processed (the media service only; hangout gets
+     * PERMISSION_DENIED). Idempotent: a file that already left processing keeps what was recorded
+     * first and answers it, so a redelivered job finishes once. NOT_FOUND for an unknown or
+     * deleted file; FAILED_PRECONDITION for a file not yet confirmed.
+     */
+    completeProcessing: {
+      name: "CompleteProcessing",
+      requestType: CompleteProcessingRequest as typeof CompleteProcessingRequest,
+      requestStream: false,
+      responseType: CompleteProcessingResponse as typeof CompleteProcessingResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
@@ -1539,6 +2241,16 @@ export interface FileServiceImplementation<CallContextExt = {}> {
     request: DeleteFilesRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<DeleteFilesResponse>>;
+  /**
+   * The media worker's report on a photo it processed (the media service only; hangout gets
+   * PERMISSION_DENIED). Idempotent: a file that already left processing keeps what was recorded
+   * first and answers it, so a redelivered job finishes once. NOT_FOUND for an unknown or
+   * deleted file; FAILED_PRECONDITION for a file not yet confirmed.
+   */
+  completeProcessing(
+    request: CompleteProcessingRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<CompleteProcessingResponse>>;
 }
 
 export interface FileServiceClient<CallOptionsExt = {}> {
@@ -1568,6 +2280,16 @@ export interface FileServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<DeleteFilesRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<DeleteFilesResponse>;
+  /**
+   * The media worker's report on a photo it processed (the media service only; hangout gets
+   * PERMISSION_DENIED). Idempotent: a file that already left processing keeps what was recorded
+   * first and answers it, so a redelivered job finishes once. NOT_FOUND for an unknown or
+   * deleted file; FAILED_PRECONDITION for a file not yet confirmed.
+   */
+  completeProcessing(
+    request: DeepPartial<CompleteProcessingRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<CompleteProcessingResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

@@ -3,6 +3,7 @@ import type { FileServiceImplementation } from "@hangout/proto/file/v1/file";
 import { ServerError, Status } from "nice-grpc";
 import type { FileRow } from "../repositories/files.ts";
 import type { Files } from "../services/files.ts";
+import { type Processing, ProcessingRefused } from "../services/processing.ts";
 
 /** Bad input is INVALID_ARGUMENT with "field: reason"; anything else stays an internal error. */
 async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
@@ -11,6 +12,10 @@ async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof InvalidInput)
       throw new ServerError(Status.INVALID_ARGUMENT, error.message);
+    if (error instanceof ProcessingRefused) {
+      const code = error.code === "not_found" ? Status.NOT_FOUND : Status.FAILED_PRECONDITION;
+      throw new ServerError(code, error.message);
+    }
     throw error;
   }
 }
@@ -24,8 +29,11 @@ const fileInfo = (row: FileRow) => ({
   createdAt: row.createdAt,
 });
 
-/** file.v1.FileService over the use cases in services/files.ts. */
-export function fileService(files: Files): FileServiceImplementation {
+/**
+ * file.v1.FileService over the use cases in services/. Who may call which method is checked
+ * around it (callers.ts), where the server is registered.
+ */
+export function fileService(files: Files, processing: Processing): FileServiceImplementation {
   return {
     createUploads: ({ intents }) =>
       mapErrors(async () => ({ uploads: await files.createUploads(intents) })),
@@ -44,5 +52,11 @@ export function fileService(files: Files): FileServiceImplementation {
 
     deleteFiles: ({ fileIds }) =>
       mapErrors(async () => ({ deletedFileIds: await files.deleteFiles(fileIds) })),
+
+    completeProcessing: (request) =>
+      mapErrors(async () => {
+        const { status, failureReason } = await processing.complete(request);
+        return { status, failureReason: failureReason ?? "" };
+      }),
   };
 }

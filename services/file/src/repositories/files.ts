@@ -1,3 +1,5 @@
+import { runTransaction } from "@hangout/platform/db";
+import { appendEvents, type OutboxEvent } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, inArray, lt, lte } from "drizzle-orm";
 import type { Pool } from "mysql2/promise";
@@ -5,7 +7,33 @@ import type { FileDatabase } from "../db/index.ts";
 import { files } from "../db/schema.ts";
 
 export type FileRow = typeof files.$inferSelect;
-export type NewFileRow = typeof files.$inferInsert;
+type FileInsert = typeof files.$inferInsert;
+
+/** The media worker's report: null until the file leaves PROCESSING. */
+type OutcomeColumn =
+  | "width"
+  | "height"
+  | "placeholder"
+  | "failureReason"
+  | "processedAt"
+  | `${"original" | "preview" | "thumbnail"}${"Width" | "Height" | "ContentType" | "Size"}`;
+
+/** What an upload intent records; the outcome columns start NULL. */
+export type NewFileRow = Omit<FileInsert, OutcomeColumn>;
+
+/** What the media worker reported: READY with its values or FAILED with a reason. */
+export type ProcessingOutcome =
+  | ({ status: "READY" } & Pick<
+      FileInsert,
+      Exclude<OutcomeColumn, "failureReason" | "processedAt">
+    >)
+  | { status: "FAILED"; failureReason: string };
+
+export type CompletionResult =
+  | { outcome: "recorded"; row: FileRow }
+  | { outcome: "already"; row: FileRow }
+  | { outcome: "not_found" }
+  | { outcome: "not_processing"; row: FileRow };
 
 const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
 
@@ -65,13 +93,32 @@ export function createFilesRepository(db: FileDatabase, pool: Pool) {
           ) === 1,
       ),
 
-    /** Claims rows for deletion (PENDING or UPLOADED → DELETING) and returns every claimed row. */
+    /** PENDING → PROCESSING (a confirmed upload, handed to the media worker). */
+    markProcessing: (id: string, at: Date) =>
+      dbSpan(
+        "UPDATE",
+        "files",
+        async () =>
+          affected(
+            await db
+              .update(files)
+              .set({ status: "PROCESSING", uploadedAt: at })
+              .where(and(eq(files.id, id), eq(files.status, "PENDING"))),
+          ) === 1,
+      ),
+
+    /** Claims rows for deletion (any state but DELETING → DELETING) and returns every claimed row. */
     claimForDeletion: (ids: string[], at: Date) =>
       dbSpan("UPDATE", "files", async () => {
         await db
           .update(files)
           .set({ status: "DELETING", claimedAt: at })
-          .where(and(inArray(files.id, ids), inArray(files.status, ["PENDING", "UPLOADED"])));
+          .where(
+            and(
+              inArray(files.id, ids),
+              inArray(files.status, ["PENDING", "UPLOADED", "PROCESSING", "READY", "FAILED"]),
+            ),
+          );
         return db
           .select()
           .from(files)
@@ -96,6 +143,32 @@ export function createFilesRepository(db: FileDatabase, pool: Pool) {
           .from(files)
           .where(and(eq(files.status, "DELETING"), lte(files.claimedAt, at)))
           .limit(limit);
+      }),
+
+    /**
+     * Records the media worker's report on a PROCESSING file and appends the event built from the
+     * locked row, in one transaction; a file that already left PROCESSING is returned unchanged.
+     */
+    completeProcessing: (
+      id: string,
+      outcome: ProcessingOutcome,
+      at: Date,
+      eventFor: (row: FileRow) => OutboxEvent,
+    ): Promise<CompletionResult> =>
+      runTransaction(db, async (tx) => {
+        const [row] = await dbSpan("SELECT", "files", () =>
+          tx.select().from(files).where(eq(files.id, id)).for("update"),
+        );
+        if (!row || row.status === "DELETING") return { outcome: "not_found" };
+        if (row.status === "READY" || row.status === "FAILED") return { outcome: "already", row };
+        if (row.status !== "PROCESSING") return { outcome: "not_processing", row };
+        const changes = { ...outcome, processedAt: at };
+        await dbSpan("UPDATE", "files", () =>
+          tx.update(files).set(changes).where(eq(files.id, id)),
+        );
+        const recorded = { ...row, ...changes };
+        await appendEvents(tx, [eventFor(recorded)]);
+        return { outcome: "recorded", row: recorded };
       }),
 
     /** Removes a claimed row once its object is gone. */

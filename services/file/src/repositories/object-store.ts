@@ -5,16 +5,11 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   PutBucketCorsCommand,
-  S3Client,
-  S3ServiceException,
 } from "@aws-sdk/client-s3";
 import type { ReadinessCheck } from "@hangout/platform/health";
-import { SpanKind, withSpan } from "@hangout/platform/telemetry";
+import { createS3Client, isNotFound, SERVER_SIDE_ENCRYPTION, s3Span } from "@hangout/platform/s3";
 import type { FileConfig } from "../config.ts";
 import { createPresigner, type Presigner } from "./presigner.ts";
-
-/** Every object is stored encrypted at rest; the presigned PUT signs the header. */
-export const SERVER_SIDE_ENCRYPTION = "AES256";
 
 /** The headers a presigned PUT signs; the client must send them exactly. */
 const SIGNED_PUT_HEADERS = [
@@ -50,29 +45,12 @@ export interface ObjectStore {
   close(): void;
 }
 
-const isNotFound = (error: unknown) =>
-  error instanceof S3ServiceException &&
-  (error.$metadata.httpStatusCode === 404 || error.name === "NoSuchKey");
-
 export function createObjectStore(config: FileConfig): ObjectStore {
-  const clientFor = (endpoint: string) =>
-    new S3Client({
-      endpoint,
-      region: config.S3_REGION,
-      forcePathStyle: config.S3_FORCE_PATH_STYLE,
-      credentials: {
-        accessKeyId: config.S3_ACCESS_KEY_ID,
-        secretAccessKey: config.S3_SECRET_ACCESS_KEY,
-      },
-      // The SDK's default (a CRC32 on every request) breaks presigned PUTs that sign our own
-      // SHA-256 checksum, and S3-compatible stores that do not know the newer checksums.
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      maxAttempts: 3,
-    });
-  const s3 = clientFor(config.S3_ENDPOINT);
+  const s3 = createS3Client(config);
   // Presigned URLs name the host clients reach; the host is part of the signature.
-  const publicClient = config.S3_PUBLIC_ENDPOINT ? clientFor(config.S3_PUBLIC_ENDPOINT) : s3;
+  const publicClient = config.S3_PUBLIC_ENDPOINT
+    ? createS3Client(config, config.S3_PUBLIC_ENDPOINT)
+    : s3;
   const Bucket = config.S3_BUCKET;
   let presignerReady: Promise<Presigner> | undefined;
   const presigner = () => {
@@ -80,20 +58,8 @@ export function createObjectStore(config: FileConfig): ObjectStore {
     return presignerReady;
   };
 
-  /** A client span per S3 call, so a trace shows the storage hop. */
   const call = <T>(operation: string, key: string | undefined, fn: () => Promise<T>) =>
-    withSpan(
-      `S3.${operation}`,
-      {
-        "rpc.system": "aws-api",
-        "rpc.service": "S3",
-        "rpc.method": operation,
-        "aws.s3.bucket": Bucket,
-        ...(key ? { "aws.s3.key": key } : {}),
-      },
-      fn,
-      SpanKind.CLIENT,
-    );
+    s3Span(operation, Bucket, key, fn);
 
   return {
     async ensureBucket(corsOrigins) {

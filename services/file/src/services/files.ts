@@ -4,6 +4,7 @@ import type { FileConfig } from "../config.ts";
 import type { FileRow, FilesRepository } from "../repositories/files.ts";
 import type { ObjectStore } from "../repositories/object-store.ts";
 import { digestObject } from "./image-check.ts";
+import { allKeysOf, variantKeys } from "./object-keys.ts";
 
 export type FailureReason =
   | "missing"
@@ -26,7 +27,10 @@ export interface FilesDeps {
   logger: Logger;
 }
 
-/** Object keys come from the id alone: nothing the caller sent becomes part of a key. */
+/**
+ * Object keys come from the id alone: nothing the caller sent becomes part of a key. Uploads
+ * still go to `files/<id>` until confirm moves to the quarantine (object-keys.ts).
+ */
 const objectKeyFor = (id: string) => `files/${id}`;
 
 /** The file service's use cases; the gRPC layer only maps messages to these. */
@@ -75,11 +79,11 @@ export function createFiles({ repo, store, config, clock, logger }: FilesDeps) {
       : { fileId: id, failureReason: current ? "expired" : "not_found" };
   }
 
-  /** Deletes claimed rows: object first, then the row, so no row outlives a missing object. */
+  /** Deletes claimed rows: objects first, then the row, so no row outlives a missing object. */
   async function removeClaimed(rows: FileRow[]): Promise<string[]> {
     const removed = await Promise.all(
       rows.map(async (row) => {
-        await store.delete(row.objectKey);
+        await Promise.all(allKeysOf(row).map((key) => store.delete(key)));
         return (await repo.removeClaimed(row.id)) ? row.id : undefined;
       }),
     );
@@ -127,16 +131,40 @@ export function createFiles({ repo, store, config, clock, logger }: FilesDeps) {
       const ids = checkFileIds(fileIds);
       const rows = new Map((await repo.findByIds(ids)).map((row) => [row.id, row]));
       const expiresAt = new Date(clock().getTime() + config.FILE_DOWNLOAD_URL_TTL_SECONDS * 1000);
-      const uploaded = ids.flatMap((id) => {
+      const ttl = config.FILE_DOWNLOAD_URL_TTL_SECONDS;
+      const downloadable = ids.flatMap((id) => {
         const row = rows.get(id);
-        return row?.status === "UPLOADED" ? [row] : [];
+        return row?.status === "UPLOADED" || row?.status === "READY" ? [row] : [];
       });
       return Promise.all(
-        uploaded.map(async (row) => ({
-          fileId: row.id,
-          url: await store.presignGet(row.objectKey, config.FILE_DOWNLOAD_URL_TTL_SECONDS),
-          expiresAt,
-        })),
+        downloadable.map(async (row) => {
+          if (row.status === "UPLOADED") {
+            return { fileId: row.id, url: await store.presignGet(row.objectKey, ttl), expiresAt };
+          }
+          const keys = variantKeys(row.id);
+          const [url, preview, thumbnail] = await Promise.all([
+            store.presignGet(keys.original, ttl),
+            store.presignGet(keys.preview, ttl),
+            store.presignGet(keys.thumbnail, ttl),
+          ]);
+          return {
+            fileId: row.id,
+            url,
+            expiresAt,
+            preview: {
+              url: preview,
+              width: row.previewWidth ?? 0,
+              height: row.previewHeight ?? 0,
+              contentType: row.previewContentType ?? "",
+            },
+            thumbnail: {
+              url: thumbnail,
+              width: row.thumbnailWidth ?? 0,
+              height: row.thumbnailHeight ?? 0,
+              contentType: row.thumbnailContentType ?? "",
+            },
+          };
+        }),
       );
     },
 
