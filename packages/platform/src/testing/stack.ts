@@ -1,12 +1,21 @@
-import { exportPKCS8, generateKeyPair } from "jose";
 import type { ServiceConfig, ServiceDefinition } from "../service/definition.ts";
 import { type RunningService, startService } from "../service/start.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 import { fetchDocumented } from "./documented-fetch.ts";
 import { freePorts } from "./ports.ts";
-import { type LocalS3, startLocalS3 } from "./s3-server.ts";
-import { type ServiceProcess, startServiceProcess } from "./service-process.ts";
+import type { ServiceProcess } from "./service-process.ts";
+import {
+  cleanup,
+  commonEnv,
+  type FilePeer,
+  type Peer,
+  startAuthPeer,
+  startFilePeer,
+  startMediaPeer,
+} from "./stack-peers.ts";
 import { startTestCa, type TestCa } from "./step-ca.ts";
+
+export type { FilePeer, Peer } from "./stack-peers.ts";
 
 export interface TestUser {
   id: string;
@@ -23,27 +32,12 @@ export interface Api {
   delete(path: string, headers?: Record<string, string>): Promise<Response>;
 }
 
-/** A peer service running as its own process on its own throwaway database. */
-export interface Peer {
-  process: ServiceProcess;
-  /** Its HTTP base URL. */
-  url: string;
-  /** `localhost:<port>` of its gRPC server (mTLS, certificates from the stack's CA). */
-  grpcTarget: string;
-  database: TestDatabase;
-}
-
-export interface FilePeer extends Peer {
-  /** The S3-compatible store the file service keeps objects in (in this process). */
-  s3: LocalS3;
-  /** Whether the store holds an object under `key`. */
-  hasObject(key: string): Promise<boolean>;
-}
-
 export interface TestStack<C extends ServiceConfig, D> {
   ca: TestCa;
   auth: Peer;
   file: FilePeer;
+  /** The media worker, when the stack was asked for it. */
+  media: ServiceProcess | undefined;
   /** The service under test, in this process. */
   service: RunningService<C, D>;
   database: TestDatabase;
@@ -62,103 +56,13 @@ export interface StackOptions<C extends ServiceConfig, D> {
   service: ServiceDefinition<C, D>;
   /** The service's own variables, given its database and where the peers listen. */
   env(context: { database: TestDatabase; auth: Peer; file: FilePeer }): Record<string, string>;
-}
-
-/** What every process and the service under test get: quiet logs, short-lived certificates. */
-const commonEnv = {
-  DEPLOY_ENV: "test",
-  LOG_LEVEL: "warn",
-  CERT_LIFETIME: "10m",
-  SHUTDOWN_TIMEOUT_MS: "5000",
-};
-
-interface PeerPorts {
-  http: number;
-  grpc: number;
-}
-
-/** Undoes what a start made so far, newest first, so a failed start leaves nothing behind. */
-function cleanup() {
-  const steps: (() => Promise<unknown>)[] = [];
-  return {
-    add(step: () => Promise<unknown>) {
-      steps.unshift(step);
-    },
-    async run() {
-      for (const step of steps.splice(0)) await step().catch(() => undefined);
-    },
-  };
-}
-
-async function startAuthPeer(
-  ca: TestCa,
-  { http: port, grpc: grpcPort }: PeerPorts,
-  undo: ReturnType<typeof cleanup>,
-): Promise<Peer> {
-  const database = await createTestDatabase("auth");
-  undo.add(() => database.drop());
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const url = `http://127.0.0.1:${port}`;
-  const child = await startServiceProcess({
-    name: "auth",
-    entry: "services/auth/src/main.ts",
-    url,
-    env: {
-      ...commonEnv,
-      AUTH_HOST: "127.0.0.1",
-      AUTH_PORT: String(port),
-      AUTH_GRPC_PORT: String(grpcPort),
-      AUTH_DATABASE_URL: database.url,
-      AUTH_JWT_PRIVATE_KEY: await exportPKCS8(privateKey),
-      ...ca.envFor("auth"),
-    },
-  });
-  undo.add(() => child.stop());
-  return { process: child, url, grpcTarget: `localhost:${grpcPort}`, database };
-}
-
-async function startFilePeer(
-  ca: TestCa,
-  { http: port, grpc: grpcPort }: PeerPorts,
-  undo: ReturnType<typeof cleanup>,
-): Promise<FilePeer> {
-  const database = await createTestDatabase("file");
-  undo.add(() => database.drop());
-  const s3 = await startLocalS3();
-  undo.add(() => s3.stop());
-  const url = `http://127.0.0.1:${port}`;
-  const child = await startServiceProcess({
-    name: "file",
-    entry: "services/file/src/main.ts",
-    url,
-    env: {
-      ...commonEnv,
-      FILE_HOST: "127.0.0.1",
-      FILE_HTTP_PORT: String(port),
-      FILE_GRPC_PORT: String(grpcPort),
-      FILE_DATABASE_URL: database.url,
-      // Its reaper would race tests that age uploads on purpose.
-      FILE_REAPER_INTERVAL_SECONDS: "3600",
-      ...s3.env,
-      ...ca.envFor("file"),
-    },
-  });
-  undo.add(() => child.stop());
-  const store = new Bun.S3Client({
-    endpoint: s3.endpoint,
-    bucket: s3.env.S3_BUCKET,
-    region: s3.env.S3_REGION,
-    accessKeyId: s3.env.S3_ACCESS_KEY_ID,
-    secretAccessKey: s3.env.S3_SECRET_ACCESS_KEY,
-  });
-  return {
-    process: child,
-    url,
-    grpcTarget: `localhost:${grpcPort}`,
-    database,
-    s3,
-    hasObject: (key) => store.exists(key),
-  };
+  /**
+   * The exchange the service under test uses: file publishes there too. Without it file
+   * publishes to its default exchange, which nobody in the stack reads.
+   */
+  exchange?: string;
+  /** Runs the media worker on the exchange (needs `exchange`); `env` adds its variables. */
+  media?: { env?: Record<string, string> };
 }
 
 let counter = 0;
@@ -178,10 +82,13 @@ export async function startStack<C extends ServiceConfig, D>(
     undo.add(() => ca.stop());
     const definition = options.service;
     // Chosen together, so no two of them are the same.
-    const ports = freePorts(4);
+    const ports = freePorts(5);
+    const events: Record<string, string> = options.exchange
+      ? { EVENTS_EXCHANGE: options.exchange }
+      : {};
     const starts = [
       startAuthPeer(ca, { http: ports[0]!, grpc: ports[1]! }, undo),
-      startFilePeer(ca, { http: ports[2]!, grpc: ports[3]! }, undo),
+      startFilePeer(ca, { http: ports[2]!, grpc: ports[3]! }, undo, events),
       createTestDatabase(definition.name).then((database) => {
         undo.add(() => database.drop());
         return database;
@@ -190,6 +97,16 @@ export async function startStack<C extends ServiceConfig, D>(
     // Every start settled first, so a failure undoes what the others made too.
     await Promise.allSettled(starts);
     const [auth, file, database] = await Promise.all(starts);
+    if (options.media && !options.exchange) throw new Error("the media worker needs an exchange");
+    const media =
+      options.media && options.exchange
+        ? await startMediaPeer(
+            ca,
+            ports[4]!,
+            { file, exchange: options.exchange, env: options.media.env },
+            undo,
+          )
+        : undefined;
 
     let offsetMs = 0;
     const logs: string[] = [];
@@ -234,6 +151,7 @@ export async function startStack<C extends ServiceConfig, D>(
       ca,
       auth,
       file,
+      media,
       service,
       database,
       logs,
@@ -249,7 +167,6 @@ export async function startStack<C extends ServiceConfig, D>(
     throw error;
   }
 }
-
 /** Signs a user up over auth's public API and logs them in. */
 async function signUp(authUrl: string, name: string): Promise<TestUser> {
   const email = `user-${Date.now().toString(36)}-${++counter}@example.com`;
