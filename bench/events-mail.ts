@@ -6,7 +6,14 @@ import { DEFAULT_BACKOFF_MS } from "@hangout/platform/inbox/consumer";
 import { deadQueueOf, retryQueueOf } from "@hangout/platform/inbox/topology";
 import { startMailSink } from "@hangout/platform/testing/mail-sink";
 import type { RowDataPacket } from "../packages/platform/node_modules/mysql2/promise";
-import { json, positiveIntegers, positiveNumber, stopChild, WARMUP_S } from "./common.ts";
+import {
+  json,
+  positiveIntegers,
+  positiveNumber,
+  procCpuSeconds,
+  stopChild,
+  WARMUP_S,
+} from "./common.ts";
 import { acceptanceLog, createInviter, type Invitee, type Phase, runPhase } from "./events-load.ts";
 import { deleteBrokerObjects } from "./events-publish.ts";
 import { fmtMs } from "./events-report.ts";
@@ -26,8 +33,11 @@ const HANGOUTS = 100;
 /** The longest an email may take after the last commit of its phase before it counts as lost. */
 export const SETTLE_S = 60;
 
+/** CPU seconds (user + system) each service process used during a phase, by service name. */
+export type PhaseCpu = Record<"auth" | "hangout" | "notification", number>;
+
 export interface MailResult {
-  phases: (Phase & { stages: StageTimes })[];
+  phases: (Phase & { stages: StageTimes; cpu: PhaseCpu })[];
   /** Rates not run because a lower one already lost emails. */
   skipped: number[];
   hangouts: number;
@@ -144,9 +154,11 @@ export async function measureMail(
         console.log(`  ${rate} events/s: not run, ${lost.rate} events/s already lost emails`);
         continue;
       }
+      const cpuBefore = cpuOf(services);
       const result = await phase(rate, take(Math.round(rate * PHASE_S)));
+      const cpu = cpuDelta(cpuBefore, cpuOf(services));
       const stages = await stageTimes(hangoutDb.url, notificationDb.url, result.commits);
-      phases.push({ ...result, stages });
+      phases.push({ ...result, stages, cpu });
       console.log(
         `  ${rate} events/s: ${result.accepted}/${result.committed} emails, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms`,
       );
@@ -163,6 +175,21 @@ export async function measureMail(
     smtp,
   };
 }
+
+type Started = { child: { proc: { pid: number } } };
+
+/** Each service's CPU seconds so far (NaN once it is gone): read around a phase. */
+const cpuOf = (services: Record<keyof PhaseCpu, Started>): PhaseCpu => ({
+  auth: procCpuSeconds(services.auth.child.proc.pid) ?? Number.NaN,
+  hangout: procCpuSeconds(services.hangout.child.proc.pid) ?? Number.NaN,
+  notification: procCpuSeconds(services.notification.child.proc.pid) ?? Number.NaN,
+});
+
+const cpuDelta = (before: PhaseCpu, after: PhaseCpu): PhaseCpu => ({
+  auth: after.auth - before.auth,
+  hangout: after.hangout - before.hangout,
+  notification: after.notification - before.notification,
+});
 
 /** HANGOUTS hangouts of the owner, through hangout's API: their `hangout.created` feed notification. */
 async function createHangouts(hangoutUrl: string, accessToken: string) {

@@ -70,6 +70,19 @@ export function relayTables(result: RelayResult) {
   return { summary, rounds };
 }
 
+/**
+ * Each service's CPU time (user + system, /proc) from the phase's first commit until its last
+ * email was accepted, over the emails accepted. Other work on the machine moves it less than
+ * the latencies, but it does move it: compare runs made side by side (hangout's column shows how
+ * much a run was slowed).
+ */
+function cpuPerEmail(phase: MailResult["phases"][number]) {
+  const per = (seconds: number) =>
+    phase.accepted > 0 ? ((seconds * 1000) / phase.accepted).toFixed(2) : "n/a";
+  const { notification, hangout, auth } = phase.cpu;
+  return `${per(notification)} / ${per(hangout)} / ${per(auth)}`;
+}
+
 export function mailTable(result: MailResult) {
   return table(
     [
@@ -81,6 +94,7 @@ export function mailTable(result: MailResult) {
       "p99 ms",
       "max ms",
       "commit p99 ms",
+      "CPU ms/email notif. / hangout / auth",
     ],
     result.phases.map((phase) => [
       `${phase.rate} events/s${phase.problem ? " (!)" : ""}`,
@@ -91,8 +105,9 @@ export function mailTable(result: MailResult) {
       fmtMs(phase.p99Ms),
       fmtMs(phase.maxMs),
       fmtMs(phase.commitP99Ms),
+      cpuPerEmail(phase),
     ]),
-    ["l", "r", "r", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
 }
 

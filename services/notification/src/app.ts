@@ -44,6 +44,7 @@ export const notificationService = defineService({
     });
     const mailer = createMailer({
       db,
+      pool,
       users,
       transport,
       compose: createEmailComposer(config, unsubscribe),

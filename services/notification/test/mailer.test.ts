@@ -218,6 +218,7 @@ function replicaMailer(options: { clock?: () => Date; batchSize: number }) {
   const transport = createSmtpTransport(config);
   const mailer = createMailer({
     db: createDatabase(pool, schema),
+    pool,
     users: createUserDirectory(config, env.service.certificates!, platform),
     transport,
     compose: createEmailComposer(config, unsubscribe),

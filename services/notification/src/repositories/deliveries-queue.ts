@@ -23,6 +23,8 @@ export const recipientOf = (to: NewDelivery["to"]) =>
  * Inserts pending deliveries due at `now`; one that (source, recipient) already has is left as it
  * is, which is what makes a redelivered event or a second reminder run send nothing twice.
  * Returns the ids given to the rows: only the rows that were new carry them (see `countNew`).
+ * Every invitation runs it: hand-written SQL (docs/decisions/0019-notification-hot-statements.md),
+ * checked against Drizzle's insert in test/hot-statements-consumer.test.ts.
  */
 export async function queueDeliveries(
   tx: NotificationTransaction,
@@ -30,26 +32,19 @@ export async function queueDeliveries(
   now: Date,
 ): Promise<string[]> {
   if (!rows.length) return [];
-  const values = rows.map((row) => ({
-    id: Bun.randomUUIDv7(),
-    sourceId: row.sourceId,
-    recipient: recipientOf(row.to),
-    userId: "userId" in row.to ? row.to.userId : null,
-    email: "email" in row.to ? row.to.email : null,
-    kind: row.kind,
-    hangoutId: row.hangoutId,
-    content: row.content as unknown as Record<string, unknown>,
-    traceparent: row.traceparent,
-    status: "pending" as const,
-    attempts: 0,
-    nextAttemptAt: now,
-    createdAt: now,
-  }));
-  await tx
-    .insert(deliveries)
-    .values(values)
-    .onDuplicateKeyUpdate({ set: { id: sql`${deliveries.id}` } });
-  return values.map((v) => v.id);
+  const ids = rows.map(() => Bun.randomUUIDv7());
+  const values = rows.map(
+    (row, i) =>
+      sql`(${ids[i]}, ${row.sourceId}, ${recipientOf(row.to)},
+        ${"userId" in row.to ? row.to.userId : null}, ${"email" in row.to ? row.to.email : null},
+        ${row.kind}, ${row.hangoutId}, ${JSON.stringify(row.content)}, ${row.traceparent},
+        'pending', 0, ${now}, ${now})`,
+  );
+  await tx.execute(sql`INSERT INTO deliveries (id, source_id, recipient, user_id, email, kind,
+      hangout_id, content, traceparent, status, attempts, next_attempt_at, created_at)
+    VALUES ${sql.join(values, sql`, `)}
+    ON DUPLICATE KEY UPDATE id = id`);
+  return ids;
 }
 
 /**

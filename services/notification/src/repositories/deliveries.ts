@@ -1,5 +1,6 @@
 import { dbSpan } from "@hangout/platform/telemetry";
-import { and, asc, count, eq, inArray, lte, min } from "drizzle-orm";
+import { and, count, eq, inArray, min } from "drizzle-orm";
+import type { Pool, RowDataPacket } from "mysql2/promise";
 import type { NotificationDatabase } from "../db/index.ts";
 import { deliveries } from "../db/schema.ts";
 import type { NotificationTransaction } from "./projection.ts";
@@ -14,6 +15,41 @@ export type Delivery = typeof deliveries.$inferSelect;
 /** A statement's runner: the pool, or a transaction. */
 type Runner = NotificationDatabase | NotificationTransaction;
 
+// The mailer's statements of every round and every email: hand-written SQL run as prepared
+// statements (docs/decisions/0019-notification-hot-statements.md);
+// test/hot-statements-mailer.test.ts checks that each reads or stores what the Drizzle query it
+// stands for does.
+const DUE = `SELECT id, source_id, recipient, user_id, email, kind, hangout_id, content,
+    traceparent, status, attempts, next_attempt_at, created_at, finished_at, outcome
+  FROM deliveries
+  WHERE status = 'pending' AND next_attempt_at <= ?
+  ORDER BY next_attempt_at
+  LIMIT ?
+  FOR UPDATE SKIP LOCKED`;
+const claimUntil = (count: number) =>
+  `UPDATE deliveries SET next_attempt_at = ? WHERE id IN (${Array(count).fill("?").join(", ")})`;
+const MARK_SENT = `UPDATE deliveries
+  SET status = 'sent', attempts = ?, finished_at = ?, outcome = ?
+  WHERE id = ?`;
+
+const toDelivery = (row: RowDataPacket): Delivery => ({
+  id: row.id,
+  sourceId: row.source_id,
+  recipient: row.recipient,
+  userId: row.user_id,
+  email: row.email,
+  kind: row.kind,
+  hangoutId: row.hangout_id,
+  content: row.content,
+  traceparent: row.traceparent,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at,
+  createdAt: row.created_at,
+  finishedAt: row.finished_at,
+  outcome: row.outcome,
+});
+
 /**
  * Claims up to `limit` pending deliveries due at `now`, the longest due first, for `leaseMs`:
  * their next attempt moves to the lease's end in one short READ COMMITTED transaction. Rows
@@ -21,28 +57,34 @@ type Runner = NotificationDatabase | NotificationTransaction;
  * so mailers in several replicas take disjoint sets. A mailer that dies with a claim leaves rows
  * that fall due again when the lease ends (docs/decisions/0016-email-deliveries.md).
  */
-export const claimDue = (db: NotificationDatabase, now: Date, limit: number, leaseMs: number) =>
-  db.transaction(
-    async (tx) => {
-      const rows = await dbSpan("SELECT", "deliveries", () =>
-        tx
-          .select()
-          .from(deliveries)
-          .where(and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, now)))
-          .orderBy(asc(deliveries.nextAttemptAt))
-          .limit(limit)
-          .for("update", { skipLocked: true }),
-      );
-      if (rows.length === 0) return rows;
+export async function claimDue(
+  pool: Pool,
+  now: Date,
+  limit: number,
+  leaseMs: number,
+): Promise<Delivery[]> {
+  const connection = await pool.getConnection();
+  try {
+    await connection.query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    await connection.query("START TRANSACTION");
+    const [rows] = await dbSpan("SELECT", "deliveries", () =>
+      connection.execute<RowDataPacket[]>(DUE, [now, limit]),
+    );
+    if (rows.length > 0) {
       const until = new Date(now.getTime() + leaseMs);
-      const ids = rows.map((row) => row.id);
       await dbSpan("UPDATE", "deliveries", () =>
-        tx.update(deliveries).set({ nextAttemptAt: until }).where(inArray(deliveries.id, ids)),
+        connection.execute(claimUntil(rows.length), [until, ...rows.map((row) => row.id)]),
       );
-      return rows;
-    },
-    { isolationLevel: "read committed" },
-  );
+    }
+    await connection.query("COMMIT");
+    return rows.map(toDelivery);
+  } catch (error) {
+    await connection.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    connection.release();
+  }
+}
 
 /** Gives claimed rows back unsent (stopping, or the server unreachable): due again at `at`. */
 export async function release(db: Runner, ids: string[], at: Date) {
@@ -63,13 +105,10 @@ const finish = (
   dbSpan("UPDATE", "deliveries", () => tx.update(deliveries).set(set).where(eq(deliveries.id, id)));
 
 /** The SMTP server accepted it; `messageId` is the Message-ID it was sent with. */
-export const markSent = (tx: Runner, delivery: Delivery, at: Date, messageId: string) =>
-  finish(tx, delivery.id, {
-    status: "sent",
-    attempts: delivery.attempts + 1,
-    finishedAt: at,
-    outcome: messageId.slice(0, 255),
-  });
+export const markSent = (pool: Pool, delivery: Delivery, at: Date, messageId: string) =>
+  dbSpan("UPDATE", "deliveries", () =>
+    pool.execute(MARK_SENT, [delivery.attempts + 1, at, messageId.slice(0, 255), delivery.id]),
+  );
 
 /** Not sent, on purpose (turned off, recipient gone): `why` says so. */
 export const markSkipped = (tx: Runner, id: string, at: Date, why: string) =>

@@ -58,6 +58,27 @@ export function createPreferencesRepository(db: NotificationDatabase) {
 
 export type PreferencesRepository = ReturnType<typeof createPreferencesRepository>;
 
+/** What a batch's recipients chose: users' choices (absent: all on), suppressed addresses. */
+export interface SendChoices {
+  users: Map<string, MailChoices>;
+  suppressed: Set<string>;
+}
+
+/** Why a delivery must not be sent given its recipient's choices; undefined when it may. */
+export function turnedOff(
+  delivery: { userId: string | null; email: string | null; kind: MailKind },
+  choices: SendChoices,
+): string | undefined {
+  if (delivery.userId) {
+    return choices.users.get(delivery.userId)?.[delivery.kind] === false
+      ? `turned off in the recipient's preferences`
+      : undefined;
+  }
+  return delivery.email && choices.suppressed.has(delivery.email.toLowerCase())
+    ? "the address unsubscribed"
+    : undefined;
+}
+
 /**
  * What the recipients of a batch chose, read in the mailer's transaction when it sends (not when
  * the email was queued): users' choices (absent: all on) and the suppressed addresses.
@@ -66,7 +87,7 @@ export async function choicesAtSend(
   tx: NotificationDatabase | NotificationTransaction,
   userIds: string[],
   emails: string[],
-): Promise<{ users: Map<string, MailChoices>; suppressed: Set<string> }> {
+): Promise<SendChoices> {
   const users = new Map<string, MailChoices>();
   const suppressed = new Set<string>();
   if (userIds.length > 0) {

@@ -1,5 +1,5 @@
 import type { Transaction } from "@hangout/platform/db";
-import { and, eq, gt, inArray, isNull, lte, ne, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { hangouts, members, type NotificationSchema, type Rsvp } from "../db/schema.ts";
 
 /*
@@ -45,17 +45,65 @@ export async function markHangoutDeleted(tx: NotificationTransaction, hangoutId:
   await tx.delete(members).where(eq(members.hangoutId, hangoutId));
 }
 
-/** One member's row, removed ones included; the caller holds the hangout's lock. */
-export async function findMember(
+/*
+ * Every member event runs the two statements below, and every invitation after them the insert
+ * of its delivery: hand-written SQL (docs/decisions/0019-notification-hot-statements.md), each
+ * checked in test/hot-statements-consumer.test.ts against the Drizzle query it stands for.
+ * `tx.execute` is the one public way into the inbox transaction's connection.
+ */
+
+/** A DATETIME as `tx.execute` returns it (Drizzle hands mysql2 a typeCast that keeps text). */
+const dateOf = (value: unknown): Date =>
+  value instanceof Date ? value : new Date(`${String(value).replace(" ", "T")}Z`);
+const dateOrNull = (value: unknown) => (value === null ? null : dateOf(value));
+
+/** The rows of a SELECT run with `tx.execute`. */
+const rowsOf = (result: unknown) => (result as [Record<string, unknown>[]])[0];
+
+/**
+ * `lockHangout` and the member's row in one statement. The LEFT JOIN reads (and locks) the
+ * hangout before the member, the order every other transaction takes them in.
+ */
+export async function lockHangoutAndMember(
   tx: NotificationTransaction,
   hangoutId: string,
   userId: string,
-): Promise<ProjectedMember | undefined> {
-  const [row] = await tx
-    .select()
-    .from(members)
-    .where(and(eq(members.hangoutId, hangoutId), eq(members.userId, userId)));
-  return row;
+): Promise<{ hangout: ProjectedHangout; member: ProjectedMember | undefined } | undefined> {
+  const [row] = rowsOf(
+    await tx.execute(sql`SELECT h.id, h.owner_id, h.title, h.location_name, h.starts_at,
+        h.ends_at, h.status, h.changed_at, h.status_changed_at, h.deleted_at,
+        h.reminded_starts_at, m.hangout_id, m.user_id, m.rsvp, m.changed_at AS member_changed_at,
+        m.removed_at
+      FROM hangouts h
+      LEFT JOIN members m ON m.hangout_id = h.id AND m.user_id = ${userId}
+      WHERE h.id = ${hangoutId}
+      FOR UPDATE`),
+  );
+  if (!row) return undefined;
+  const hangout: ProjectedHangout = {
+    id: row.id as string,
+    ownerId: row.owner_id as string,
+    title: row.title as string,
+    locationName: row.location_name as string | null,
+    startsAt: dateOf(row.starts_at),
+    endsAt: dateOrNull(row.ends_at),
+    status: row.status as ProjectedHangout["status"],
+    changedAt: dateOf(row.changed_at),
+    statusChangedAt: dateOf(row.status_changed_at),
+    deletedAt: dateOrNull(row.deleted_at),
+    remindedStartsAt: dateOrNull(row.reminded_starts_at),
+  };
+  const member: ProjectedMember | undefined =
+    row.rsvp === null
+      ? undefined
+      : {
+          hangoutId: row.hangout_id as string,
+          userId: row.user_id as string,
+          rsvp: row.rsvp as Rsvp,
+          changedAt: dateOf(row.member_changed_at),
+          removedAt: dateOrNull(row.removed_at),
+        };
+  return { hangout, member };
 }
 
 /** Makes someone a member with `rsvp` as of `at`, or records that they are not one any more. */
@@ -63,17 +111,11 @@ export async function putMember(
   tx: NotificationTransaction,
   row: { hangoutId: string; userId: string; rsvp: Rsvp; at: Date; removed?: boolean },
 ) {
-  const removedAt = row.removed ? row.at : null;
-  await tx
-    .insert(members)
-    .values({
-      hangoutId: row.hangoutId,
-      userId: row.userId,
-      rsvp: row.rsvp,
-      changedAt: row.at,
-      removedAt,
-    })
-    .onDuplicateKeyUpdate({ set: { rsvp: row.rsvp, changedAt: row.at, removedAt } });
+  const { hangoutId, userId, rsvp, at } = row;
+  const removedAt = row.removed ? at : null;
+  await tx.execute(sql`INSERT INTO members (hangout_id, user_id, rsvp, changed_at, removed_at)
+    VALUES (${hangoutId}, ${userId}, ${rsvp}, ${at}, ${removedAt})
+    ON DUPLICATE KEY UPDATE rsvp = ${rsvp}, changed_at = ${at}, removed_at = ${removedAt}`);
 }
 
 /** The current members of a hangout whose RSVP is one of `answers`. */

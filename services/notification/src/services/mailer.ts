@@ -1,6 +1,7 @@
 import type { Logger } from "@hangout/platform/logger";
 import { inTraceOf } from "@hangout/platform/outbox/trace-context";
 import { SpanKind, withSpan } from "@hangout/platform/telemetry";
+import type { Pool } from "mysql2/promise";
 import type { NotificationDatabase } from "../db/index.ts";
 import {
   claimDue,
@@ -11,7 +12,7 @@ import {
   release,
   scheduleRetry,
 } from "../repositories/deliveries.ts";
-import { choicesAtSend, type MailChoices } from "../repositories/preferences.ts";
+import { choicesAtSend, type SendChoices, turnedOff } from "../repositories/preferences.ts";
 import { type MailTransport, type OutgoingMail, SmtpFailure } from "../repositories/smtp.ts";
 import type { DirectoryUser, UserDirectory } from "../repositories/users.ts";
 import { actorOf, type EmailComposer } from "./compose-email.ts";
@@ -19,6 +20,8 @@ import type { EmailOutcome, MailerMetrics, SendResult } from "./mailer-metrics.t
 
 export interface MailerOptions {
   db: NotificationDatabase;
+  /** The pool under `db`: the hot statements run on it (repositories/deliveries.ts). */
+  pool: Pool;
   users: UserDirectory;
   transport: MailTransport;
   compose: EmailComposer;
@@ -67,28 +70,14 @@ export const retryDelayMs = (failedAttempts: number) =>
 /** Back-off of the loop itself while it cannot work at all (auth or SMTP server unreachable). */
 const LOOP_RETRY = { initial: 500, max: 30_000 };
 
-function turnedOff(
-  delivery: Delivery,
-  choices: { users: Map<string, MailChoices>; suppressed: Set<string> },
-): string | undefined {
-  if (delivery.userId) {
-    return choices.users.get(delivery.userId)?.[delivery.kind] === false
-      ? `turned off in the recipient's preferences`
-      : undefined;
-  }
-  return delivery.email && choices.suppressed.has(delivery.email.toLowerCase())
-    ? "the address unsubscribed"
-    : undefined;
-}
-
 /**
  * Sends the queued emails: claims due deliveries (FOR UPDATE SKIP LOCKED, so any number of
  * replicas run it at once), looks their people up in auth, checks each recipient's preferences
- * as of now, and marks each one sent in the same transaction as the send. An email is sent twice
- * only when the process dies after the SMTP server accepted it and before that commit.
+ * as of now, and marks each one sent right after the SMTP server accepted it. An email is sent
+ * twice only when the process dies between that acceptance and that statement.
  */
 export function createMailer(options: MailerOptions): Mailer {
-  const { db, users, transport, compose, clock, logger, metrics } = options;
+  const { db, pool, users, transport, compose, clock, logger, metrics } = options;
   const batchSize = options.batchSize ?? 25;
   const { leaseMs } = options;
   const concurrency = options.concurrency ?? 1;
@@ -124,7 +113,7 @@ export function createMailer(options: MailerOptions): Mailer {
       const messageId = await send(delivery, mail);
       // Committed on its own right after the server's 250: the duplicate window is this one
       // statement (docs/decisions/0016-email-deliveries.md).
-      await markSent(db, delivery, clock(), messageId);
+      await markSent(pool, delivery, clock(), messageId);
       return "sent";
     } catch (error) {
       if (!(error instanceof SmtpFailure)) throw error;
@@ -162,7 +151,7 @@ export function createMailer(options: MailerOptions): Mailer {
   async function handle(
     delivery: Delivery,
     people: Map<string, DirectoryUser>,
-    choices: { users: Map<string, MailChoices>; suppressed: Set<string> },
+    choices: SendChoices,
   ): Promise<EmailOutcome | "retrying"> {
     const off = turnedOff(delivery, choices);
     if (off) {
@@ -184,7 +173,7 @@ export function createMailer(options: MailerOptions): Mailer {
 
   async function runOnce(): Promise<RoundResult> {
     const started = clock();
-    const batch = await claimDue(db, started, batchSize, leaseMs);
+    const batch = await claimDue(pool, started, batchSize, leaseMs);
     const result = { claimed: batch.length, sent: 0, skipped: 0, failed: 0, retrying: 0 };
     if (batch.length === 0) return result;
     // Ids whose outcome is recorded; the others go back to the queue when the round ends.
