@@ -10,11 +10,14 @@ import { createFilesRepository } from "./repositories/files.ts";
 import { createObjectStore, type ObjectStore } from "./repositories/object-store.ts";
 import { createFiles, type Files } from "./services/files.ts";
 import { createProcessing, type Processing } from "./services/processing.ts";
+import { createRequeue, type Requeue } from "./services/requeue.ts";
+import { processingSweepTask } from "./tasks/processing-sweep.ts";
 import { reaperTask } from "./tasks/reaper.ts";
 
 export interface FileDeps {
   files: Files;
   processing: Processing;
+  requeue: Requeue;
   store: ObjectStore;
 }
 
@@ -38,13 +41,20 @@ export const fileService = defineService({
     const repo = createFilesRepository(createDatabase(pool, schema), pool);
     const files = createFiles({ repo, store, config, clock, logger: platform.logger });
     const processing = createProcessing({ repo, store, clock, logger: platform.logger });
-    // Publishes file.processed (docs/decisions/0014-outbox-relay.md, 0018-photo-pipeline.md).
+    const requeue = createRequeue({
+      repo,
+      clock,
+      logger: platform.logger,
+      stuckSeconds: config.FILE_PROCESSING_STUCK_SECONDS,
+      registry: platform.metrics.registry,
+    });
+    // Publishes file.uploaded and file.processed (docs/decisions/0014-outbox-relay.md, 0018).
     const relay = serviceRelay(platform, config, pool);
     const corsOrigins = config.S3_CORS_ORIGINS.split(",")
       .map((origin) => origin.trim())
       .filter(Boolean);
     return {
-      deps: { files, processing, store },
+      deps: { files, processing, requeue, store },
       routes: [],
       readiness: [store.readinessCheck(), relay.readiness],
       grpc: {
@@ -60,7 +70,10 @@ export const fileService = defineService({
         await store.ensureBucket(corsOrigins);
         relay.start();
       },
-      tasks: [reaperTask(files, config.FILE_REAPER_INTERVAL_SECONDS, platform.logger)],
+      tasks: [
+        reaperTask(files, config.FILE_REAPER_INTERVAL_SECONDS, platform.logger),
+        processingSweepTask(requeue, config.FILE_PROCESSING_SWEEP_INTERVAL_SECONDS),
+      ],
     };
   },
 });

@@ -11,7 +11,10 @@ import { s3ConfigSchema } from "@hangout/platform/s3";
 export const fileConfigSchema = configSchema({
   ...commonConfigSchema,
   ...certificateConfigSchema,
-  /** Where the outbox relay publishes `file.processed` (defaults: the local broker, hangout.events). */
+  /**
+   * Where the outbox relay publishes `file.uploaded` and `file.processed` (defaults: the local
+   * broker, hangout.events).
+   */
   ...brokerConfigSchema,
   FILE_HOST: env.string("127.0.0.1"),
   /** FileService over mTLS; callers per method in src/grpc/callers.ts. */
@@ -24,6 +27,9 @@ export const fileConfigSchema = configSchema({
   FILE_REAPER_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
   /** How long after its upload URL expired a PENDING file may still be confirmed. */
   FILE_REAPER_GRACE_SECONDS: env.int(300, { minimum: 0 }),
+  /** A file PROCESSING this long since its confirm or last re-queue gets file.uploaded again. */
+  FILE_PROCESSING_STUCK_SECONDS: env.int(600, { minimum: 1 }),
+  FILE_PROCESSING_SWEEP_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
   ...s3ConfigSchema,
   /** The URL clients use in presigned URLs (a public host); S3_ENDPOINT when unset. */
   S3_PUBLIC_ENDPOINT: env.optionalUrl(),

@@ -44,8 +44,9 @@ export async function startFileService(
     FILE_DATABASE_URL: database.url,
     FILE_GRPC_PORT: String(freePort()),
     CERT_LIFETIME: "10m",
-    // Reaper passes run when a test calls files.reap(), not on a timer.
+    // Reaper and sweep passes run when a test calls files.reap() or requeue.sweep(), not on a timer.
     FILE_REAPER_INTERVAL_SECONDS: "3600",
+    FILE_PROCESSING_SWEEP_INTERVAL_SECONDS: "3600",
     // The relay publishes to an exchange of this run's own (removed by close).
     AMQP_URL: testAmqpUrl,
     EVENTS_EXCHANGE: testExchange(),

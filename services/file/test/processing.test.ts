@@ -2,25 +2,24 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase } from "@hangout/platform/db";
 import { testImageFile } from "@hangout/platform/testing/images";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
-import type { FileServiceClient, ProcessedPhoto } from "@hangout/proto/file/v1/file";
-import type { RowDataPacket } from "mysql2/promise";
+import type { FileServiceClient } from "@hangout/proto/file/v1/file";
 import { Status } from "nice-grpc";
-import { SERVICES } from "../../../step-ca/bootstrap.ts";
 import { schema } from "../src/db/schema.ts";
-import { perMethodCallers } from "../src/grpc/callers.ts";
-import { fileService } from "../src/grpc/file-service.ts";
 import { createFilesRepository } from "../src/repositories/files.ts";
-import { incomingKey, variantKeys } from "../src/services/object-keys.ts";
-import { handlersAs } from "./handlers-as.ts";
+import { incomingKey } from "../src/services/object-keys.ts";
 import { type FileHarness, startFileService } from "./harness.ts";
+import {
+  confirmedJpeg,
+  isStored,
+  mediaClient,
+  outboxOf as outboxOfIn,
+  PROCESSED,
+  photo,
+  UPLOADED,
+  writeObject,
+} from "./pipeline.ts";
 
 // CompleteProcessing, the media worker's report (docs/decisions/0018-photo-pipeline.md).
-
-/**
- * Until the test CA has a provisioner for media (step-ca/bootstrap.ts SERVICES), its calls go
- * to the handlers the server registers, guard included, with media as the verified caller.
- */
-const mediaHasCertificate = (SERVICES as readonly string[]).includes("media");
 
 let ca: TestCa;
 let file: FileHarness;
@@ -30,10 +29,7 @@ let repo: ReturnType<typeof createFilesRepository>;
 beforeAll(async () => {
   ca = await startTestCa();
   file = await startFileService(ca);
-  const { files, processing } = file.service.deps;
-  media = mediaHasCertificate
-    ? await file.clientAs("media")
-    : handlersAs("media", perMethodCallers(fileService(files, processing)));
+  media = await mediaClient(file);
   const pool = file.service.pool;
   repo = createFilesRepository(createDatabase(pool, schema), pool);
 });
@@ -42,52 +38,15 @@ afterAll(async () => {
   await ca.stop();
 });
 
-/** Writes an object straight into the store, as the client's PUT or the worker would. */
-async function write(key: string, text = `bytes of ${key}`) {
-  const store = new Bun.S3Client({
-    endpoint: file.s3.endpoint,
-    bucket: file.s3.env.S3_BUCKET,
-    region: file.s3.env.S3_REGION,
-    accessKeyId: file.s3.env.S3_ACCESS_KEY_ID,
-    secretAccessKey: file.s3.env.S3_SECRET_ACCESS_KEY,
-  });
-  await store.write(key, text);
-}
-const stored = async (key: string) => (await file.service.deps.store.head(key)) !== undefined;
+const write = (key: string, text?: string) => writeObject(file, key, text);
+const stored = (key: string) => isStored(file, key);
+const outboxOf = (fileId: string) => outboxOfIn(file, fileId);
 
-/** A file in PROCESSING (confirm does not put it there yet) with its upload and variants stored. */
+/** A confirmed file (PROCESSING), with the variants the worker wrote before its report. */
 async function processingFile() {
-  const { uploads } = await file.client.createUploads({
-    intents: [await testImageFile("jpg", { filename: "beach.jpg", ownerRef: "memory:m1" })],
-  });
-  const fileId = uploads[0]?.fileId as string;
-  expect(await repo.markProcessing(fileId, new Date())).toBe(true);
-  const keys = variantKeys(fileId);
-  for (const key of [incomingKey(fileId), keys.original, keys.preview, keys.thumbnail]) {
-    await write(key);
-  }
+  const { fileId, keys } = await confirmedJpeg(file);
+  for (const key of [keys.original, keys.preview, keys.thumbnail]) await write(key);
   return { fileId, keys };
-}
-
-const photo: ProcessedPhoto = {
-  width: 3024,
-  height: 4032,
-  placeholder: "1QcSHQRnh493V4dIh4eXh1h4kJUI",
-  original: { width: 3024, height: 4032, contentType: "image/jpeg", size: 2_000_000 },
-  preview: { width: 1536, height: 2048, contentType: "image/webp", size: 300_000 },
-  thumbnail: { width: 300, height: 400, contentType: "image/webp", size: 20_000 },
-};
-
-async function outboxOf(fileId: string) {
-  const [rows] = await file.service.pool.query<RowDataPacket[]>(
-    "SELECT type, payload, published_at FROM outbox WHERE aggregate_id = ?",
-    [fileId],
-  );
-  return rows.map((row) => ({
-    type: row.type as string,
-    event: JSON.parse(row.payload as string),
-    publishedAt: row.published_at as Date | null,
-  }));
 }
 
 const codeOf = async (call: Promise<unknown>) => {
@@ -125,8 +84,8 @@ describe("a ready report", () => {
     expect(row?.processedAt).toBeInstanceOf(Date);
 
     const events = await outboxOf(fileId);
-    expect(events.map((e) => e.type)).toEqual(["dev.hangout-planner.file.processed.v1"]);
-    expect(events[0]?.event.data).toEqual({
+    expect(events.map((e) => e.type)).toEqual([UPLOADED, PROCESSED]);
+    expect(events[1]?.event.data).toEqual({
       fileId,
       ownerRef: "memory:m1",
       status: "ready",
@@ -159,8 +118,8 @@ describe("a ready report", () => {
 
     // The relay publishes it: the broker confirmed the message.
     const deadline = Date.now() + 10_000;
-    while (!(await outboxOf(fileId))[0]?.publishedAt && Date.now() < deadline) await Bun.sleep(50);
-    expect((await outboxOf(fileId))[0]?.publishedAt).toBeInstanceOf(Date);
+    while (!(await outboxOf(fileId))[1]?.publishedAt && Date.now() < deadline) await Bun.sleep(50);
+    expect((await outboxOf(fileId))[1]?.publishedAt).toBeInstanceOf(Date);
   });
 
   test("a second report changes nothing and answers the first", async () => {
@@ -174,7 +133,7 @@ describe("a ready report", () => {
     const other = { ...photo, width: 10, height: 10, placeholder: "AAAA" };
     expect((await media.completeProcessing({ fileId, ready: other })).status).toBe("ready");
     expect((await repo.findByIds([fileId]))[0]).toEqual(before as NonNullable<typeof before>);
-    expect(await outboxOf(fileId)).toHaveLength(1);
+    expect((await outboxOf(fileId)).map((e) => e.type)).toEqual([UPLOADED, PROCESSED]);
     expect(await stored(keys.original)).toBe(true);
   });
 });
@@ -191,7 +150,7 @@ describe("a failed report", () => {
     for (const key of [incomingKey(fileId), keys.original, keys.preview, keys.thumbnail]) {
       expect(await stored(key)).toBe(false);
     }
-    const [event] = await outboxOf(fileId);
+    const event = (await outboxOf(fileId)).find((e) => e.type === PROCESSED);
     expect(event?.event.data).toEqual({
       fileId,
       ownerRef: "memory:m1",
@@ -239,11 +198,14 @@ describe("the file's state", () => {
     );
     expect(unknown.code).toBe(Status.NOT_FOUND);
 
-    const { fileId } = await processingFile();
+    // Deleted while the worker ran: what it wrote after the delete goes with its report.
+    const { fileId, keys } = await processingFile();
     await file.client.deleteFiles({ fileIds: [fileId] });
+    for (const key of Object.values(keys)) await write(key);
     expect((await codeOf(media.completeProcessing({ fileId, ready: photo }))).code).toBe(
       Status.NOT_FOUND,
     );
+    for (const key of Object.values(keys)) expect(await stored(key)).toBe(false);
 
     const { uploads } = await file.client.createUploads({
       intents: [await testImageFile("png", { filename: "a.png", ownerRef: "memory:m2" })],

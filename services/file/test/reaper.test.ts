@@ -2,18 +2,21 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createDatabase, createPool } from "@hangout/platform/db";
 import { testImage, testImageFile } from "@hangout/platform/testing/images";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
-import type { PresignedUpload } from "@hangout/proto/file/v1/file";
+import type { FileServiceClient, PresignedUpload } from "@hangout/proto/file/v1/file";
 import { schema } from "../src/db/schema.ts";
 import { createFilesRepository } from "../src/repositories/files.ts";
 import { incomingKey, variantKeys } from "../src/services/object-keys.ts";
 import { type FileHarness, startFileService } from "./harness.ts";
+import { finishReady, isStored, mediaClient } from "./pipeline.ts";
 
 let ca: TestCa;
 let file: FileHarness;
+let media: FileServiceClient;
 
 beforeAll(async () => {
   ca = await startTestCa();
   file = await startFileService(ca, { FILE_REAPER_GRACE_SECONDS: "60" });
+  media = await mediaClient(file);
 });
 afterAll(async () => {
   await file.close();
@@ -23,12 +26,11 @@ afterAll(async () => {
 const jpgIntent = () => testImageFile("jpg", { filename: "a.jpg", ownerRef: "memory:r" });
 const put = async (upload: PresignedUpload) =>
   fetch(upload.url, { method: "PUT", headers: upload.headers, body: await testImage("jpg") });
-const stored = async (fileId: string) =>
-  (await file.service.deps.store.head(`files/${fileId}`)) !== undefined;
-const rows = async (ids: string[]) =>
-  (await createFilesRepository(createDatabase(pool(), schema), pool()).findByIds(ids)).map(
-    (r) => r.id,
-  );
+const stored = (fileId: string) => isStored(file, incomingKey(fileId));
+const findRows = async (ids: string[]) =>
+  createFilesRepository(createDatabase(pool(), schema), pool()).findByIds(ids);
+const rows = async (ids: string[]) => (await findRows(ids)).map((r) => r.id);
+const statusOf = async (id: string) => (await findRows([id]))[0]?.status;
 let sharedPool: ReturnType<typeof createPool> | undefined;
 const pool = () => {
   sharedPool ??= createPool(file.database.url);
@@ -36,7 +38,7 @@ const pool = () => {
 };
 afterAll(() => sharedPool?.end());
 
-test("removes abandoned PENDING uploads (object and row) only after expiry plus grace, never UPLOADED ones", async () => {
+test("removes abandoned PENDING uploads (object and row) only after expiry plus grace, never confirmed ones", async () => {
   const { uploads } = await file.client.createUploads({
     intents: [await jpgIntent(), await jpgIntent(), await jpgIntent()],
   });
@@ -58,12 +60,14 @@ test("removes abandoned PENDING uploads (object and row) only after expiry plus 
   expect(await stored(abandoned.fileId)).toBe(false);
   expect(await stored(neverUploaded.fileId)).toBe(false);
   expect(await stored(kept.fileId)).toBe(true);
-  expect((await file.client.getDownloadUrls({ fileIds: [kept.fileId] })).urls).toHaveLength(1);
+  expect(await statusOf(kept.fileId)).toBe("PROCESSING");
 
-  // Years later the confirmed file is still untouched.
+  // Years later the confirmed file, whose worker never answered, is still untouched: only the
+  // sweep acts on it.
   file.advance(3 * 365 * 24 * 3600);
   expect(await file.service.deps.files.reap()).toBe(0);
   expect(await stored(kept.fileId)).toBe(true);
+  expect(await statusOf(kept.fileId)).toBe("PROCESSING");
   file.advance(-(900 + 61 + 3 * 365 * 24 * 3600));
 });
 
@@ -92,7 +96,10 @@ test("a delete that crashed after its claim is finished by the next reaper pass"
   const upload = uploads[0]!;
   await put(upload);
   await file.client.confirmUploads({ fileIds: [upload.fileId] });
-  // The first step of DeleteFiles, then "crash": the row is DELETING, the object still there.
+  await finishReady(file, media, upload.fileId);
+  expect((await file.client.getDownloadUrls({ fileIds: [upload.fileId] })).urls).toHaveLength(1);
+  const keys = Object.values(variantKeys(upload.fileId));
+  // The first step of DeleteFiles, then "crash": the row is DELETING, the objects still there.
   await createFilesRepository(createDatabase(pool(), schema), pool()).claimForDeletion(
     [upload.fileId],
     new Date(),
@@ -100,7 +107,25 @@ test("a delete that crashed after its claim is finished by the next reaper pass"
   expect((await file.client.getDownloadUrls({ fileIds: [upload.fileId] })).urls).toEqual([]);
   expect(await file.service.deps.files.reap()).toBe(1);
   expect(await stored(upload.fileId)).toBe(false);
+  for (const key of keys) expect(await isStored(file, key)).toBe(false);
   expect(await rows([upload.fileId])).toEqual([]);
+});
+
+test("a failed file's row stays until its owner deletes it", async () => {
+  const { uploads } = await file.client.createUploads({ intents: [await jpgIntent()] });
+  const { fileId } = uploads[0] as PresignedUpload;
+  await put(uploads[0] as PresignedUpload);
+  await file.client.confirmUploads({ fileIds: [fileId] });
+  await media.completeProcessing({ fileId, failureReason: "undecodable" });
+  file.advance(3 * 365 * 24 * 3600);
+  try {
+    await file.service.deps.files.reap();
+    expect(await statusOf(fileId)).toBe("FAILED");
+  } finally {
+    file.advance(-(3 * 365 * 24 * 3600));
+  }
+  expect((await file.client.deleteFiles({ fileIds: [fileId] })).deletedFileIds).toEqual([fileId]);
+  expect(await rows([fileId])).toEqual([]);
 });
 
 test("an abandoned upload's quarantine and variant keys go with it", async () => {

@@ -7,16 +7,28 @@ import {
   testImageFile,
 } from "@hangout/platform/testing/images";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
-import type { PresignedUpload } from "@hangout/proto/file/v1/file";
+import type { FileServiceClient, PresignedUpload } from "@hangout/proto/file/v1/file";
+import { incomingKey } from "../src/services/object-keys.ts";
 import { type FileHarness, startFileService } from "./harness.ts";
+import {
+  finishReady,
+  isStored,
+  mediaClient,
+  outboxOf,
+  PROCESSED,
+  readObject,
+  UPLOADED,
+} from "./pipeline.ts";
 
 let ca: TestCa;
 let file: FileHarness;
+let media: FileServiceClient;
 let s3: S3Client;
 
 beforeAll(async () => {
   ca = await startTestCa();
   file = await startFileService(ca);
+  media = await mediaClient(file);
   s3 = new S3Client({
     endpoint: file.s3.endpoint,
     region: "us-east-1",
@@ -48,16 +60,10 @@ const putRaw = (upload: PresignedUpload, body: Uint8Array, contentType: string) 
     }),
   );
 
-const objectExists = async (upload: PresignedUpload) => {
-  const [download] = (await file.client.getDownloadUrls({ fileIds: [upload.fileId] })).urls;
-  return download ? (await fetch(download.url)).status === 200 : undefined;
-};
+/** Whether the store holds the file's upload, in the quarantine (a HEAD on the store itself). */
+const stored = (fileId: string) => isStored(file, incomingKey(fileId));
 
-/** Whether the store holds the file's object (a HEAD on the store itself). */
-const stored = async (fileId: string) =>
-  (await file.service.deps.store.head(`files/${fileId}`)) !== undefined;
-
-describe("create → PUT → confirm → download → delete", () => {
+describe("create → PUT → confirm → processed → download → delete", () => {
   test("a JPEG and a PNG make the whole round trip with their bytes intact", async () => {
     const jpg = await testImage("jpg");
     const png = await testImage("png");
@@ -81,7 +87,19 @@ describe("create → PUT → confirm → download → delete", () => {
       ownerRef: "memory:test",
     });
 
-    const { urls } = await file.client.getDownloadUrls({ fileIds: uploads.map((u) => u.fileId) });
+    // Quarantined, the bytes as sent, and no URL until the worker reported them ready.
+    const fileIds = uploads.map((u) => u.fileId);
+    expect((await file.client.getDownloadUrls({ fileIds })).urls).toEqual([]);
+    for (const [i, fileId] of fileIds.entries()) {
+      const sent = i === 0 ? jpg : png;
+      expect(await readObject(file, incomingKey(fileId))).toEqual(sent);
+      expect((await outboxOf(file, fileId)).map((e) => e.type)).toEqual([UPLOADED]);
+      // The worker's metadata-free copy: these test images carry no metadata to strip.
+      await finishReady(file, media, fileId, sent);
+      expect(await stored(fileId)).toBe(false);
+    }
+
+    const { urls } = await file.client.getDownloadUrls({ fileIds });
     expect(urls.map((u) => u.fileId)).toEqual(uploads.map((u) => u.fileId));
     const downloaded = await Promise.all(
       urls.map(async (u) => new Uint8Array(await (await fetch(u.url)).arrayBuffer())),
@@ -112,7 +130,7 @@ describe("create → PUT → confirm → download → delete", () => {
       "x-amz-server-side-encryption",
     ]);
     expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
-    expect(url.pathname).toBe(`/hangout-files/files/${upload.fileId}`);
+    expect(url.pathname).toBe(`/hangout-files/incoming/${upload.fileId}`);
     expect(upload.headers).toEqual({
       "content-type": "image/jpeg",
       "content-length": String((await testImage("jpg")).length),
@@ -200,6 +218,8 @@ describe("confirm", () => {
     for (const { results } of [...raced, later]) {
       expect(results[0]?.confirmed?.fileId).toBe(fileIds[0]);
     }
+    // One job for the worker, however many confirms.
+    expect((await outboxOf(file, fileIds[0] as string)).map((e) => e.type)).toEqual([UPLOADED]);
   });
 
   test("an unknown id is not_found, and a file past its upload window plus grace is expired", async () => {
@@ -229,12 +249,26 @@ describe("confirm", () => {
 });
 
 describe("download and delete", () => {
-  test("download URLs exist only for confirmed files", async () => {
+  test("download URLs exist only for files processed ready, never under incoming/", async () => {
     const { uploads } = await file.client.createUploads({ intents: [await intentFor("png")] });
+    const fileIds = [uploads[0]!.fileId];
     await put(uploads[0]!, await testImage("png"));
-    expect((await file.client.getDownloadUrls({ fileIds: [uploads[0]!.fileId] })).urls).toEqual([]);
-    await file.client.confirmUploads({ fileIds: [uploads[0]!.fileId] });
-    expect(await objectExists(uploads[0]!)).toBe(true);
+    expect((await file.client.getDownloadUrls({ fileIds })).urls).toEqual([]);
+    await file.client.confirmUploads({ fileIds });
+    expect((await file.client.getDownloadUrls({ fileIds })).urls).toEqual([]);
+    expect(await finishReady(file, media, fileIds[0]!)).toEqual({
+      status: "ready",
+      failureReason: "",
+    });
+    const [download] = (await file.client.getDownloadUrls({ fileIds })).urls;
+    expect(new URL(download!.url).pathname).toEndWith(`/media/${fileIds[0]}/original`);
+    expect((await fetch(download!.url)).status).toBe(200);
+    expect(download?.preview).toMatchObject({
+      width: 1536,
+      height: 2048,
+      contentType: "image/webp",
+    });
+    expect((await outboxOf(file, fileIds[0]!)).map((e) => e.type)).toEqual([UPLOADED, PROCESSED]);
   });
 
   test("deleting twice, or deleting an unknown id, is harmless", async () => {

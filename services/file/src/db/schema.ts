@@ -38,6 +38,11 @@ export const files = mysqlTable(
     uploadedAt: timestamp("uploaded_at"),
     /** When a delete or the reaper claimed the row (DELETING). */
     claimedAt: timestamp("claimed_at"),
+    /**
+     * When `file.uploaded` was last appended for a PROCESSING file: at confirm, then at each
+     * re-queue by the sweep, which waits a full period from here before sending it again.
+     */
+    queuedAt: timestamp("queued_at"),
     // The media worker's report, null until READY (dimensions, placeholder, the three variants)
     // or FAILED (failure_reason). The variants are typed columns rather than one JSON column:
     // MariaDB's JSON is unchecked LONGTEXT, and they are always read and written with the row.
@@ -66,8 +71,8 @@ export const files = mysqlTable(
   },
   (t) => [
     index("files_status_expires_idx").on(t.status, t.expiresAt),
-    // The sweep of files stuck in PROCESSING: those confirmed longer ago than a limit.
-    index("files_status_uploaded_idx").on(t.status, t.uploadedAt),
+    // The sweep of files stuck in PROCESSING: those queued longer ago than a limit.
+    index("files_status_queued_idx").on(t.status, t.queuedAt),
   ],
 );
 

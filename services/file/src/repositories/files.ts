@@ -1,7 +1,7 @@
 import { runTransaction } from "@hangout/platform/db";
 import { appendEvents, type OutboxEvent } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
-import { and, asc, eq, inArray, lt, lte } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
 import type { Pool } from "mysql2/promise";
 import type { FileDatabase } from "../db/index.ts";
 import { files } from "../db/schema.ts";
@@ -18,8 +18,8 @@ type OutcomeColumn =
   | "processedAt"
   | `${"original" | "preview" | "thumbnail"}${"Width" | "Height" | "ContentType" | "Size"}`;
 
-/** What an upload intent records; the outcome columns start NULL. */
-export type NewFileRow = Omit<FileInsert, OutcomeColumn>;
+/** What an upload intent records; the outcome columns and `queued_at` (set at confirm) start NULL. */
+export type NewFileRow = Omit<FileInsert, OutcomeColumn | "queuedAt">;
 
 /** What the media worker reported: READY with its values or FAILED with a reason. */
 export type ProcessingOutcome =
@@ -79,7 +79,10 @@ export function createFilesRepository(db: FileDatabase, pool: Pool) {
     findByIds: (ids: string[]) =>
       dbSpan("SELECT", "files", () => db.select().from(files).where(inArray(files.id, ids))),
 
-    /** PENDING → UPLOADED; false when the row is no longer PENDING. */
+    /**
+     * PENDING → UPLOADED, the confirm of a row created before the quarantine (its key is still
+     * `files/<id>`, where the media worker does not look); false when the row is no longer PENDING.
+     */
     markUploaded: (id: string, at: Date) =>
       dbSpan(
         "UPDATE",
@@ -93,18 +96,62 @@ export function createFilesRepository(db: FileDatabase, pool: Pool) {
           ) === 1,
       ),
 
-    /** PENDING → PROCESSING (a confirmed upload, handed to the media worker). */
-    markProcessing: (id: string, at: Date) =>
-      dbSpan(
-        "UPDATE",
-        "files",
-        async () =>
+    /**
+     * PENDING → PROCESSING and its `file.uploaded` event, in one transaction whose UPDATE locks the
+     * row; false (and nothing appended) when the row is no longer PENDING.
+     */
+    markProcessing: (id: string, at: Date, event: OutboxEvent) =>
+      runTransaction(db, async (tx) => {
+        const changed = await dbSpan("UPDATE", "files", async () =>
           affected(
-            await db
+            await tx
               .update(files)
-              .set({ status: "PROCESSING", uploadedAt: at })
+              .set({ status: "PROCESSING", uploadedAt: at, queuedAt: at })
               .where(and(eq(files.id, id), eq(files.status, "PENDING"))),
-          ) === 1,
+          ),
+        );
+        if (changed !== 1) return false;
+        await appendEvents(tx, [event]);
+        return true;
+      }),
+
+    /**
+     * The sweep: up to `limit` PROCESSING rows queued before `cutoff` get `queued_at = at` and
+     * their event again, in one transaction. SKIP LOCKED: a row another sweep is re-queueing is
+     * left to it; READ COMMITTED takes no gap locks, so confirms are not held up meanwhile.
+     */
+    requeueStuck: (
+      cutoff: Date,
+      at: Date,
+      limit: number,
+      eventFor: (row: FileRow) => OutboxEvent,
+    ): Promise<FileRow[]> =>
+      runTransaction(
+        db,
+        async (tx) => {
+          const stuck = await dbSpan("SELECT", "files", () =>
+            tx
+              .select()
+              .from(files)
+              .where(
+                and(
+                  eq(files.status, "PROCESSING"),
+                  or(isNull(files.queuedAt), lt(files.queuedAt, cutoff)),
+                ),
+              )
+              .orderBy(asc(files.queuedAt))
+              .limit(limit)
+              .for("update", { skipLocked: true }),
+          );
+          if (!stuck.length) return [];
+          const ids = stuck.map((row) => row.id);
+          await dbSpan("UPDATE", "files", () =>
+            tx.update(files).set({ queuedAt: at }).where(inArray(files.id, ids)),
+          );
+          await appendEvents(tx, stuck.map(eventFor));
+          return stuck;
+        },
+        { isolationLevel: "read committed" },
       ),
 
     /** Claims rows for deletion (any state but DELETING → DELETING) and returns every claimed row. */

@@ -4,7 +4,8 @@ import type { FileConfig } from "../config.ts";
 import type { FileRow, FilesRepository } from "../repositories/files.ts";
 import type { ObjectStore } from "../repositories/object-store.ts";
 import { digestObject } from "./image-check.ts";
-import { allKeysOf, variantKeys } from "./object-keys.ts";
+import { allKeysOf, incomingKey, variantKeys } from "./object-keys.ts";
+import { uploadedEvent } from "./requeue.ts";
 
 export type FailureReason =
   | "missing"
@@ -27,11 +28,13 @@ export interface FilesDeps {
   logger: Logger;
 }
 
-/**
- * Object keys come from the id alone: nothing the caller sent becomes part of a key. Uploads
- * still go to `files/<id>` until confirm moves to the quarantine (object-keys.ts).
- */
-const objectKeyFor = (id: string) => `files/${id}`;
+/** Every state a confirmed file may be in; a confirm of one of them answers what it holds. */
+const confirmedStatuses: readonly FileRow["status"][] = [
+  "UPLOADED",
+  "PROCESSING",
+  "READY",
+  "FAILED",
+];
 
 /** The file service's use cases; the gRPC layer only maps messages to these. */
 export function createFiles({ repo, store, config, clock, logger }: FilesDeps) {
@@ -60,21 +63,32 @@ export function createFiles({ repo, store, config, clock, logger }: FilesDeps) {
     return failure;
   }
 
+  /**
+   * A checked upload goes to the media worker: PROCESSING and `file.uploaded` in one transaction
+   * (docs/decisions/0018-photo-pipeline.md). A PENDING row created before the quarantine still
+   * has its upload at `files/<id>`, where the worker does not look: it is confirmed UPLOADED as
+   * then, and served as the legacy row it is.
+   */
   async function confirmOne(id: string, row: FileRow | undefined): Promise<ConfirmResult> {
     if (!row || row.status === "DELETING") return { fileId: id, failureReason: "not_found" };
-    if (row.status === "UPLOADED") return { fileId: id, confirmed: row };
+    if (confirmedStatuses.includes(row.status)) return { fileId: id, confirmed: row };
     if (clock().getTime() > row.expiresAt.getTime() + graceMs) {
       return { fileId: id, failureReason: "expired" };
     }
     const failure = await verify(row);
     if (failure) return { fileId: id, failureReason: failure };
     const uploadedAt = clock();
-    if (await repo.markUploaded(id, uploadedAt)) {
-      return { fileId: id, confirmed: { ...row, status: "UPLOADED", uploadedAt } };
+    const quarantined = row.objectKey === incomingKey(id);
+    const marked = quarantined
+      ? await repo.markProcessing(id, uploadedAt, uploadedEvent(row, uploadedAt))
+      : await repo.markUploaded(id, uploadedAt);
+    if (marked) {
+      const status = quarantined ? "PROCESSING" : "UPLOADED";
+      return { fileId: id, confirmed: { ...row, status, uploadedAt } };
     }
     // Someone else moved the row meanwhile: a concurrent confirm (fine) or a delete/reaper.
     const [current] = await repo.findByIds([id]);
-    return current?.status === "UPLOADED"
+    return current && confirmedStatuses.includes(current.status)
       ? { fileId: id, confirmed: current }
       : { fileId: id, failureReason: current ? "expired" : "not_found" };
   }
@@ -99,7 +113,8 @@ export function createFiles({ repo, store, config, clock, logger }: FilesDeps) {
         const id = Bun.randomUUIDv7();
         return {
           id,
-          objectKey: objectKeyFor(id),
+          // From the id alone: nothing the caller sent becomes part of a key.
+          objectKey: incomingKey(id),
           ownerRef: intent.ownerRef,
           filename: intent.filename,
           contentType: intent.contentType,
@@ -132,12 +147,15 @@ export function createFiles({ repo, store, config, clock, logger }: FilesDeps) {
       const rows = new Map((await repo.findByIds(ids)).map((row) => [row.id, row]));
       const expiresAt = new Date(clock().getTime() + config.FILE_DOWNLOAD_URL_TTL_SECONDS * 1000);
       const ttl = config.FILE_DOWNLOAD_URL_TTL_SECONDS;
+      // PROCESSING and FAILED files are left out: no URL is ever issued under incoming/.
       const downloadable = ids.flatMap((id) => {
         const row = rows.get(id);
         return row?.status === "UPLOADED" || row?.status === "READY" ? [row] : [];
       });
       return Promise.all(
         downloadable.map(async (row) => {
+          // Legacy: a row confirmed before the quarantine (or from a PENDING row created before
+          // it) keeps its uploaded bytes at files/<id> and no variants, as then.
           if (row.status === "UPLOADED") {
             return { fileId: row.id, url: await store.presignGet(row.objectKey, ttl), expiresAt };
           }

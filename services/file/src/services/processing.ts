@@ -136,6 +136,11 @@ export function createProcessing(deps: {
         processedEvent(row, at),
       );
       if (result.outcome === "not_found") {
+        // Deleted while the worker ran: the delete may have come before the variants were
+        // written, and nothing else would ever remove them.
+        await Promise.all(
+          [incomingKey(id), ...Object.values(variantKeys(id))].map((key) => store.delete(key)),
+        );
         throw new ProcessingRefused("not_found", `file_id: no file ${id}`);
       }
       if (result.outcome === "not_processing") {
