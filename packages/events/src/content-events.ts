@@ -98,7 +98,7 @@ export const memoryProcessed = defineEvent({
   name: "memory.processed",
   version: 1,
   description:
-    "A confirmed memory's photo left processing: ready (its thumbnail, preview and metadata-free copy can be shown) or failed with a reason; an infected photo's objects are gone. Members see it live; the uploader is emailed when it failed as infected.",
+    "A confirmed memory's photo left processing: ready (its thumbnail, preview and metadata-free copy can be shown) or failed with a reason; an infected photo's objects are gone. Members see it live; the uploader is emailed when it failed.",
   producer: "hangout",
   aggregate: "hangout",
   subject: "hangoutId",

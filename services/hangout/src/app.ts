@@ -3,7 +3,7 @@ import { createDatabase } from "@hangout/platform/db";
 import { serviceRelay } from "@hangout/platform/outbox/service-relay";
 import { defineService } from "@hangout/platform/service/definition";
 import { loadHangoutConfig } from "./config.ts";
-import { userEventsConsumer } from "./consumers/user-events.ts";
+import { eventsConsumer } from "./consumers/events.ts";
 import { schema } from "./db/schema.ts";
 import type { HangoutDeps } from "./deps.ts";
 import { setUpLive } from "./live/setup.ts";
@@ -22,6 +22,7 @@ import { createIdempotency } from "./services/idempotency.ts";
 import { createInvitations } from "./services/invitations.ts";
 import { createMembers } from "./services/members.ts";
 import { createMemories } from "./services/memories.ts";
+import { createPhotos } from "./services/photos.ts";
 import { sweeperTask } from "./tasks/sweeper.ts";
 
 /** The public product API: hangouts, members and RSVPs, activities and votes, photo memories. */
@@ -43,10 +44,18 @@ export const hangoutService = defineService({
     const access = createAccess(hangoutsRepo);
     const invitationsRepo = createInvitationsRepository(db);
     const invitations = createInvitations({ repo: invitationsRepo, access, clients, clock });
-    // Takes up pending invitations when their address signs up (auth's `user.signed-up`).
-    const consumer = userEventsConsumer(platform, config, db, invitations, clock);
+    const memoriesRepo = createMemoriesRepository(db, pool);
+    // Takes up pending invitations when their address signs up (auth's `user.signed-up`), and
+    // gives memories their photo's outcome (file's `file.processed`).
+    const consumer = eventsConsumer(
+      platform,
+      config,
+      db,
+      { invitations, photos: createPhotos({ repo: memoriesRepo, clock, logger: platform.logger }) },
+      clock,
+    );
     const memories = createMemories({
-      repo: createMemoriesRepository(db, pool),
+      repo: memoriesRepo,
       hangouts: hangoutsRepo,
       access,
       clients,

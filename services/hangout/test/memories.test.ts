@@ -45,22 +45,34 @@ describe("upload → PUT → confirm → list → download → delete", () => {
     });
     expect(confirm.status).toBe(200);
     const confirmed = (await confirm.json()) as {
-      confirmed: { id: string; url: string }[];
+      confirmed: { id: string; status: string; url: string | null }[];
       failed: unknown[];
     };
     expect(confirmed.failed).toEqual([]);
     expect(confirmed.confirmed.map((m) => m.id).sort()).toEqual(
       uploads.map((u) => u.memoryId).sort(),
     );
+    // Confirmed, listed, but not downloadable until the photo pipeline says it is ready.
+    for (const memory of confirmed.confirmed) {
+      expect(memory).toMatchObject({ status: "processing", url: null, urlExpiresAt: null });
+    }
+    const processing = (await (await api.get(`/hangouts/${hangoutId}/memories`)).json()) as {
+      items: { id: string; status: string; url: string | null }[];
+    };
+    expect(processing.items.map((m) => [m.id, m.status, m.url])).toEqual(
+      [...uploads.map((u) => u.memoryId)].reverse().map((id) => [id, "processing", null]),
+    );
+    await stack.markPhotoReady(uploads.map((u) => u.memoryId));
 
     const list = (await (await api.get(`/hangouts/${hangoutId}/memories`)).json()) as {
-      items: { id: string; url: string; contentType: string; uploadedBy: string }[];
+      items: { id: string; url: string; contentType: string; uploadedBy: string; status: string }[];
     };
     expect(list.items.map((m) => m.id)).toEqual([...uploads.map((u) => u.memoryId)].reverse());
     for (const item of list.items) {
       const downloaded = new Uint8Array(await (await fetch(item.url)).arrayBuffer());
       expect(downloaded).toEqual(item.contentType === "image/jpeg" ? bytes[0]! : bytes[1]!);
       expect(item.uploadedBy).toBe(owner.id);
+      expect(item.status).toBe("ready");
     }
 
     expect((await api.get(`/memories/${uploads[0]!.memoryId}`)).status).toBe(200);
@@ -193,8 +205,12 @@ test("deleting the hangout deletes its memories' files from the store", async ()
     await api.post(`/hangouts/${created.id}/memories/confirm`, {
       memoryIds: [uploads[0]!.memoryId],
     })
-  ).json()) as { confirmed: { url: string }[] };
-  const url = confirmed.confirmed[0]!.url;
+  ).json()) as { confirmed: { id: string }[] };
+  expect(confirmed.confirmed.map((m) => m.id)).toEqual([uploads[0]!.memoryId]);
+  await stack.markPhotoReady(uploads[0]!.memoryId);
+  const { url } = (await (await api.get(`/memories/${uploads[0]!.memoryId}`)).json()) as {
+    url: string;
+  };
   expect((await fetch(url)).status).toBe(200);
 
   expect((await api.delete(`/hangouts/${created.id}`)).status).toBe(204);

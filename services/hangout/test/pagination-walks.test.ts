@@ -233,6 +233,8 @@ describe("GET /hangouts/{id}/memories", () => {
     preExisting.push(...(await uploadMemories(stack, owner, hangoutId, { count: 10 })));
     preExisting.push(...(await uploadMemories(stack, friend, hangoutId, { count: 10 })));
     preExisting.push(...(await uploadMemories(stack, owner, hangoutId, { count: 3 })));
+    // Downloadable: each item below must carry its URL.
+    await stack.markPhotoReady(preExisting);
   });
 
   test("every page walked while photos are added in between: each exactly once, confirmed only", async () => {
@@ -244,9 +246,9 @@ describe("GET /hangouts/{id}/memories", () => {
       `/hangouts/${hangoutId}/memories`,
       4,
       async (n) => {
-        added.push(
-          ...(await uploadMemories(stack, n % 2 ? friend : owner, hangoutId, { count: 2 })),
-        );
+        const batch = await uploadMemories(stack, n % 2 ? friend : owner, hangoutId, { count: 2 });
+        await stack.markPhotoReady(batch);
+        added.push(...batch);
         // Uploaded but never confirmed: not a memory yet, never listed.
         pending.push(
           ...(await uploadMemories(stack, owner, hangoutId, { count: 1, confirm: false })),

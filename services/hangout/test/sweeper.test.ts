@@ -65,8 +65,13 @@ function harness(stack: Stack) {
       return new Map(rows.map((r) => [r.id, r.status]));
     },
 
-    /** Whether the object of `fileId` is in the S3-compatible store. */
-    inStore: (fileId: string) => stack.file.hasObject(`files/${fileId}`),
+    /**
+     * Whether an object of `fileId` is in the S3-compatible store: its upload (quarantined under
+     * `incoming/` until processed) or its metadata-free copy (docs/decisions/0018).
+     */
+    inStore: async (fileId: string) =>
+      (await stack.file.hasObject(`incoming/${fileId}`)) ||
+      stack.file.hasObject(`media/${fileId}/original`),
 
     /**
      * Moves an upload's expiry further into the past than the file service's grace period
@@ -171,7 +176,8 @@ describe("a sweep", () => {
     stack.advance(TTL_SECONDS + 1);
     await h.sweep();
     expect((await h.memoryRows(uploaded)).get(uploaded[0]!)?.status).toBe("confirmed");
-    expect((await h.fileRows([fileId!])).get(fileId!)).toBe("UPLOADED");
+    // Confirmed in file too: its photo is on its way to the media worker.
+    expect((await h.fileRows([fileId!])).get(fileId!)).toBe("PROCESSING");
     const listed = await stack.as(owner).get(`/hangouts/${hangoutId}/memories?limit=100`);
     const { items } = (await listed.json()) as { items: { id: string }[] };
     expect(items.map((m) => m.id)).toContain(uploaded[0]!);

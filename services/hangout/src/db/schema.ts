@@ -1,3 +1,4 @@
+import { photoFailureReasons } from "@hangout/events/file-events";
 import {
   bigint,
   char,
@@ -99,6 +100,14 @@ export const votes = mysqlTable(
 export const memoryStatuses = ["pending", "confirmed", "deleting"] as const;
 export type MemoryStatus = (typeof memoryStatuses)[number];
 
+/**
+ * The photo's processing (docs/decisions/0018-photo-pipeline.md), apart from the memory's
+ * lifecycle `status`: processing until file's `file.processed` says ready or failed.
+ */
+export const photoStatuses = ["processing", "ready", "failed"] as const;
+export type PhotoStatus = (typeof photoStatuses)[number];
+export type PhotoFailureReason = (typeof photoFailureReasons)[number];
+
 export const memories = mysqlTable(
   "memories",
   {
@@ -114,6 +123,20 @@ export const memories = mysqlTable(
     status: mysqlEnum("status", memoryStatuses).notNull(),
     createdAt: timestamp("created_at").notNull(),
     confirmedAt: timestamp("confirmed_at"),
+    /**
+     * Every insert names it (`processing`). Memories from before the pipeline are served as
+     * they were uploaded, so the migration that added the column made them `ready` (0005, with
+     * a default that 0006 drops again: an insert that leaves it out gets `processing`).
+     */
+    photoStatus: mysqlEnum("photo_status", photoStatuses).notNull(),
+    /** Set only when the photo failed. */
+    failureReason: mysqlEnum("failure_reason", photoFailureReasons),
+    /** Upright pixel size, known once ready. */
+    width: int("width"),
+    height: int("height"),
+    /** A ThumbHash of the photo, base64, known once ready. */
+    placeholder: varchar("placeholder", { length: 64 }),
+    processedAt: timestamp("processed_at"),
   },
   (t) => [
     index("memories_list_idx").on(t.hangoutId, t.status, t.createdAt, t.id),

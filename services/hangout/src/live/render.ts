@@ -2,7 +2,7 @@ import type { Rsvp } from "../db/schema.ts";
 import type { LiveRow } from "../repositories/live.ts";
 import type { LiveReads } from "../repositories/live-reads.ts";
 import type { MemberRow } from "../repositories/members.ts";
-import type { MemoryWithUrl } from "../services/memories.ts";
+import type { MemoryWithUrl } from "../services/memory-urls.ts";
 import { activityView } from "../views/activities.ts";
 import { hangoutView } from "../views/hangouts.ts";
 import { memoryView } from "../views/memories.ts";
@@ -25,7 +25,7 @@ export interface RenderDeps {
   reads: LiveReads;
   /** Names by user id from auth's UserDirectory; absent ids are users auth no longer knows. */
   names(userIds: string[]): Promise<Map<string, string>>;
-  /** A confirmed memory with a download URL, or undefined once it is gone. */
+  /** A confirmed memory as GET returns it (URLs once ready), or undefined once it is gone. */
   memory(memoryId: string): Promise<MemoryWithUrl | undefined>;
 }
 
@@ -72,7 +72,7 @@ export function createRenderer(deps: RenderDeps) {
       };
     }
     if (type === "memory.removed") return same({ memoryId: resourceId });
-    if (type === "memory.added") {
+    if (type === "memory.added" || type === "memory.processed") {
       const memory = await deps.memory(resourceId);
       return memory ? same({ memory: memoryView(memory) }) : undefined;
     }

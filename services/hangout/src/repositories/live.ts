@@ -80,6 +80,15 @@ function changeOf(event: HangoutEvent): LiveChange | undefined {
         subjectUserId: null,
         resourceId: event.data.memoryId,
       };
+    case "dev.hangout-planner.memory.processed.v1":
+      // The photo pipeline's doing, not a member's.
+      return {
+        ...base,
+        type: name,
+        actorId: null,
+        subjectUserId: null,
+        resourceId: event.data.memoryId,
+      };
     case "dev.hangout-planner.memory.removed.v1":
       return {
         ...base,

@@ -38,7 +38,8 @@ afterAll(async () => {
 /**
  * Rows that set every column (`Required`: a column added to the table fails to compile here until
  * the rows set it, and then the comparison with Drizzle shows whether the INSERT writes it), with
- * `confirmed_at` set, null or left out, non-ASCII names, and instants at a year's edge.
+ * `confirmed_at` and the photo's outcome set, null or left out, non-ASCII names, and instants at
+ * a year's edge.
  */
 const batch = (count: number): NewMemoryRow[] =>
   Array.from({ length: count }, (_, i) => {
@@ -53,10 +54,16 @@ const batch = (count: number): NewMemoryRow[] =>
       status: i % 3 ? "pending" : "confirmed",
       createdAt: new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999) + i),
       confirmedAt: i % 3 === 0 ? new Date(Date.UTC(2000, 0, 1) + i) : null,
+      photoStatus: (["processing", "ready", "failed"] as const)[i % 3] ?? "processing",
+      failureReason: i % 3 === 2 ? "infected" : null,
+      width: i % 3 === 1 ? 4032 + i : null,
+      height: i % 3 === 1 ? 3024 : null,
+      placeholder: i % 3 === 1 ? `1QcSHQRnh493V4dIh4eXh1h4kJUI+${i}`.slice(0, 64) : null,
+      processedAt: i % 3 ? new Date(Date.UTC(2000, 0, 2) + i) : null,
     };
     // Left out must store NULL too, as Drizzle's insert does.
     if (i % 3 === 2) {
-      const { confirmedAt: _, ...leftOut } = row;
+      const { confirmedAt: _, width: _w, height: _h, placeholder: _p, ...leftOut } = row;
       return leftOut;
     }
     return row;

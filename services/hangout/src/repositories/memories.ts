@@ -5,7 +5,7 @@ import type { Pool } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, type MemoryStatus, memories } from "../db/schema.ts";
 import { recordChanges } from "./live.ts";
-import { type HangoutEvent, lockLiveHangout } from "./outbox.ts";
+import { type HangoutEvent, type HangoutTransaction, lockLiveHangout } from "./outbox.ts";
 
 export type MemoryRow = typeof memories.$inferSelect;
 export type NewMemoryRow = typeof memories.$inferInsert;
@@ -15,9 +15,9 @@ export type NewMemoryRow = typeof memories.$inferInsert;
 // Drizzle's insert would.
 const INSERT_MEMORIES = `INSERT INTO memories
   (id, hangout_id, file_id, uploaded_by, filename, content_type, size, status, created_at,
-   confirmed_at)
+   confirmed_at, photo_status, failure_reason, width, height, placeholder, processed_at)
   VALUES`;
-const MEMORY_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const MEMORY_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 const memoryValues = (row: NewMemoryRow) => [
   row.id,
@@ -30,7 +30,19 @@ const memoryValues = (row: NewMemoryRow) => [
   row.status,
   row.createdAt,
   row.confirmedAt ?? null,
+  row.photoStatus,
+  row.failureReason ?? null,
+  row.width ?? null,
+  row.height ?? null,
+  row.placeholder ?? null,
+  row.processedAt ?? null,
 ];
+
+/** How a photo's processing ended, as the memory stores it. */
+export type PhotoOutcome = Pick<
+  MemoryRow,
+  "failureReason" | "width" | "height" | "placeholder" | "processedAt"
+> & { photoStatus: "ready" | "failed" };
 
 export function createMemoriesRepository(db: HangoutDatabase, pool: Pool) {
   return {
@@ -153,6 +165,36 @@ export function createMemoriesRepository(db: HangoutDatabase, pool: Pool) {
           return { ...row, status: "deleting" };
         }),
       ),
+
+    /**
+     * Stores how the photo of `fileId` left processing, with the events `describe` makes of it,
+     * in the caller's transaction (the consumer's inbox one), after locking the memory's
+     * hangout. Only a photo still processing changes: the first outcome wins, and a memory
+     * being deleted (or of a deleted hangout) stays as it is. Returns the memory it changed.
+     */
+    recordProcessed: (
+      tx: HangoutTransaction,
+      fileId: string,
+      outcome: PhotoOutcome,
+      describe: (memory: MemoryRow) => HangoutEvent[],
+    ) =>
+      dbSpan("UPDATE", "memories", async (): Promise<MemoryRow | undefined> => {
+        const changes = (row: MemoryRow | undefined): row is MemoryRow =>
+          row !== undefined && row.status !== "deleting" && row.photoStatus === "processing";
+        const [seen] = await tx.select().from(memories).where(eq(memories.fileId, fileId));
+        if (!changes(seen)) return undefined;
+        if (!(await lockLiveHangout(tx, seen.hangoutId))) return undefined;
+        const [row] = await tx
+          .select()
+          .from(memories)
+          .where(eq(memories.id, seen.id))
+          .for("update");
+        if (!changes(row)) return undefined;
+        await tx.update(memories).set(outcome).where(eq(memories.id, row.id));
+        const processed = { ...row, ...outcome };
+        await recordChanges(tx, describe(processed));
+        return processed;
+      }),
 
     /** Confirmed memories of a hangout, newest first, after the keyset position. */
     listConfirmed: (

@@ -10,18 +10,13 @@ import type { MemoriesRepository, MemoryRow } from "../repositories/memories.ts"
 import type { ServiceClients } from "../repositories/service-clients.ts";
 import type { Access } from "./access.ts";
 import { hangoutEvent } from "./events.ts";
+import { type MemoryWithUrl, memoryUrls } from "./memory-urls.ts";
 
 export interface UploadFileInput {
   filename: string;
   contentType: string;
   size: number;
   sha256: string;
-}
-
-export interface MemoryWithUrl {
-  memory: MemoryRow;
-  url: string;
-  urlExpiresAt: Date;
 }
 
 const FILE_BATCH = 100;
@@ -76,18 +71,7 @@ export interface MemoriesDeps {
 export function createMemories({ repo, hangouts, access, clients, clock, logger }: MemoriesDeps) {
   const files = (fn: () => Promise<unknown>) => callService("file", fn);
 
-  async function withUrls(rows: MemoryRow[]): Promise<MemoryWithUrl[]> {
-    if (!rows.length) return [];
-    const { urls } = await callService("file", () =>
-      clients.files.getDownloadUrls({ fileIds: rows.map((row) => row.fileId) }),
-    );
-    const byFile = new Map(urls.map((u) => [u.fileId, u]));
-    // A file deleted between our read and the file service's answer is left out.
-    return rows.flatMap((memory) => {
-      const url = byFile.get(memory.fileId);
-      return url?.expiresAt ? [{ memory, url: url.url, urlExpiresAt: url.expiresAt }] : [];
-    });
-  }
+  const withUrls = memoryUrls(clients);
 
   /** Deletes the files of memories already marked `deleting`, then their rows. */
   async function removeDeleting(rows: MemoryRow[]) {
@@ -133,6 +117,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
           contentType: input[i]?.contentType ?? "",
           size: input[i]?.size ?? 0,
           status: "pending" as const,
+          photoStatus: "processing" as const,
           createdAt: now,
         })),
       );
@@ -199,7 +184,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
       return { items: await withUrls(rows), nextCursor };
     },
 
-    /** A confirmed memory with its download URL, for the live streams; undefined if gone. */
+    /** A confirmed memory as GET returns it, for the live streams; undefined if gone. */
     async viewable(memoryId: string): Promise<MemoryWithUrl | undefined> {
       const memory = await repo.findById(memoryId);
       if (memory?.status !== "confirmed") return undefined;
@@ -208,9 +193,7 @@ export function createMemories({ repo, hangouts, access, clients, clock, logger 
 
     async get(memoryId: string, userId: string) {
       const { memory } = await memberMemory(memoryId, userId);
-      const [withUrl] = await withUrls([memory]);
-      if (!withUrl) throw new AppError("not_found", "No such memory");
-      return withUrl;
+      return (await withUrls([memory]))[0] as MemoryWithUrl;
     },
 
     async remove(memoryId: string, userId: string) {

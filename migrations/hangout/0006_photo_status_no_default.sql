@@ -1,0 +1,1 @@
+ALTER TABLE `memories` MODIFY COLUMN `photo_status` enum('processing','ready','failed') NOT NULL;
