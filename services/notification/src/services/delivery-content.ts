@@ -1,3 +1,5 @@
+import type { DataOf } from "@hangout/events/registry";
+
 /*
  * The `content` of a delivery: what its email shows, as of the event (or reminder run) that
  * queued it. The delivery's `kind` says which of these it is. Times are RFC 3339 UTC strings.
@@ -39,7 +41,27 @@ export interface UpdateContent extends HangoutSummary {
 /** kind `reminder`. */
 export type ReminderContent = HangoutSummary;
 
-export type DeliveryContent = InvitationContent | UpdateContent | ReminderContent;
+/** Why a photo did not make it, as `memory.processed` says (docs/decisions/0018-photo-pipeline.md). */
+export type PhotoFailure = NonNullable<
+  DataOf<"dev.hangout-planner.memory.processed.v1">["failureReason"]
+>;
+
+/**
+ * kind `update`, email `photo-refused`: the uploader's photo failed processing and was deleted.
+ * `email` tells it from an update's content, which has none.
+ */
+export interface PhotoRefusedContent extends HangoutSummary {
+  email: "photo-refused";
+  memoryId: string;
+  /** Null only if hangout ever sends a failure without one: the email then gives no reason. */
+  reason: PhotoFailure | null;
+}
+
+export type DeliveryContent =
+  | InvitationContent
+  | UpdateContent
+  | ReminderContent
+  | PhotoRefusedContent;
 
 const iso = (time: Date | null) => (time ? time.toISOString() : null);
 

@@ -6,9 +6,9 @@ import {
   skipPendingDeliveries,
 } from "../repositories/deliveries-queue.ts";
 import {
-  findMember,
   insertHangout,
   lockHangout,
+  lockHangoutAndMember,
   markHangoutDeleted,
   memberIdsAnswering,
   type NotificationTransaction,
@@ -17,6 +17,7 @@ import {
   updateHangout,
 } from "../repositories/projection.ts";
 import { type HangoutSummary, summaryOf, type UpdateChange } from "./delivery-content.ts";
+import { photoRefusal, photoRefused } from "./photo-events.ts";
 import {
   changesOfEdit,
   changesOfStatus,
@@ -37,6 +38,7 @@ export const handledTypes = [
   "dev.hangout-planner.member.left.v1",
   "dev.hangout-planner.member.removed.v1",
   "dev.hangout-planner.rsvp.changed.v1",
+  "dev.hangout-planner.memory.processed.v1",
 ] as const;
 
 export type HandledType = (typeof handledTypes)[number];
@@ -80,6 +82,8 @@ export async function handleEvent(
       return memberChanged(event, tx, event.data.userId, "removed");
     case "dev.hangout-planner.rsvp.changed.v1":
       return memberChanged(event, tx, event.data.userId, event.data.to);
+    case "dev.hangout-planner.memory.processed.v1":
+      return photoProcessed(event, tx, now);
     default:
       // Not bound; nothing to do if a binding ever brings one.
       return [];
@@ -204,12 +208,12 @@ async function invited(
   now: Date,
 ) {
   const { data } = event;
-  const row = await liveHangout(tx, data.hangoutId);
+  // An invited user becomes a member (pending) first; an address with no account does not.
+  const row =
+    "userId" in data.invitee
+      ? await applyMember(tx, event, data.hangoutId, data.invitee.userId, "pending")
+      : await liveHangout(tx, data.hangoutId);
   if (!row) return [];
-  if ("userId" in data.invitee) {
-    const applied = await applyMember(tx, event, row.id, data.invitee.userId, "pending");
-    if (!applied) return [];
-  }
   const to = invitationRecipient(data);
   if (!to) return [];
   const invitationId = "invitationId" in data.invitee ? data.invitee.invitationId : null;
@@ -235,26 +239,41 @@ async function memberChanged(
   userId: string,
   to: Rsvp | "removed",
 ) {
-  const row = await liveHangout(tx, event.subject);
-  if (row) await applyMember(tx, event, row.id, userId, to);
+  await applyMember(tx, event, event.subject, userId, to);
   return [];
 }
 
-/** Sets a member's state as of the event, unless a newer event about them was applied. */
+/**
+ * Sets a member's state as of the event, unless a newer event about them was applied: under the
+ * hangout's lock, taken with their row. Returns the live hangout when applied.
+ */
 async function applyMember(
   tx: NotificationTransaction,
   event: Event,
   hangoutId: string,
   userId: string,
   to: Rsvp | "removed",
-): Promise<boolean> {
+): Promise<ProjectedHangout | undefined> {
+  const locked = await lockHangoutAndMember(tx, hangoutId, userId);
+  if (!locked) throw new HangoutNotKnownYet(hangoutId);
+  const { hangout, member } = locked;
   const at = timeOf(event);
-  const member = await findMember(tx, hangoutId, userId);
-  if (member && member.changedAt > at) return false;
+  if (hangout.deletedAt || (member && member.changedAt > at)) return undefined;
   const removed = to === "removed";
   const rsvp = removed ? (member?.rsvp ?? "pending") : to;
-  await putMember(tx, { hangoutId, userId, rsvp, at, removed });
-  return true;
+  await putMember(tx, { hangoutId: hangout.id, userId, rsvp, at, removed });
+  return hangout;
+}
+
+/** A photo that did not make it is told to its uploader, unless the hangout is gone. */
+async function photoProcessed(
+  event: Of<"dev.hangout-planner.memory.processed.v1">,
+  tx: NotificationTransaction,
+  now: Date,
+) {
+  if (!photoRefused(event)) return [];
+  const row = await liveHangout(tx, event.data.hangoutId);
+  return row ? queueDeliveries(tx, [photoRefusal(event, row)], now) : [];
 }
 
 /** An `update` email to the members told (going or maybe), except the one who made the change. */
