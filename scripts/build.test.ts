@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "@jridgewell/sourcemap-codec";
-import { bundle, ROOT, SERVICES } from "./build.ts";
+import { buildService, bundle, INSTALLED, ROOT, SERVICES } from "./build.ts";
 
 const outdir = await mkdtemp(join(tmpdir(), "build-test-"));
 afterAll(() => rm(outdir, { recursive: true, force: true }));
@@ -40,3 +40,25 @@ test("every service with an entry point is built, and nothing else", async () =>
   }
   expect((SERVICES as readonly string[]).toSorted()).toEqual(entries.sort());
 });
+
+test("sharp is imported from where it is installed, and works from a bundle's folder", async () => {
+  const main = await Bun.file(await buildService("media", outdir)).text();
+  const imports = [...main.matchAll(/from\s*"([^"]+)"/g)].map((match) => match[1]!);
+  const installed = [
+    ...new Set(imports.filter((path) => INSTALLED.some((name) => path.includes(`/${name}/`)))),
+  ];
+  expect(installed).toEqual([expect.stringMatching(/node_modules\/sharp\/dist\/index\.mjs$/)]);
+  // sharp's own loader, which fails when inlined, is not in the bundle
+  expect(main).not.toContain("sharp-linux-x64/sharp.node");
+
+  // From a folder with no node_modules above it, as the bundle runs: the addon and libvips load.
+  const script = `const { default: sharp } = await import(${JSON.stringify(installed[0])});
+    const png = await sharp({ create: { width: 3, height: 2, channels: 3, background: "#000" } }).png().toBuffer();
+    const { format, width, height } = await sharp(png).metadata();
+    console.log(JSON.stringify({ format, width, height }));`;
+  const run = Bun.spawnSync(["bun", "-e", script], { cwd: join(outdir, "media"), stderr: "pipe" });
+  expect({ out: run.stdout.toString().trim(), err: run.stderr.toString() }).toEqual({
+    out: JSON.stringify({ format: "png", width: 3, height: 2 }),
+    err: "",
+  });
+}, 60_000);

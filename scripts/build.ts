@@ -6,15 +6,17 @@
  * the modules it replaces (docs/decisions/0005-production-bundles.md).
  *
  * A bundle is built where it runs, beside the repository's node_modules (the image builds its
- * own): a few dependencies keep their install paths for files they load lazily.
+ * own): a few dependencies keep their install paths for files they load lazily, and sharp (see
+ * `INSTALLED`) is not bundled at all but imported from where it is installed.
  *
  *   bun scripts/build.ts [service…]      (every service when none is named)
  */
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { decode, encode, type SourceMapSegment } from "@jridgewell/sourcemap-codec";
+import type { BunPlugin } from "bun";
 
-export const SERVICES = ["auth", "file", "hangout", "notification"] as const;
+export const SERVICES = ["auth", "file", "hangout", "media", "notification"] as const;
 export type Service = (typeof SERVICES)[number];
 
 export const ROOT = join(import.meta.dir, "..");
@@ -27,6 +29,26 @@ export async function buildService(service: Service, outRoot = join(ROOT, "dist"
   return join(outdir, "main.js");
 }
 
+/**
+ * Packages a bundle imports by their absolute install path instead of carrying them. sharp (the
+ * media worker's image library) loads its native addon with a require relative to its own file,
+ * and that addon finds libvips by an rpath relative to the addon's: inlined, sharp looks for
+ * `@img/sharp-<platform>` beside the bundle and fails at the first photo; a copied addon would
+ * lose libvips. Imported where bun installed it, both resolve as they do from the sources.
+ */
+export const INSTALLED = ["sharp"] as const;
+
+const importInstalled: BunPlugin = {
+  name: "import-installed",
+  setup(build) {
+    const names = new RegExp(`^(${INSTALLED.join("|")})$`);
+    build.onResolve({ filter: names }, (args) => ({
+      path: Bun.resolveSync(args.path, dirname(args.importer)),
+      external: true,
+    }));
+  },
+};
+
 /** Bundles one entry point into `outdir` the way every service is bundled. */
 export async function bundle(entrypoint: string, outdir: string) {
   const result = await Bun.build({
@@ -38,6 +60,7 @@ export async function bundle(entrypoint: string, outdir: string) {
     // What that costs: docs/decisions/0005-production-bundles.md.
     minify: { whitespace: true, syntax: true, identifiers: false },
     sourcemap: "linked",
+    plugins: [importInstalled],
   });
   if (!result.success) throw new AggregateError(result.logs, `bundling ${entrypoint} failed`);
   for (const output of result.outputs) {

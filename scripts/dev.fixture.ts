@@ -27,6 +27,18 @@ export function stepCaBinary(): string {
   return binary;
 }
 
+/** The clamd that `npm run dev` and `npm test` make sure of (scripts/ensure-clamav.sh), its socket. */
+export function clamdSocket(): string {
+  const socket = process.env.CLAMD_SOCKET || "/tmp/hangout-clamd/clamd.sock";
+  const run = Bun.spawnSync(["bash", join(REPO_ROOT, "scripts", "ensure-clamav.sh")], {
+    env: { ...process.env, CLAMD_SOCKET: socket },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  if (run.exitCode !== 0) throw new Error(`no clamd: ${run.stderr.toString()}`);
+  return socket;
+}
+
 export async function drain(stream: ReadableStream<Uint8Array>, append: (text: string) => void) {
   const decoder = new TextDecoder();
   for await (const chunk of stream) append(decoder.decode(chunk, { stream: true }));

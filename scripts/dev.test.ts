@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing
 import {
   accepts,
   alive,
+  clamdSocket,
   descendants,
   drain,
   freePorts,
@@ -33,6 +34,7 @@ const ports: Record<string, number> = {};
 const tag = `${Date.now().toString(36)}.${crypto.randomUUID().slice(0, 8)}`;
 const broker = { exchange: `test.dev.${tag}`, queue: `test.dev.${tag}.notification` };
 const hangoutQueue = `test.dev.${tag}.hangout`;
+const mediaQueue = `test.dev.${tag}.media`;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
@@ -63,6 +65,7 @@ async function answers(url: string): Promise<number | undefined> {
 
 beforeAll(async () => {
   const binary = stepCaBinary();
+  const clamd = clamdSocket();
   copy = await copyRepository({ linkNodeModules: true });
   databases = await Promise.all(
     ["auth", "file", "hangout", "notification"].map(() => createTestDatabase()),
@@ -74,6 +77,7 @@ beforeAll(async () => {
     "FILE_GRPC_PORT",
     "HANGOUT_PORT",
     "NOTIFICATION_PORT",
+    "MEDIA_HTTP_PORT",
     "S3_LOCAL_PORT",
     "SMTP_LOCAL_PORT",
     "SMTP_LOCAL_HTTP_PORT",
@@ -87,7 +91,7 @@ beforeAll(async () => {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
       ([key]) =>
-        !/^(AUTH|FILE|HANGOUT|NOTIFICATION|S3|SMTP|MAIL|EVENTS|STEP_CA|LOCAL_CA|OTEL|DEPLOY|LOG)_/.test(
+        !/^(AUTH|FILE|HANGOUT|NOTIFICATION|MEDIA|CLAMD|S3|SMTP|MAIL|EVENTS|STEP_CA|LOCAL_CA|OTEL|DEPLOY|LOG)_/.test(
           key,
         ),
     ),
@@ -105,6 +109,8 @@ beforeAll(async () => {
     EVENTS_EXCHANGE: broker.exchange,
     NOTIFICATION_QUEUE: broker.queue,
     HANGOUT_EVENTS_QUEUE: hangoutQueue,
+    MEDIA_QUEUE: mediaQueue,
+    CLAMD_SOCKET: clamd,
     PATH: `${dirname(binary)}:${process.env.PATH}`,
   };
   dev = Bun.spawn(["bun", "scripts/dev.ts"], {
@@ -133,7 +139,8 @@ afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
   // The consumer's queues (the platform's default retry delays) and the run's exchange.
   await cleanUp(broker).catch(() => undefined);
-  await cleanUp({ exchange: broker.exchange, queue: hangoutQueue }).catch(() => undefined);
+  for (const queue of [hangoutQueue, mediaQueue])
+    await cleanUp({ exchange: broker.exchange, queue }).catch(() => undefined);
   await copy?.remove();
 }, WAIT_MS);
 
@@ -172,6 +179,13 @@ describe("npm run dev (scripts/dev.ts)", () => {
       expect(printed).toEqual(
         expect.arrayContaining([`${notificationBase}/docs`, `${notificationBase}/metrics`]),
       );
+      // The media worker: ready means its queue, the bucket and clamd (on the socket printed).
+      const mediaBase = `http://127.0.0.1:${ports.MEDIA_HTTP_PORT}`;
+      expect(printed).toEqual(expect.arrayContaining([`${mediaBase}/readyz`, `${mediaBase}/docs`]));
+      expect(banner).toContain(`${devEnv.CLAMD_SOCKET} (media scans uploads here)`);
+      const readiness = await fetch(`${mediaBase}/readyz`, { signal: AbortSignal.timeout(5000) });
+      const { checks } = (await readiness.json()) as { checks: Record<string, string> };
+      expect(checks.scanner).toBe("ok");
       const messages = async () => {
         const response = await fetch(`${mailPage}/api/v1/messages`, {
           signal: AbortSignal.timeout(5000),
@@ -201,7 +215,7 @@ describe("npm run dev (scripts/dev.ts)", () => {
         .filter((line) => line.startsWith("{"))
         .map((line) => JSON.parse(line) as { service?: string });
       expect(new Set(logged.map((line) => line.service))).toEqual(
-        new Set(["auth", "file", "hangout", "notification"]),
+        new Set(["auth", "file", "hangout", "notification", "media"]),
       );
 
       // An edit to a route in the copy is served by the restarted service.
@@ -218,7 +232,7 @@ describe("npm run dev (scripts/dev.ts)", () => {
       );
 
       const children = await descendants(dev!.pid);
-      expect(children.length).toBeGreaterThanOrEqual(4);
+      expect(children.length).toBeGreaterThanOrEqual(5);
       process.kill(dev!.pid, "SIGINT");
       const code = await Promise.race([dev!.exited, Bun.sleep(WAIT_MS).then(() => "timed out")]);
       expect({ code, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, stderr: "" });

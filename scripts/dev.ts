@@ -1,7 +1,8 @@
 /**
  * The embedded default: every service on this machine with hot reload, against the local
  * MySQL/MariaDB server (made to answer by scripts/ensure-mysql.sh), the local RabbitMQ (made to
- * answer by scripts/ensure-rabbitmq.sh), a real step-ca (built from Debian's sources by
+ * answer by scripts/ensure-rabbitmq.sh), the local clamd that the media worker scans photos with
+ * (made to answer by scripts/ensure-clamav.sh, on CLAMD_SOCKET), a real step-ca (built from Debian's sources by
  * scripts/ensure-step-ca.sh, bootstrapped into .data/step-ca), and in this process an
  * S3-compatible store (port 4566) and an SMTP sink that keeps every email the notification
  * service sends (SMTP 1025; the mail page and Mailpit's read API on 8025). Applies migrations
@@ -9,7 +10,7 @@
  *
  * Logs: readable (pino-pretty) when stdout is a terminal, the services' JSON lines otherwise.
  * Every port comes from the services' own variables (AUTH_PORT, AUTH_GRPC_PORT, FILE_HTTP_PORT,
- * FILE_GRPC_PORT, HANGOUT_PORT, NOTIFICATION_PORT), plus S3_LOCAL_PORT, SMTP_LOCAL_PORT,
+ * FILE_GRPC_PORT, HANGOUT_PORT, NOTIFICATION_PORT, MEDIA_HTTP_PORT), plus S3_LOCAL_PORT, SMTP_LOCAL_PORT,
  * SMTP_LOCAL_HTTP_PORT and STEP_CA_ADDRESS (host:port) for what runs here; the links between
  * services (auth's JWKS and gRPC, file's gRPC, the SMTP server) follow them unless set themselves.
  */
@@ -27,8 +28,8 @@ type Env = Record<string, string | undefined>;
 interface DevService {
   name: string;
   entry: string;
-  databaseUrlVar: string;
-  defaultDatabaseUrl: string;
+  /** Migrated before anything starts; the media worker has none. */
+  database?: { urlVar: string; defaultUrl: string };
   urls: (env: Env) => string[];
 }
 
@@ -40,8 +41,10 @@ const services: DevService[] = [
   {
     name: "auth",
     entry: "services/auth/src/main.ts",
-    databaseUrlVar: "AUTH_DATABASE_URL",
-    defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/auth",
+    database: {
+      urlVar: "AUTH_DATABASE_URL",
+      defaultUrl: "mysql://hangout:hangout@127.0.0.1:3306/auth",
+    },
     urls: (env) => {
       const base = `http://${env.AUTH_HOST || "127.0.0.1"}:${authPort(env)}`;
       const grpc = `localhost:${authGrpcPort(env)}`;
@@ -56,8 +59,10 @@ const services: DevService[] = [
   {
     name: "file",
     entry: "services/file/src/main.ts",
-    databaseUrlVar: "FILE_DATABASE_URL",
-    defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/file",
+    database: {
+      urlVar: "FILE_DATABASE_URL",
+      defaultUrl: "mysql://hangout:hangout@127.0.0.1:3306/file",
+    },
     urls: (env) => {
       const base = `http://${env.FILE_HOST || "127.0.0.1"}:${env.FILE_HTTP_PORT || 3003}`;
       return [
@@ -70,8 +75,10 @@ const services: DevService[] = [
   {
     name: "hangout",
     entry: "services/hangout/src/main.ts",
-    databaseUrlVar: "HANGOUT_DATABASE_URL",
-    defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/hangout",
+    database: {
+      urlVar: "HANGOUT_DATABASE_URL",
+      defaultUrl: "mysql://hangout:hangout@127.0.0.1:3306/hangout",
+    },
     urls: (env) => {
       const base = `http://${env.HANGOUT_HOST || "127.0.0.1"}:${env.HANGOUT_PORT || 3002}`;
       return [`${base}/docs`, `${base}/hangouts`, `${base}/metrics`];
@@ -80,9 +87,20 @@ const services: DevService[] = [
   {
     name: "notification",
     entry: "services/notification/src/main.ts",
-    databaseUrlVar: "NOTIFICATION_DATABASE_URL",
-    defaultDatabaseUrl: "mysql://hangout:hangout@127.0.0.1:3306/notification",
+    database: {
+      urlVar: "NOTIFICATION_DATABASE_URL",
+      defaultUrl: "mysql://hangout:hangout@127.0.0.1:3306/notification",
+    },
     urls: (env) => [`${notificationBase(env)}/docs`, `${notificationBase(env)}/metrics`],
+  },
+  {
+    // The photo worker: no API, only these (docs/decisions/0018-photo-pipeline.md).
+    name: "media",
+    entry: "services/media/src/main.ts",
+    urls: (env) => {
+      const base = `http://${env.MEDIA_HOST || "127.0.0.1"}:${env.MEDIA_HTTP_PORT || 3005}`;
+      return [`${base}/readyz`, `${base}/metrics`, `${base}/docs`];
+    },
   },
 ];
 
@@ -116,11 +134,8 @@ for (const entry of mailPorts) {
   }
 }
 
-for (const service of services) {
-  await migrateDatabase(
-    process.env[service.databaseUrlVar] || service.defaultDatabaseUrl,
-    service.name,
-  );
+for (const { name, database } of services) {
+  if (database) await migrateDatabase(process.env[database.urlVar] || database.defaultUrl, name);
 }
 
 // The S3-compatible store, in this process; objects persist in .data/s3 across runs.
@@ -161,8 +176,8 @@ const caEnv: Record<string, string> = ca
   ? { STEP_CA_URL: process.env.STEP_CA_URL ?? ca.url, STEP_CA_ROOT_FILE: pki.rootCert }
   : { LOCAL_CA_DIR: pki.dir };
 
-// hangout and notification reach auth, file and the SMTP sink where this run put them (their
-// defaults assume default ports).
+// hangout, notification and media reach auth, file, the SMTP sink and clamd where this run put
+// them (their defaults assume default ports). Every service gets the same broker and S3 settings.
 const env = process.env;
 const linkEnv = {
   AUTH_JWKS_URL: env.AUTH_JWKS_URL || `http://127.0.0.1:${authPort(env)}/.well-known/jwks.json`,
@@ -171,6 +186,8 @@ const linkEnv = {
   SMTP_URL: env.SMTP_URL || mail.smtpUrl,
   // Unsubscribe links in emails: the service itself, as there is no edge here.
   NOTIFICATION_PUBLIC_URL: env.NOTIFICATION_PUBLIC_URL || notificationBase(env),
+  // Where scripts/ensure-clamav.sh (run by `npm run dev`) puts clamd unless told otherwise.
+  CLAMD_SOCKET: env.CLAMD_SOCKET || `${env.CLAMD_DIR || "/tmp/hangout-clamd"}/clamd.sock`,
 };
 
 /** The broker as the services reach it, without credentials; its management UI if it answers. */
@@ -219,6 +236,7 @@ line(
   `${mail.smtpUrl} (SMTP; ${env.SMTP_URL ? "notification sends to SMTP_URL instead" : "notification sends here"})`,
 );
 for (const url of broker) line("broker", url);
+line("clamd", `${linkEnv.CLAMD_SOCKET} (media scans uploads here)`);
 for (const service of services) {
   for (const url of service.urls(env)) line(service.name, url);
 }

@@ -56,6 +56,7 @@ beforeAll(async () => {
       file: join(dir, "file"),
       hangout: join(dir, "hangout"),
       notification: join(dir, "notification"),
+      media: join(dir, "media"),
     },
     // chown to ourselves: the code path of compose's --owner 1000:1000, without needing root
     owner: { uid: process.getuid!(), gid: process.getgid!() },

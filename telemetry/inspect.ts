@@ -34,6 +34,9 @@ export const NOTIFICATION_METRICS = new Set([
   "notification_deliveries_oldest_pending_seconds",
 ]);
 
+/** The media worker's own metrics (services/media/src/services/job-metrics.ts), as PromQL names them. */
+export const MEDIA_METRICS = new Set(["media_jobs_total", "media_job_duration_seconds_bucket"]);
+
 /** Dashboard uid → exactly the metrics its panels query. */
 export const DASHBOARD_METRICS: Record<string, Set<string>> = {
   "hangout-auth": ALLOWED_DASHBOARD_METRICS,
@@ -41,6 +44,14 @@ export const DASHBOARD_METRICS: Record<string, Set<string>> = {
     ...NOTIFICATION_METRICS,
     "http_requests_total",
     "http_request_duration_seconds_bucket",
+    "events_consumed_total",
+    "events_failed_total",
+    "events_dead_lettered_total",
+    "event_consume_duration_seconds_bucket",
+  ]),
+  "hangout-media": new Set([
+    ...MEDIA_METRICS,
+    "process_resident_memory_bytes",
     "events_consumed_total",
     "events_failed_total",
     "events_dead_lettered_total",

@@ -24,6 +24,7 @@ import { PARSER_HEADER_LIMIT_FLAG } from "../packages/platform/src/request-limit
 import { authConfigSchema, loadAuthConfig } from "../services/auth/src/config.ts";
 import { fileConfigSchema, loadFileConfig } from "../services/file/src/config.ts";
 import { hangoutConfigSchema, loadHangoutConfig } from "../services/hangout/src/config.ts";
+import { loadMediaConfig, mediaConfigSchema } from "../services/media/src/config.ts";
 import {
   loadNotificationConfig,
   notificationConfigSchema,
@@ -115,6 +116,7 @@ describe("Prometheus", () => {
       "auth.rules.yml",
       "events.rules.yml",
       "hangout.rules.yml",
+      "media.rules.yml",
       "notification.rules.yml",
     ]);
     const { exitCode, output } = run(
@@ -178,8 +180,13 @@ describe("Prometheus", () => {
       `notification:${services.notification.environment.NOTIFICATION_PORT}`,
     ]);
     expect(job("notification").metrics_path ?? "/metrics").toBe("/metrics");
+    // media: no API; its HTTP port has the jobs' and the consumer's metrics
+    expect(job("media").static_configs[0].targets).toEqual([
+      `media:${services.media.environment.MEDIA_HTTP_PORT}`,
+    ]);
+    expect(job("media").metrics_path ?? "/metrics").toBe("/metrics");
     // the services' metrics carry their own `service` label: no target label to clash with it
-    for (const name of ["auth", "file", "hangout", "notification"])
+    for (const name of ["auth", "file", "hangout", "notification", "media"])
       expect(job(name).static_configs[0].labels).toBeUndefined();
     expect(job("otel-collector").static_configs[0].targets).toEqual(["otel-collector:8888"]);
     expect(job("envoy").metrics_path).toBe("/stats/prometheus");
@@ -233,7 +240,7 @@ describe("OpenTelemetry collector, Tempo, Loki, Alloy", () => {
   });
 
   test("the services' and Envoy's OTLP endpoint is the collector's receiver", () => {
-    for (const name of ["auth", "file", "hangout", "notification"]) {
+    for (const name of ["auth", "file", "hangout", "notification", "media"]) {
       expect(services[name].environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
         "http://otel-collector:4318",
       );
@@ -314,7 +321,7 @@ describe("Grafana provisioning and dashboard", () => {
     for (const [, uid] of links) expect(provisioned).toContain(uid);
   });
 
-  test("there are the auth and notification dashboards, and no other", () => {
+  test("there are the auth, notification and media dashboards, and no other", () => {
     expect(dashboards.map((d) => d.json.uid).sort()).toEqual(Object.keys(DASHBOARD_METRICS).sort());
   });
 
@@ -411,6 +418,7 @@ describe("docker-compose.yml", () => {
         "auth",
         "auth-keys",
         "auth-migrate",
+        "clamav",
         "edge-certs",
         "envoy",
         "file",
@@ -421,6 +429,7 @@ describe("docker-compose.yml", () => {
         "localstack",
         "loki",
         "mailpit",
+        "media",
         "mysql",
         "mysql-databases",
         "notification",
@@ -597,6 +606,8 @@ describe("docker-compose.yml", () => {
     expect(published.file).toEqual(["127.0.0.1:3003:3003"]); // health and metrics; gRPC stays inside
     expect(published.hangout).toEqual(["127.0.0.1:3002:3002"]); // direct access; public via Envoy
     expect(published.notification).toEqual(["127.0.0.1:3004:3004"]);
+    expect(published.media).toEqual(["127.0.0.1:3005:3005"]); // health and metrics; no API
+    expect(published.clamav).toEqual([]); // clamd stays inside the network
     expect(published.mailpit).toEqual(["127.0.0.1:1025:1025", "127.0.0.1:8025:8025"]);
     expect(published.rabbitmq).toEqual(["127.0.0.1:5672:5672", "127.0.0.1:15672:15672"]);
     expect(published["step-ca"]).toEqual(["127.0.0.1:9443:9443"]);
@@ -841,7 +852,7 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     const broker = services.rabbitmq;
     expect(broker.healthcheck.test).toContain("rabbitmq-diagnostics");
     const user = broker.environment.RABBITMQ_DEFAULT_USER;
-    for (const name of ["auth", "hangout", "notification"]) {
+    for (const name of ["auth", "file", "hangout", "notification", "media"]) {
       const url = new URL(String(resolved(services[name].environment).AMQP_URL));
       expect(url.hostname).toBe("rabbitmq");
       expect(url.username).toBe(user);
@@ -903,10 +914,12 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     ["file", fileConfigSchema, loadFileConfig],
     ["hangout", hangoutConfigSchema, loadHangoutConfig],
     ["notification", notificationConfigSchema, loadNotificationConfig],
+    ["media", mediaConfigSchema, loadMediaConfig],
   ] as const;
   for (const [name, schema, load] of contracts) {
-    test(`${name} and ${name}-migrate: every variable is one the service reads, with a valid value`, () => {
-      for (const svc of [name, `${name}-migrate`]) {
+    test(`${name} (and its migrate job): every variable is one the service reads, with a valid value`, () => {
+      // media has no database, hence no migrate job
+      for (const svc of [name, `${name}-migrate`].filter((svc) => svc in services)) {
         const vars = resolved(services[svc].environment);
         const known = Object.keys(schema.properties);
         // Bun's and its allocator's own settings are read by the runtime, not the service.
@@ -926,7 +939,7 @@ describe("docker-compose.yml: the hangout service, and every service's environme
     );
     // A bundle left on the host never stands in for the one the image builds.
     expect(read(".dockerignore").split("\n")).toContain("**/dist");
-    for (const name of ["auth", "file", "hangout", "notification"])
+    for (const name of ["auth", "file", "hangout", "notification", "media"])
       expect(services[name].command).toEqual([
         "bun",
         PARSER_HEADER_LIMIT_FLAG,
@@ -1035,7 +1048,7 @@ describe("docker-compose.yml: step-ca and who holds which key", () => {
   test("step-ca-init runs (remapped to temp folders) and writes every folder", () => {
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
-    expect(pkiKeys.sort()).toEqual(["auth", "file", "hangout", "notification"]);
+    expect(pkiKeys.sort()).toEqual(["auth", "file", "hangout", "media", "notification"]);
   });
 
   test("the PKI volume (root key, every provisioner key) is mounted by step-ca-init only", () => {
@@ -1073,21 +1086,22 @@ describe("docker-compose.yml: step-ca and who holds which key", () => {
     expect(resolveComposeVars(ca.ports[0])).toBe(`127.0.0.1:${port}:${port}`);
   });
 
-  test("the mTLS services are auth, file, hangout and notification, each handed out by step-ca-init", () => {
+  test("the mTLS services are auth, file, hangout, notification and media, each handed out by step-ca-init", () => {
     expect(grpcServices.map(([name]) => name).sort()).toEqual([
       "auth",
       "file",
       "hangout",
+      "media",
       "notification",
     ]);
     const handedOut = args
       .filter((_, i) => args[i - 1] === "--service")
       .map((s) => s.split("=")[0])
       .sort();
-    expect(handedOut).toEqual(["auth", "file", "hangout", "notification"]);
+    expect(handedOut).toEqual(["auth", "file", "hangout", "media", "notification"]);
   });
 
-  for (const name of ["auth", "file", "hangout", "notification"]) {
+  for (const name of ["auth", "file", "hangout", "notification", "media"]) {
     test(`${name}: the CA URL, 1h certificates, and after step-ca-init and a healthy CA`, () => {
       const svc = services[name];
       const env = svc.environment;
