@@ -20,6 +20,7 @@ import { runEventsBench } from "./events.ts";
 import { runGrpcBench } from "./grpc.ts";
 import { runHangoutBench } from "./hangout.ts";
 import { runLiveBench } from "./live.ts";
+import { runMediaBench } from "./media.ts";
 import { runPresignBench } from "./presign.ts";
 import {
   printServiceLog,
@@ -242,9 +243,9 @@ function report(
 
 if (import.meta.main) {
   // `bun run bench` runs the http (auth) section, then the grpc one (bench/grpc.ts), the hangout
-  // one (bench/hangout.ts), the presign one (bench/presign.ts), the events one (bench/events.ts)
-  // and the live one (bench/live.ts); `bun run bench http|grpc|hangout|presign|events|live` runs
-  // only that one.
+  // one (bench/hangout.ts), the presign one (bench/presign.ts), the events one (bench/events.ts),
+  // the live one (bench/live.ts) and the media one (bench/media.ts);
+  // `bun run bench http|grpc|hangout|presign|events|live|media` runs only that one.
   const sections = {
     http: runHttpBench,
     grpc: runGrpcBench,
@@ -252,11 +253,12 @@ if (import.meta.main) {
     presign: runPresignBench,
     events: runEventsBench,
     live: runLiveBench,
+    media: runMediaBench,
   };
   const only = process.argv[2];
   if (only !== undefined && !Object.hasOwn(sections, only)) {
     console.error(
-      `usage: bun bench/run.ts [http|grpc|hangout|presign|events|live]  (got "${only}")`,
+      `usage: bun bench/run.ts [http|grpc|hangout|presign|events|live|media]  (got "${only}")`,
     );
     process.exit(2);
   }

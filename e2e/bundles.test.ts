@@ -1,10 +1,10 @@
 /**
  * What the image runs: each service's minified bundle (scripts/build.ts) as its own process, all
- * together on real step-ca certificates, databases, RabbitMQ, an SMTP sink and an S3-compatible
- * store. The sources
- * are tested everywhere else; this shows the bundles lose nothing on the way: argon2's native
- * addon (sign-up, login), Swagger UI's files (/docs), gRPC over mTLS to auth and to file,
- * presigned uploads checked by the store, and spans exported over OTLP.
+ * together on real step-ca certificates, databases, RabbitMQ, an SMTP sink, an S3-compatible
+ * store and clamd. The sources are tested everywhere else; this shows the bundles lose nothing on
+ * the way: argon2's native addon (sign-up, login), Swagger UI's files (/docs), gRPC over mTLS to
+ * auth and to file, presigned uploads checked by the store, sharp's native addon and libvips (the
+ * media worker turns the upload into its variants), and spans exported over OTLP.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -19,6 +19,7 @@ import { freePort } from "@hangout/platform/testing/ports";
 import { type LocalS3, startLocalS3 } from "@hangout/platform/testing/s3-server";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import { buildService, SERVICES, type Service } from "../scripts/build.ts";
+import { clamdSocket } from "../scripts/dev.fixture.ts";
 
 // The package the platform's docs page loads Swagger UI from.
 const SWAGGER_UI = join(
@@ -33,7 +34,11 @@ let sink: MailSink;
 const otlp = startOtlpReceiver();
 /** This run's exchange, and the consumers' queues on it. */
 const broker = testNames();
-const queues = { hangout: `${broker.queue}.hangout`, notification: `${broker.queue}.notification` };
+const queues = {
+  hangout: `${broker.queue}.hangout`,
+  notification: `${broker.queue}.notification`,
+  media: `${broker.queue}.media`,
+};
 const databases: TestDatabase[] = [];
 const processes: Bun.Subprocess[] = [];
 const urls = {} as Record<Service, string>;
@@ -118,6 +123,13 @@ beforeAll(async () => {
     AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
     SMTP_URL: sink.smtpUrl,
   });
+  await start("media", "MEDIA_HTTP_PORT", {
+    ...ca.envFor("media"),
+    ...s3.env,
+    FILE_GRPC_TARGET: `localhost:${fileGrpcPort}`,
+    MEDIA_QUEUE: queues.media,
+    CLAMD_SOCKET: clamdSocket(),
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -187,7 +199,7 @@ test("/docs serves Swagger UI's own files from the bundle's folder", async () =>
   }
 });
 
-test("a photo goes through: sign-up, login, a hangout, an invite over gRPC and its email, upload, confirm, download", async () => {
+test("a photo goes through: sign-up, login, a hangout, an invite over gRPC and its email, upload, confirm, media, download", async () => {
   const json = { "content-type": "application/json" };
   const email = `bundle-${Date.now().toString(36)}@example.com`;
   const credentials = JSON.stringify({ email, password: "correct horse battery" });
@@ -238,9 +250,28 @@ test("a photo goes through: sign-up, login, a hangout, an invite over gRPC and i
   const confirmed = await post(`/hangouts/${id}/memories/confirm`, {
     memoryIds: [upload!.memoryId],
   });
-  const { confirmed: memories } = (await confirmed.json()) as { confirmed: { url: string }[] };
+  const { confirmed: memories } = (await confirmed.json()) as { confirmed: { id: string }[] };
   expect(memories).toHaveLength(1);
-  expect(new Uint8Array(await (await fetch(memories[0]!.url)).arrayBuffer())).toEqual(photo);
+
+  // file → RabbitMQ → media (clamd, sharp) → file over gRPC → RabbitMQ → hangout.
+  type Variant = { url: string; width: number; height: number; contentType: string };
+  type Memory = { status: string; url: string | null; preview: Variant; thumbnail: Variant };
+  let memory: Memory | undefined;
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await Bun.sleep(200)) {
+    const response = await fetch(`${urls.hangout}/memories/${memories[0]!.id}`, { headers });
+    memory = (await response.json()) as Memory;
+    if (memory.status !== "processing") break;
+  }
+  expect(memory?.status).toBe("ready");
+  const download = async (url: string) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+  // The metadata-free copy: a PNG, re-encoded losslessly, never the uploaded bytes themselves.
+  const original = await download(memory!.url!);
+  expect([...original.subarray(0, 8)]).toEqual([...photo.subarray(0, 8)]);
+  for (const variant of [memory!.preview, memory!.thumbnail]) {
+    expect(variant.contentType).toBe("image/webp");
+    const bytes = await download(variant.url);
+    expect(new TextDecoder().decode(bytes.subarray(8, 12))).toBe("WEBP");
+  }
 });
 
 test("each bundle exports its spans over OTLP; a confirm is one trace across hangout and file", async () => {

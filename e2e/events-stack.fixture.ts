@@ -3,7 +3,8 @@
  * through the real broker on an exchange and queues of this run's own, sending to a real SMTP
  * sink in the test process: the path an event takes from a request to an email, with nothing
  * in between stood in for. Each process gets a certificate from a test step-ca (gRPC is mTLS)
- * and a throwaway migrated database.
+ * and a throwaway migrated database. With `photos`, file (its store in this process) and the media
+ * worker run too, so an uploaded photo goes through the whole pipeline.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,6 +22,11 @@ import {
   type ServiceProcess,
   startServiceProcess,
 } from "@hangout/platform/testing/service-process";
+import {
+  type FilePeer,
+  startFilePeer,
+  startMediaPeer,
+} from "@hangout/platform/testing/stack-peers";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 
 export type { SunkMessage };
@@ -29,6 +35,9 @@ export type { SunkMessage };
 export const WEB_APP_URL = "https://web.e2e.example.test";
 
 const WAIT_MS = 20_000;
+
+/** clamd as scripts/ensure-clamav.sh starts it (the test runners run the script first). */
+const CLAMD_SOCKET = process.env.CLAMD_SOCKET ?? "/tmp/hangout-clamd/clamd.sock";
 
 export interface Person {
   id: string;
@@ -45,6 +54,10 @@ export interface EventsStack {
   hangoutUrl: string;
   notificationUrl: string;
   processes: ServiceProcess[];
+  /** The file service and its store, when started with `photos`. */
+  file: FilePeer | undefined;
+  /** The media worker, when started with `photos`. */
+  media: ServiceProcess | undefined;
   /** Signs `email` up with auth exactly as given (a fresh address by default) and logs in. */
   signUp(name: string, email?: string): Promise<Person>;
   /** A JSON request to `url` as `person` (anonymous without one). */
@@ -54,6 +67,11 @@ export interface EventsStack {
   /** Rows of a query on the notification service's database (its projection, its deliveries). */
   notificationRows<T>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
+}
+
+export interface EventsStackOptions {
+  /** Runs file (instead of a dead port) and the media worker, scanning with clamd. */
+  photos?: boolean;
 }
 
 export interface CallOptions {
@@ -117,9 +135,13 @@ async function allChecksOk(service: ServiceProcess) {
 let people = 0;
 
 /**
- * Starts the three services. `env` is added to every one of them (e.g. where to export spans).
+ * Starts the three services (five with `photos`). `env` is added to every one of them (e.g.
+ * where to export spans).
  */
-export async function startEventsStack(env: Record<string, string> = {}): Promise<EventsStack> {
+export async function startEventsStack(
+  env: Record<string, string> = {},
+  options: EventsStackOptions = {},
+): Promise<EventsStack> {
   const undo = undoList();
   try {
     const tag = `${Date.now().toString(36)}.${crypto.randomUUID().slice(0, 8)}`;
@@ -131,6 +153,9 @@ export async function startEventsStack(env: Record<string, string> = {}): Promis
     // The queues exist from the consumers' first connect; removing them is this run's job.
     undo.add(() => cleanUp({ exchange: broker.exchange, queue: broker.hangoutQueue }));
     undo.add(() => cleanUp({ exchange: broker.exchange, queue: broker.notificationQueue }));
+    if (options.photos) {
+      undo.add(() => cleanUp({ exchange: broker.exchange, queue: `${broker.exchange}.media` }));
+    }
 
     const ca = await startTestCa();
     undo.add(() => ca.stop());
@@ -145,18 +170,22 @@ export async function startEventsStack(env: Record<string, string> = {}): Promis
     const keyDir = await mkdtemp(join(tmpdir(), "e2e-events-auth-"));
     undo.add(() => rm(keyDir, { recursive: true, force: true }));
 
-    // The last port is never listened on: hangout's file client, unused on these paths.
-    const [authPort, authGrpcPort, hangoutPort, notificationPort, nobodyPort] = freePorts(5);
+    // Without `photos`, the file port is never listened on: hangout's file client is unused then.
+    const [authPort, authGrpcPort, hangoutPort, notificationPort, ...rest] = freePorts(7);
+    const [filePort, fileHttpPort, mediaPort] = rest as [number, number, number];
     const authUrl = `http://127.0.0.1:${authPort}`;
     const hangoutUrl = `http://127.0.0.1:${hangoutPort}`;
     const notificationUrl = `http://127.0.0.1:${notificationPort}`;
+    const events = {
+      ...(process.env.TEST_AMQP_URL ? { AMQP_URL: process.env.TEST_AMQP_URL } : {}),
+      EVENTS_EXCHANGE: broker.exchange,
+    };
     const common = (service: string) => ({
       DEPLOY_ENV: "test",
       LOG_LEVEL: "warn",
       CERT_LIFETIME: "10m",
       SHUTDOWN_TIMEOUT_MS: "5000",
-      ...(process.env.TEST_AMQP_URL ? { AMQP_URL: process.env.TEST_AMQP_URL } : {}),
-      EVENTS_EXCHANGE: broker.exchange,
+      ...events,
       ...ca.envFor(service),
       ...env,
     });
@@ -178,6 +207,18 @@ export async function startEventsStack(env: Record<string, string> = {}): Promis
       AUTH_JWT_PRIVATE_KEY_FILE: join(keyDir, "jwt.pem"),
     });
     const jwks = `${authUrl}/.well-known/jwks.json`;
+    const file = options.photos
+      ? await startFilePeer(ca, { http: fileHttpPort, grpc: filePort }, undo, { ...events, ...env })
+      : undefined;
+    const mediaEnv = { ...events, CLAMD_SOCKET, ...env };
+    const media = file
+      ? await startMediaPeer(
+          ca,
+          mediaPort,
+          { file, exchange: broker.exchange, env: mediaEnv },
+          undo,
+        )
+      : undefined;
     const hangout = await start("hangout", hangoutUrl, {
       HANGOUT_PORT: String(hangoutPort),
       HANGOUT_DATABASE_URL: databases.hangout!.url,
@@ -185,7 +226,7 @@ export async function startEventsStack(env: Record<string, string> = {}): Promis
       HANGOUT_SWEEP_INTERVAL_SECONDS: "3600",
       AUTH_JWKS_URL: jwks,
       AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
-      FILE_GRPC_TARGET: `localhost:${nobodyPort}`,
+      FILE_GRPC_TARGET: `localhost:${filePort}`,
     });
     const notification = await start("notification", notificationUrl, {
       NOTIFICATION_PORT: String(notificationPort),
@@ -201,6 +242,7 @@ export async function startEventsStack(env: Record<string, string> = {}): Promis
       AUTH_GRPC_TARGET: `localhost:${authGrpcPort}`,
     });
     const processes = [auth, hangout, notification];
+    if (file && media) processes.push(file.process, media);
     // An event published before a queue is bound would be lost to it.
     for (const child of processes) await allChecksOk(child);
 
@@ -227,6 +269,8 @@ export async function startEventsStack(env: Record<string, string> = {}): Promis
       hangoutUrl,
       notificationUrl,
       processes,
+      file,
+      media,
       call,
       async signUp(name, email = `person-${tag}-${++people}@example.com`) {
         const password = "correct horse battery staple";

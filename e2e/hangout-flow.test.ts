@@ -4,7 +4,8 @@ import { type Stack, startStack } from "../services/hangout/test/harness.ts";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // The real media worker: confirmed photos become ready on their own.
+  stack = await startStack({}, { media: true });
 });
 afterAll(() => stack.stop());
 
@@ -102,13 +103,34 @@ test("three friends plan a hangout, vote, share two photos and clean up", async 
   expect(confirm).toMatchObject({ failed: [] });
   expect(confirm.confirmed).toHaveLength(2);
 
-  const memories = (await (await c.get(`${base}/memories`)).json()) as {
-    items: { id: string; filename: string; url: string }[];
+  // Processing (quarantine, scan, variants) ends on its own; members see each photo ready.
+  type Listed = {
+    id: string;
+    filename: string;
+    status: string;
+    url: string;
+    thumbnail: { url: string; contentType: string } | null;
   };
-  expect(memories.items.map((m) => m.filename)).toEqual(["group.png", "lake.jpg"]);
+  let memories: { items: Listed[] } = { items: [] };
+  for (let i = 0; i < 300; i++) {
+    memories = (await (await c.get(`${base}/memories`)).json()) as { items: Listed[] };
+    if (memories.items.every((m) => m.status === "ready")) break;
+    await Bun.sleep(100);
+  }
+  expect(memories.items.map((m) => [m.filename, m.status])).toEqual([
+    ["group.png", "ready"],
+    ["lake.jpg", "ready"],
+  ]);
   for (const memory of memories.items) {
-    const bytes = new Uint8Array(await (await fetch(memory.url)).arrayBuffer());
-    expect(bytes).toEqual(memory.filename === "lake.jpg" ? photos.jpg : photos.png);
+    // The served copy is the picture without metadata, in the uploaded format.
+    const served = await fetch(memory.url);
+    expect(served.status).toBe(200);
+    const bytes = new Uint8Array(await served.arrayBuffer());
+    const magic = memory.filename === "lake.jpg" ? [0xff, 0xd8, 0xff] : [0x89, 0x50, 0x4e, 0x47];
+    expect([...bytes.subarray(0, magic.length)]).toEqual(magic);
+    expect(memory.thumbnail?.contentType).toBe("image/webp");
+    const thumb = new Uint8Array(await (await fetch(memory.thumbnail!.url)).arrayBuffer());
+    expect(new TextDecoder().decode(thumb.subarray(8, 12))).toBe("WEBP");
   }
 
   // Carol may not delete Bob's photo; Alice (the owner) may.
@@ -116,6 +138,7 @@ test("three friends plan a hangout, vote, share two photos and clean up", async 
   expect((await c.delete(`/memories/${lake.id}`)).status).toBe(403);
   expect((await a.delete(`/memories/${lake.id}`)).status).toBe(204);
   expect((await fetch(lake.url)).status).toBe(404);
+  expect((await fetch(lake.thumbnail!.url)).status).toBe(404);
 
   const group = memories.items.find((m) => m.filename === "group.png")!;
   expect((await a.delete(base)).status).toBe(204);
