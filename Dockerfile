@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Bun service of the monorepo (auth, file, hangout and notification).
+# One image for every Bun service of the monorepo (auth, file, hangout, notification and media).
 # The command picks what runs:
 #   docker run IMAGE                                        → bun dist/$SERVICE/main.js
 #   docker run -e SERVICE=file IMAGE                          (SERVICE defaults to the build arg)
@@ -68,7 +68,7 @@ RUN mkdir -p /app/.data/auth /app/.data/certs && chown -R bun:bun /app/.data
 USER bun
 
 # auth HTTP / gRPC (UserDirectory), hangout HTTP, file HTTP (health, metrics) / gRPC
-# (FileService), notification HTTP
-EXPOSE 3001 50052 3002 3003 50051 3004
+# (FileService), notification HTTP, media HTTP (health, metrics)
+EXPOSE 3001 50052 3002 3003 50051 3004 3005
 # The header limit sits above the services' own (problem+json 414/431): packages/platform/src/request-limits.ts
 CMD ["sh", "-c", "exec bun --max-http-header-size=65536 dist/${SERVICE}/main.js"]

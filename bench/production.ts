@@ -1,12 +1,12 @@
 // How production runs a service, so the bench measures that and not the sources: the command and
-// the runtime's memory settings (BUN_*, MIMALLOC_*) of its docker-compose.yml entry, against a
+// the runtime's memory settings (BUN_*, MIMALLOC_*, glibc's MALLOC_*) of its docker-compose.yml entry, against a
 // bundle built for this run by scripts/build.ts. The app's own settings (ports, databases, …)
 // stay the bench's.
 import { parse as parseYaml } from "yaml";
 import { buildService, ROOT, type Service } from "../scripts/build.ts";
 
-/** The runtime's own settings in a compose entry (Bun's, JavaScriptCore's, mimalloc's). */
-export const RUNTIME_VARIABLE = /^(BUN_|MIMALLOC_)/;
+/** The runtime's own settings in a compose entry (Bun's, JavaScriptCore's, mimalloc's, glibc's). */
+export const RUNTIME_VARIABLE = /^(BUN_|MIMALLOC_|MALLOC_)/;
 
 interface ComposeService {
   command: string[];

@@ -188,6 +188,8 @@ const linkEnv = {
   NOTIFICATION_PUBLIC_URL: env.NOTIFICATION_PUBLIC_URL || notificationBase(env),
   // Where scripts/ensure-clamav.sh (run by `npm run dev`) puts clamd unless told otherwise.
   CLAMD_SOCKET: env.CLAMD_SOCKET || `${env.CLAMD_DIR || "/tmp/hangout-clamd"}/clamd.sock`,
+  // The media worker's malloc, as every launcher runs it (docs/decisions/0018-photo-pipeline.md).
+  MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX || "2",
 };
 
 /** The broker as the services reach it, without credentials; its management UI if it answers. */

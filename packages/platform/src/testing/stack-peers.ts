@@ -148,6 +148,8 @@ export async function startMediaPeer(
       FILE_GRPC_TARGET: file.grpcTarget,
       EVENTS_EXCHANGE: exchange,
       MEDIA_QUEUE: `${exchange}.media`,
+      // As every launcher of the worker runs it (docs/decisions/0018-photo-pipeline.md).
+      MALLOC_ARENA_MAX: "2",
       ...file.s3.env,
       ...ca.envFor("media"),
       ...env,

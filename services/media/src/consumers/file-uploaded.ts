@@ -33,6 +33,10 @@ export function fileUploadedConsumer(
       const started = performance.now();
       const outcome = await processUpload(deps, event as FileUploaded);
       metrics.finished(outcome, (performance.now() - started) / 1000);
+      // A photo's decoded pixels are native memory the JavaScript heap does not count, so the
+      // collector would keep several photos' worth alive; one full collection per photo bounds
+      // the worker's memory (docs/decisions/0018-photo-pipeline.md, "Memory").
+      Bun.gc(true);
     },
   });
 }
