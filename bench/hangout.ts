@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { freePort } from "@hangout/platform/testing/ports";
 import { measureB0, startB1 } from "./baselines.ts";
 import {
   type LogSummary,
@@ -15,13 +14,7 @@ import { HANGOUTS, PAGE, seedHangouts, UPLOAD_FILES } from "./hangout-fixtures.t
 import { report, SERVICES, type ServiceName } from "./hangout-report.ts";
 import { sinkStats } from "./report.ts";
 import { runScoped } from "./scope.ts";
-import {
-  runningEnv,
-  signUpAndLogIn,
-  startAuth,
-  startOnFreePort,
-  startProduction,
-} from "./services.ts";
+import { runningEnv, signUpAndLogIn, startAuth, startFile, startOnFreePort } from "./services.ts";
 import {
   DURATION_S,
   ensureWrk,
@@ -65,23 +58,10 @@ export async function runHangoutBench() {
     const { child: otlp, url: otlpUrl } = await scope.otlpSink();
     const common = runningEnv(otlpUrl);
     const auth = await startAuth(logDir, authDb.url, { ...common, ...ca.envFor("auth") });
-    const file = await startProduction("file", logDir, () => {
-      const httpPort = freePort();
-      const grpcPort = freePort();
-      return {
-        grpcPort,
-        ready: `http://127.0.0.1:${httpPort}/readyz`,
-        env: {
-          ...common,
-          ...ca.envFor("file"),
-          ...s3.env,
-          FILE_HTTP_PORT: String(httpPort),
-          FILE_GRPC_PORT: String(grpcPort),
-          FILE_DATABASE_URL: fileDb.url,
-          // No reaper pass during the run: nothing the bench leaves PENDING expires before it ends.
-          FILE_REAPER_INTERVAL_SECONDS: "3600",
-        },
-      };
+    const file = await startFile(logDir, fileDb.url, {
+      ...common,
+      ...ca.envFor("file"),
+      ...s3.env,
     });
     const hangout = await startOnFreePort("hangout", logDir, "HANGOUT_PORT", () => ({
       ...common,

@@ -6,13 +6,12 @@ import { spawnSync } from "node:child_process";
 import { createMtlsChannel } from "@hangout/platform/grpc/client";
 import { DEFAULT_BACKOFF_MS } from "@hangout/platform/inbox/consumer";
 import { deadQueueOf, retryQueueOf } from "@hangout/platform/inbox/topology";
-import { freePort } from "@hangout/platform/testing/ports";
 import { connect } from "../packages/platform/node_modules/amqplib";
 import { positiveInteger } from "./common.ts";
 import { AMQP_URL, deleteBrokerObjects } from "./events-publish.ts";
 import { fileClientOf } from "./grpc-calls.ts";
 import type { BenchScope } from "./scope.ts";
-import { startOnFreePort, startProduction } from "./services.ts";
+import { startFile, startOnFreePort } from "./services.ts";
 
 export const UPLOADED = "dev.hangout-planner.file.uploaded.v1";
 export const PROCESSED = "dev.hangout-planner.file.processed.v1";
@@ -52,25 +51,7 @@ export async function startWorkerStack(scope: BenchScope, common: Record<string,
     ]);
   });
 
-  const file = await startProduction("file", logDir, () => {
-    const httpPort = freePort();
-    const grpcPort = freePort();
-    return {
-      grpcPort,
-      ready: `http://127.0.0.1:${httpPort}/readyz`,
-      env: {
-        ...broker,
-        ...ca.envFor("file"),
-        ...s3.env,
-        FILE_HTTP_PORT: String(httpPort),
-        FILE_GRPC_PORT: String(grpcPort),
-        FILE_DATABASE_URL: fileDb.url,
-        // Nothing is left PENDING or PROCESSING long enough for the reaper or the sweep.
-        FILE_REAPER_INTERVAL_SECONDS: "3600",
-        FILE_PROCESSING_SWEEP_INTERVAL_SECONDS: "3600",
-      },
-    };
-  });
+  const file = await startFile(logDir, fileDb.url, { ...broker, ...ca.envFor("file"), ...s3.env });
   const media = await startOnFreePort("media", logDir, "MEDIA_HTTP_PORT", () => ({
     ...broker,
     ...ca.envFor("media"),

@@ -74,6 +74,29 @@ export function startAuth(logDir: string, databaseUrl: string, env: Record<strin
   });
 }
 
+/**
+ * file on free ports with its database and `env` (certificate, S3 and broker settings). Its
+ * periodic passes stay off: nothing a bench leaves PENDING or PROCESSING gets old enough.
+ */
+export function startFile(logDir: string, databaseUrl: string, env: Record<string, string>) {
+  return startProduction("file", logDir, () => {
+    const httpPort = freePort();
+    const grpcPort = freePort();
+    return {
+      grpcPort,
+      ready: `http://127.0.0.1:${httpPort}/readyz`,
+      env: {
+        ...env,
+        FILE_HTTP_PORT: String(httpPort),
+        FILE_GRPC_PORT: String(grpcPort),
+        FILE_DATABASE_URL: databaseUrl,
+        FILE_REAPER_INTERVAL_SECONDS: "3600",
+        FILE_PROCESSING_SWEEP_INTERVAL_SECONDS: "3600",
+      },
+    };
+  });
+}
+
 /** A new user, signed up and logged in through auth's HTTP API. */
 export async function signUpAndLogIn(authUrl: string) {
   const email = `bench-${Date.now().toString(36)}@example.com`;
