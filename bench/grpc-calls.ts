@@ -62,9 +62,25 @@ export async function intents(
   );
 }
 
-/** `count` files through the real flow: CreateUploads (10 at a time), PUT the bytes, confirm. */
-export async function confirmedFiles(transport: Transport, count: number): Promise<string[]> {
+/** Where the bench stands in for the media worker: file's client as `media`, and the store. */
+export interface WorkerStandIn {
+  file: ReturnType<typeof fileClientOf>;
+  store: Bun.S3Client;
+}
+
+/**
+ * `count` ready files through the real flow: CreateUploads (10 at a time), PUT the bytes,
+ * confirm; then what the media worker does, so GetDownloadUrls has files to sign: the upload
+ * copied under the three variant keys, and CompleteProcessing (the bench measures file's calls,
+ * not the photo pipeline; `bun run bench media` does that).
+ */
+export async function readyFiles(
+  transport: Transport,
+  worker: WorkerStandIn,
+  count: number,
+): Promise<string[]> {
   const ids: string[] = [];
+  const bytesOf = new Map<string, Uint8Array>();
   for (let start = 0; start < count; start += UPLOAD_FILES) {
     const batch = await intents(Math.min(UPLOAD_FILES, count - start));
     const { uploads } = await transport.file.createUploads({ intents: batch.map((b) => b.intent) });
@@ -77,6 +93,7 @@ export async function confirmedFiles(transport: Transport, count: number): Promi
         });
         await response.arrayBuffer();
         if (response.status !== 200) throw new Error(`PUT of upload ${i}: ${response.status}`);
+        bytesOf.set(upload.fileId, batch[i]!.bytes);
       }),
     );
     ids.push(...uploads.map((u) => u.fileId));
@@ -85,6 +102,23 @@ export async function confirmedFiles(transport: Transport, count: number): Promi
   const failed = results.filter((r) => !r.confirmed);
   if (failed.length > 0) {
     throw new Error(`confirm failed: ${failed.map((r) => r.failureReason).join(", ")}`);
+  }
+  for (const id of ids) {
+    const bytes = bytesOf.get(id)!;
+    const variant = { width: 1, height: 1, contentType: "image/webp", size: bytes.length };
+    for (const key of ["original", "preview.webp", "thumb.webp"])
+      await worker.store.write(`media/${id}/${key}`, bytes);
+    await worker.file.completeProcessing({
+      fileId: id,
+      ready: {
+        width: 1,
+        height: 1,
+        placeholder: "bench",
+        original: variant,
+        preview: variant,
+        thumbnail: variant,
+      },
+    });
   }
   return ids;
 }

@@ -13,11 +13,11 @@ import {
 } from "./common.ts";
 import {
   buildCalls,
-  confirmedFiles,
   DOWNLOAD_FILES,
   fileClientOf,
   healthClientOf,
   intents,
+  readyFiles,
   type Transport,
   UPLOAD_FILES,
 } from "./grpc-calls.ts";
@@ -113,7 +113,22 @@ export async function runGrpcBench() {
       },
     } satisfies Record<string, Transport>;
 
-    const fileIds = await confirmedFiles(transports.mtls, DOWNLOAD_FILES);
+    const mediaCertificates = await ca.managerFor("media", { lifetime: "1h" });
+    await mediaCertificates.start();
+    closers.push(() => mediaCertificates.stop());
+    const mediaChannel = createMtlsChannel(`localhost:${grpcPort}`, "file", mediaCertificates);
+    closers.push(() => mediaChannel.close());
+    const worker = {
+      file: fileClientOf(mediaChannel),
+      store: new Bun.S3Client({
+        endpoint: s3.endpoint,
+        bucket: s3.env.S3_BUCKET,
+        region: s3.env.S3_REGION,
+        accessKeyId: s3.env.S3_ACCESS_KEY_ID,
+        secretAccessKey: s3.env.S3_SECRET_ACCESS_KEY,
+      }),
+    };
+    const fileIds = await readyFiles(transports.mtls, worker, DOWNLOAD_FILES);
     const uploadIntents = (await intents(UPLOAD_FILES)).map((b) => b.intent);
     const calls = buildCalls(fileIds, uploadIntents);
     // Every call once on each transport before anything is timed.
@@ -128,7 +143,7 @@ export async function runGrpcBench() {
       throw new Error(`download of a confirmed file: ${download.status}`);
     console.log(
       `file server ready (pid ${fileServer.proc.pid}; mTLS :${grpcPort}, plaintext :${plainPort}); ` +
-        `${fileIds.length} files created, PUT and confirmed (a download URL serves ${downloaded} bytes)`,
+        `${fileIds.length} files created, PUT, confirmed and made ready (a download URL serves ${downloaded} bytes)`,
     );
 
     const pairs = await measurePairs(calls, transports, server);
