@@ -4,6 +4,7 @@
 import { Writable } from "node:stream";
 import { createPool } from "@hangout/platform/db";
 import { appendEvents } from "@hangout/platform/outbox/append";
+import { DEFAULT_BATCH_SIZE } from "@hangout/platform/outbox/relay";
 import { serviceRelay } from "@hangout/platform/outbox/service-relay";
 import { createPlatform } from "@hangout/platform/platform";
 import { createEvent } from "../packages/events/src/create.ts";
@@ -24,7 +25,7 @@ export const RELAY_EVENTS = positiveInteger("BENCH_EVENTS_RELAY_EVENTS", 20_000)
 /** Events per aggregate (hangout): the relay keeps each one's order. */
 const PER_HANGOUT = 10;
 /** Messages a bare publisher keeps unconfirmed: the relay's batch size (its default). */
-export const BARE_WINDOW = 100;
+export const BARE_WINDOW = DEFAULT_BATCH_SIZE;
 
 export const PUBLISHERS = ["relay", "bare-window", "bare-batch"] as const;
 export type Publisher = (typeof PUBLISHERS)[number];

@@ -25,7 +25,7 @@ export const TARGETS = {
 };
 
 const LABELS: Record<Publisher, string> = {
-  relay: "outbox relay (hangout's settings: batches of 100)",
+  relay: `outbox relay (hangout's settings: batches of ${BARE_WINDOW})`,
   "bare-window": `bare ConfirmChannel, window of ${BARE_WINDOW} unconfirmed`,
   "bare-batch": `bare ConfirmChannel, ${BARE_WINDOW} then waitForConfirms`,
 };

@@ -74,9 +74,16 @@ export interface Relay {
  * Publishes the outbox to RabbitMQ: at least once, in order per aggregate, from any number of
  * replicas at once (docs/decisions/0014-outbox-relay.md).
  */
+/**
+ * Rows a round claims, publishes and marks. Each round is one transaction with a commit (a log
+ * flush) and three statements, so larger rounds spread that cost over more events
+ * (docs/decisions/0014-outbox-relay.md).
+ */
+export const DEFAULT_BATCH_SIZE = 250;
+
 export function createRelay(options: RelayOptions): Relay {
   const { pool, exchange, logger } = options;
-  const batchSize = options.batchSize ?? 100;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   const retentionMs = (options.retentionSeconds ?? 86_400) * 1000;
   const pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
