@@ -1,4 +1,6 @@
-/** Helpers for telemetry.test.ts: read Grafana dashboards, PromQL and compose values. */
+/** Helpers for the telemetry tests: read Grafana dashboards, PromQL, compose values, sources. */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 
 /** The live streams' metrics (packages/platform/src/live/stream-metrics.ts), as PromQL names them. */
 export const LIVE_METRICS = new Set([
@@ -167,4 +169,36 @@ export function stripAlloyCommentsAndStrings(source: string): string {
     }
   }
   return out;
+}
+
+/** The `.ts` sources under a folder, joined: where a service's metric names are registered. */
+export function sourcesUnder(dir: string): string {
+  const files = (folder: string): string[] =>
+    readdirSync(folder).flatMap((name) => {
+      const path = join(folder, name);
+      return statSync(path).isDirectory() ? files(path) : [path];
+    });
+  return files(dir)
+    .filter((path) => path.endsWith(".ts"))
+    .map((path) => readFileSync(path, "utf8"))
+    .join("\n");
+}
+
+/** Metrics of `metrics` (histograms by their `_bucket` series) no source registers by name. */
+export const unregistered = (metrics: Set<string>, sources: string) =>
+  [...metrics]
+    .map((name) => name.replace(/_bucket$/, ""))
+    .filter((name) => !sources.includes(`"${name}"`));
+
+/** Each alert's metrics that its dashboard does not know (`up` always is): `alert name` pairs. */
+export function unknownAlertMetrics(
+  rules: { alert: string; expr: string }[],
+  dashboardUid: string,
+): string[] {
+  const known = new Set([...(DASHBOARD_METRICS[dashboardUid] ?? []), "up"]);
+  return rules.flatMap((rule) =>
+    [...metricNames(rule.expr)]
+      .filter((name) => !known.has(name))
+      .map((name) => `${rule.alert} ${name}`),
+  );
 }

@@ -5,16 +5,17 @@
  * service is in (ports, step-ca volumes, environment contracts) are in telemetry.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { loadMediaConfig } from "../services/media/src/config.ts";
 import {
-  DASHBOARD_METRICS,
   MEDIA_METRICS,
-  metricNames,
   prometheusExpressions,
   resolveComposeVars,
+  sourcesUnder,
+  unknownAlertMetrics,
+  unregistered,
 } from "./inspect.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -28,13 +29,6 @@ const env: Record<string, string> = services.media.environment;
 const resolvedEnv = (e: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(e).map(([k, v]) => [k, resolveComposeVars(String(v))]));
 const config = loadMediaConfig(resolvedEnv(env));
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 describe("docker-compose.yml: the media worker", () => {
   test("runs its bundle from the one image; no database, so no migrate job", () => {
@@ -145,26 +139,12 @@ describe("telemetry of the media worker", () => {
     expect(byName.MediaDown).toContain('up{job="media"}');
     expect(byName.MediaJobsFailing).toContain('outcome!="ready"');
     expect(byName.MediaQueueDeadLetters).toContain(`consumer="${config.MEDIA_QUEUE}"`);
-    const known = new Set([...DASHBOARD_METRICS["hangout-media"]!, "up"]);
-    for (const rule of rules) {
-      for (const name of metricNames(rule.expr))
-        expect({ alert: rule.alert, name, known: known.has(name) }).toEqual({
-          alert: rule.alert,
-          name,
-          known: true,
-        });
-    }
+    expect(unknownAlertMetrics(rules, "hangout-media")).toEqual([]);
   });
 
   test("the worker registers the metrics the dashboard and alerts query, and their outcomes", () => {
-    const sources = filesUnder(join(ROOT, "services/media/src"))
-      .filter((path) => path.endsWith(".ts"))
-      .map((path) => readFileSync(path, "utf8"))
-      .join("\n");
-    const missing = [...MEDIA_METRICS]
-      .map((name) => name.replace(/_bucket$/, ""))
-      .filter((name) => !sources.includes(`"${name}"`));
-    expect(missing).toEqual([]);
+    const sources = sourcesUnder(join(ROOT, "services/media/src"));
+    expect(unregistered(MEDIA_METRICS, sources)).toEqual([]);
     expect(sources).toContain('labelNames: ["outcome"]');
     // the outcomes the panels and alerts name are the worker's JobOutcome
     for (const outcome of ["ready", "infected"]) expect(sources).toContain(`"${outcome}"`);

@@ -5,7 +5,7 @@
  * volumes, database users, environment contracts — are in telemetry.test.ts.)
  */
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import {
@@ -13,11 +13,12 @@ import {
   notificationConfigSchema,
 } from "../services/notification/src/config.ts";
 import {
-  DASHBOARD_METRICS,
-  metricNames,
   NOTIFICATION_METRICS,
   prometheusExpressions,
   resolveComposeVars,
+  sourcesUnder,
+  unknownAlertMetrics,
+  unregistered,
 } from "./inspect.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -29,13 +30,6 @@ const services: Record<string, Any> = parseYaml(read("docker-compose.yml"), {
 }).services;
 const env: Record<string, string> = services.notification.environment;
 const resolved = (name: string) => resolveComposeVars(String(env[name]));
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 describe("docker-compose.yml: the notification service", () => {
   test("runs its bundle, migrates with the service's own database settings", () => {
@@ -162,26 +156,17 @@ describe("telemetry of the notification service", () => {
 
   test("alerts use only metrics the dashboard knows (the service's and the platform's)", () => {
     const rules: Any = parseYaml(read("telemetry/prometheus/rules/notification.rules.yml"));
-    const known = new Set([...DASHBOARD_METRICS["hangout-notification"]!, "up"]);
-    for (const rule of rules.groups.flatMap((g: Any) => g.rules)) {
-      for (const name of metricNames(rule.expr))
-        expect({ alert: rule.alert, name, known: known.has(name) }).toEqual({
-          alert: rule.alert,
-          name,
-          known: true,
-        });
-    }
+    expect(
+      unknownAlertMetrics(
+        rules.groups.flatMap((g: Any) => g.rules),
+        "hangout-notification",
+      ),
+    ).toEqual([]);
   });
 
   test("the service registers the metrics the dashboard and alerts query", () => {
-    const sources = filesUnder(join(ROOT, "services/notification/src"))
-      .filter((path) => path.endsWith(".ts"))
-      .map((path) => readFileSync(path, "utf8"))
-      .join("\n");
-    const missing = [...NOTIFICATION_METRICS]
-      .map((name) => name.replace(/_bucket$/, ""))
-      .filter((name) => !sources.includes(`"${name}"`));
-    expect(missing).toEqual([]);
+    const sources = sourcesUnder(join(ROOT, "services/notification/src"));
+    expect(unregistered(NOTIFICATION_METRICS, sources)).toEqual([]);
     for (const label of ["kind", "outcome"]) expect(sources).toContain(`"${label}"`);
   });
 });
