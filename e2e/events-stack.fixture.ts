@@ -72,6 +72,11 @@ export interface EventsStack {
 export interface EventsStackOptions {
   /** Runs file (instead of a dead port) and the media worker, scanning with clamd. */
   photos?: boolean;
+  /**
+   * The web app's origin, when a browser uses this stack through it: links in emails (the
+   * unsubscribe link included) point there and the bucket's CORS lets its pages upload.
+   */
+  webAppUrl?: string;
 }
 
 export interface CallOptions {
@@ -208,7 +213,11 @@ export async function startEventsStack(
     });
     const jwks = `${authUrl}/.well-known/jwks.json`;
     const file = options.photos
-      ? await startFilePeer(ca, { http: fileHttpPort, grpc: filePort }, undo, { ...events, ...env })
+      ? await startFilePeer(ca, { http: fileHttpPort, grpc: filePort }, undo, {
+          ...events,
+          ...(options.webAppUrl ? { S3_CORS_ORIGINS: options.webAppUrl } : {}),
+          ...env,
+        })
       : undefined;
     const mediaEnv = { ...events, CLAMD_SOCKET, ...env };
     const media = file
@@ -232,8 +241,8 @@ export async function startEventsStack(
       NOTIFICATION_PORT: String(notificationPort),
       NOTIFICATION_DATABASE_URL: databases.notification!.url,
       NOTIFICATION_QUEUE: broker.notificationQueue,
-      NOTIFICATION_PUBLIC_URL: notificationUrl,
-      WEB_APP_URL,
+      NOTIFICATION_PUBLIC_URL: options.webAppUrl ?? notificationUrl,
+      WEB_APP_URL: options.webAppUrl ?? WEB_APP_URL,
       SMTP_URL: sink.smtpUrl,
       UNSUBSCRIBE_SECRET: `e2e-${crypto.randomUUID()}`,
       MAIL_POLL_INTERVAL_MS: "200",

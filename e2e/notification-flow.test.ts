@@ -68,7 +68,7 @@ beforeAll(async () => {
     201,
   );
   hangoutId = created.id;
-  hangoutLink = `${WEB_APP_URL}/hangouts/${hangoutId}`;
+  hangoutLink = `${WEB_APP_URL}/hangout/${hangoutId}`;
 }, 120_000);
 
 afterAll(async () => {
@@ -101,7 +101,7 @@ describe("emails about a hangout, end to end", () => {
       )
     ).items;
     expect(invitation?.email).toBe(newcomerAddress);
-    const signUpLink = `${WEB_APP_URL}/signup?email=${encodeURIComponent(newcomerAddress)}&invitation=${invitation?.id}`;
+    const signUpLink = `${WEB_APP_URL}/signup?email=${encodeURIComponent(newcomerAddress)}&invitation=${invitation?.id}&hangout=${hangoutId}`;
     const toNewcomer = await stack.sink.waitFor(sentTo(newcomerAddress));
     // No account, so no name: the bare address.
     expect(toNewcomer.to).toEqual([{ name: "", address: newcomerAddress }]);

@@ -82,6 +82,7 @@ beforeAll(async () => {
     "SMTP_LOCAL_PORT",
     "SMTP_LOCAL_HTTP_PORT",
     "STEP_CA_PORT",
+    "WEB_PORT",
   ];
   const free = await freePorts(names.length);
   names.forEach((name, i) => {
@@ -168,6 +169,16 @@ describe("npm run dev (scripts/dev.ts)", () => {
           await until(`${url} answering`, () => answers(url));
         }
       }
+
+      // The web app, with the API on its own origin (issue 20): the page, and auth behind it.
+      const web = `http://localhost:${ports.WEB_PORT}`;
+      expect(printed[0]).toBe(web);
+      const page = await fetch(web, { signal: AbortSignal.timeout(5000) });
+      expect(await page.text()).toContain('<div id="app">');
+      const anonymous = await fetch(`${web}/auth/me`, { signal: AbortSignal.timeout(5000) });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("content-type")).toContain("application/problem+json");
+      await anonymous.arrayBuffer();
 
       // The mail sink: its page and Mailpit's read API, where the notification service sends.
       const mailPage = `http://127.0.0.1:${ports.SMTP_LOCAL_HTTP_PORT}`;

@@ -104,6 +104,9 @@ const services: DevService[] = [
   },
 ];
 
+/** The web app's dev server (Vite, hot reload): the page and, proxied, the API on one origin. */
+const webOrigin = (env: Env) => `http://localhost:${env.WEB_PORT || 5173}`;
+
 const notificationBase = (env: Env) =>
   `http://${env.NOTIFICATION_HOST || "127.0.0.1"}:${env.NOTIFICATION_PORT || 3004}`;
 
@@ -184,8 +187,13 @@ const linkEnv = {
   AUTH_GRPC_TARGET: env.AUTH_GRPC_TARGET || `localhost:${authGrpcPort(env)}`,
   FILE_GRPC_TARGET: env.FILE_GRPC_TARGET || `localhost:${fileGrpcPort(env)}`,
   SMTP_URL: env.SMTP_URL || mail.smtpUrl,
-  // Unsubscribe links in emails: the service itself, as there is no edge here.
-  NOTIFICATION_PUBLIC_URL: env.NOTIFICATION_PUBLIC_URL || notificationBase(env),
+  // Links in emails open the web app, whose dev server also proxies /notifications/unsubscribe.
+  WEB_APP_URL: env.WEB_APP_URL || webOrigin(env),
+  NOTIFICATION_PUBLIC_URL: env.NOTIFICATION_PUBLIC_URL || webOrigin(env),
+  // The app's pages PUT photos straight to the bucket, from either spelling of this machine.
+  S3_CORS_ORIGINS:
+    env.S3_CORS_ORIGINS ||
+    `${webOrigin(env)},${webOrigin(env).replace("localhost", "127.0.0.1")}`,
   // Where scripts/ensure-clamav.sh (run by `npm run dev`) puts clamd unless told otherwise.
   CLAMD_SOCKET: env.CLAMD_SOCKET || `${env.CLAMD_DIR || "/tmp/hangout-clamd"}/clamd.sock`,
   // The media worker's malloc, as every launcher runs it (docs/decisions/0018-photo-pipeline.md).
@@ -227,8 +235,22 @@ const children = services.map((service) => {
   return { child, logs };
 });
 
-console.log("\nHangout Planner (embedded default) is starting:");
 const line = (name: string, text: string) => console.log(`  ${name.padEnd(12)} ${text}`);
+
+// Vite on Node, the runtime it is made for; it finds the services through WEB_*_URL.
+const web = Bun.spawn(["node", "node_modules/vite/bin/vite.js", "--clearScreen", "false"], {
+  cwd: "web",
+  stdio: ["ignore", "ignore", "inherit"],
+  env: {
+    ...env,
+    WEB_AUTH_URL: `http://127.0.0.1:${authPort(env)}`,
+    WEB_HANGOUT_URL: `http://${env.HANGOUT_HOST || "127.0.0.1"}:${env.HANGOUT_PORT || 3002}`,
+    WEB_NOTIFICATION_URL: notificationBase(env),
+  },
+});
+
+console.log("\nHangout Planner (embedded default) is starting:");
+line("web", `${webOrigin(env)} (the app: open this; hot reload, the API proxied)`);
 line("step-ca", `${ca ? ca.url : "(local CA in-process)"} (root: ${pki.rootCert})`);
 line("s3", `${s3.endpoint} (bucket ${s3.env.S3_BUCKET}, objects in .data/s3)`);
 line("mail", `${mailPage} (every email sent, kept in memory)`);
@@ -253,13 +275,16 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    web.kill("SIGTERM");
     for (const { child } of children) child.kill("SIGTERM");
     setTimeout(() => {
+      web.kill("SIGKILL");
       for (const { child } of children) child.kill("SIGKILL");
     }, STOP_GRACE_MS).unref();
   });
 }
 const codes = await Promise.all(children.map(({ child }) => child.exited));
+await web.exited;
 await Promise.all(children.map(({ logs }) => logs.catch(() => undefined)));
 await ca?.stop();
 await s3.stop();

@@ -34,7 +34,7 @@ export const fileConfigSchema = configSchema({
   /** The URL clients use in presigned URLs (a public host); S3_ENDPOINT when unset. */
   S3_PUBLIC_ENDPOINT: env.optionalUrl(),
   /** Comma-separated browser origins allowed to PUT to presigned URLs (bucket CORS). */
-  S3_CORS_ORIGINS: env.string("http://localhost:3002"),
+  S3_CORS_ORIGINS: env.string("http://localhost:5173"),
 });
 
 export type FileConfig = ReturnType<typeof loadFileConfig>;

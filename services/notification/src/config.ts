@@ -28,7 +28,7 @@ export const notificationConfigSchema = configSchema({
   /** The From of every email. */
   MAIL_FROM: env.string("Hangout Planner <no-reply@hangout-planner.localhost>"),
   /** The web app, for links to a hangout, the sign-up page and the preferences page. */
-  WEB_APP_URL: env.url("http://127.0.0.1:5173"),
+  WEB_APP_URL: env.url("http://localhost:5173"),
   /** This service as people's mail clients reach it (through the edge), for unsubscribe links. */
   NOTIFICATION_PUBLIC_URL: env.url("http://127.0.0.1:3004"),
   /** Signs unsubscribe links; required (and not the default) in production. */

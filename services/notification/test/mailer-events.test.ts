@@ -34,7 +34,7 @@ test("an invitation event becomes an email to the invitee, woken without waiting
   const message = await onlyMessage(env.sink, 'Ann Organiser invited you to "Evented picnic"');
   expect(Date.now() - started).toBeLessThan(15_000);
   expect(message.to).toEqual([{ name: "Bob Friend", address: bob.email }]);
-  expect(message.text).toContain(`https://web.example.test/hangouts/${story.hangoutId}`);
+  expect(message.text).toContain(`https://web.example.test/hangout/${story.hangoutId}`);
 
   // The SMTP server has it before the mailer commits: counted once committed.
   const sent = /notification_emails_total\{kind="invitation",outcome="sent"[^}]*\} 1/;

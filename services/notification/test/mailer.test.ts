@@ -47,9 +47,9 @@ describe("an email to a user", () => {
     expect(message.to).toEqual([{ name: "Bob Friend", address: bob.email }]);
     expect(message.from.address).toBe("no-reply@hangout-planner.localhost");
     expect(message.text).toContain(`Hi Bob Friend,`);
-    expect(message.text).toContain(`https://web.example.test/hangouts/${hangoutId}`);
+    expect(message.text).toContain(`https://web.example.test/hangout/${hangoutId}`);
     expect(message.text).toContain("When: Sun 15 Jun 2031, 18:00–21:00 UTC");
-    expect(message.html).toContain(`href="https://web.example.test/hangouts/${hangoutId}"`);
+    expect(message.html).toContain(`href="https://web.example.test/hangout/${hangoutId}"`);
     expect(message.html).toContain("Parc de la Tête d&#39;Or");
 
     const [unsubscribe] = message.headers["list-unsubscribe"] ?? [];
@@ -126,15 +126,17 @@ describe("an invitation to an address with no account", () => {
   test("goes to that bare address and links to sign-up with the invitation", async () => {
     const name = title("Barbecue");
     const invitationId = Bun.randomUUIDv7();
+    const hangoutId = Bun.randomUUIDv7();
     const address = `zoe-${n}@example.com`;
     await env.queue({
       to: { email: address },
       kind: "invitation",
+      hangoutId,
       content: hangoutContent({ title: name, invitedBy: ann.id, invitationId }),
     });
     const message = await onlyMessage(env.sink, `Ann Organiser invited you to "${name}"`);
     expect(message.to).toEqual([{ name: "", address }]);
-    const signUp = `https://web.example.test/signup?email=${encodeURIComponent(address)}&invitation=${invitationId}`;
+    const signUp = `https://web.example.test/signup?email=${encodeURIComponent(address)}&invitation=${invitationId}&hangout=${hangoutId}`;
     expect(message.text).toContain(signUp);
     expect(message.html).toContain(`href="${signUp.replaceAll("&", "&amp;")}"`);
     expect(message.text).toContain("Hello,");

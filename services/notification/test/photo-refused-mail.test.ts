@@ -71,7 +71,7 @@ test("an infected photo: exactly one email to its uploader, even when the event 
   expect(message.to).toEqual([{ name: "Bob Friend", address: bob.email }]);
   expect(message.text).toContain("Hi Bob Friend,");
   expect(message.text).toContain("a virus scan flagged it, and it was deleted");
-  expect(message.text).toContain(`https://web.example.test/hangouts/${story.hangoutId}`);
+  expect(message.text).toContain(`https://web.example.test/hangout/${story.hangoutId}`);
   expect(message.text).not.toContain("infected");
   expect(message.html).toContain("Beach day &lt;3");
   expect(message.html).toContain("a virus scan flagged it, and it was deleted");

@@ -155,7 +155,7 @@ describe("the email", () => {
       } as PhotoRefusedContent,
       recipient: { user: true, name: "Bob" },
       links: {
-        action: "https://web.test/hangouts/h1",
+        action: "https://web.test/hangout/h1",
         unsubscribe: "https://api.test/notifications/unsubscribe?token=t.k",
         preferences: "https://web.test/settings/notifications",
       },
@@ -167,7 +167,7 @@ describe("the email", () => {
     for (const part of [email.text, email.html]) {
       expect(part).toContain("Picnic");
       expect(part).toContain("a virus scan flagged it, and it was deleted");
-      expect(part).toContain("https://web.test/hangouts/h1");
+      expect(part).toContain("https://web.test/hangout/h1");
       expect(part).toContain("Stop emails about changes to your hangouts");
     }
     expect(email.text).toStartWith("Hi Bob,\n");

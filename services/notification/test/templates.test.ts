@@ -14,7 +14,7 @@ const base = {
   locationName: "Parc",
 };
 const links = {
-  action: "https://web.test/hangouts/h1",
+  action: "https://web.test/hangout/h1",
   unsubscribe: "https://api.test/notifications/unsubscribe?token=t.k",
   preferences: "https://web.test/settings/notifications",
 };

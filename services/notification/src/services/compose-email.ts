@@ -3,6 +3,7 @@ import type { Delivery } from "../repositories/deliveries.ts";
 import type { OutgoingMail } from "../repositories/smtp.ts";
 import type { DirectoryUser } from "../repositories/users.ts";
 import { renderEmail } from "../templates/index.ts";
+import { webLinks } from "../templates/web-links.ts";
 import type { DeliveryContent } from "./delivery-content.ts";
 import type { Unsubscribe } from "./unsubscribe.ts";
 
@@ -62,8 +63,12 @@ export function createEmailComposer(config: NotificationConfig, unsubscribe: Uns
     const invitationId = (content as { invitationId?: unknown }).invitationId;
     const action =
       !user && typeof invitationId === "string"
-        ? `${web}/signup?email=${encodeURIComponent(delivery.email ?? "")}&invitation=${encodeURIComponent(invitationId)}`
-        : `${web}/hangouts/${encodeURIComponent(delivery.hangoutId)}`;
+        ? webLinks.signUp(web, {
+            email: delivery.email ?? "",
+            invitationId,
+            hangoutId: delivery.hangoutId,
+          })
+        : webLinks.hangout(web, delivery.hangoutId);
     const unsubscribeLink = unsubscribe.link({
       recipient: delivery.recipient,
       kind: delivery.kind,

@@ -1,5 +1,6 @@
 import { AppError } from "@hangout/platform/errors";
 import type { NotificationConfig } from "../config.ts";
+import { webLinks } from "../templates/web-links.ts";
 import type { Preferences } from "./preferences.ts";
 import type { UnsubscribeClaim, UnsubscribeTokens } from "./unsubscribe-tokens.ts";
 
@@ -33,7 +34,7 @@ export function createUnsubscribe(deps: {
     /** The link in an email to `recipient` (a delivery's recipient key) about `kind`. */
     link: (claim: UnsubscribeClaim) => `${base}?token=${tokens.sign(claim)}`,
     /** The web app's page where a signed-in user chooses which emails they get. */
-    preferencesPage: `${web}/settings/notifications`,
+    preferencesPage: webLinks.preferences(web),
     read,
     invalid,
     /** The claim of a link's token, or undefined for one this service did not sign. */
