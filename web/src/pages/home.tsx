@@ -9,6 +9,7 @@ import { openLive } from "../api/live.ts";
 import { messageOf } from "../api/problem.ts";
 import type { HangoutSummary } from "../api/types.ts";
 import { formatWhen } from "../components/dates.ts";
+import { splitByTime } from "./hangout-order.ts";
 
 /** Pages read for the list: a person in more hangouts than this sees the first ones. */
 const MAX_PAGES = 10;
@@ -27,16 +28,6 @@ async function allHangouts(): Promise<HangoutSummary[]> {
     cursor = data.nextCursor;
   }
   return items;
-}
-
-/** Upcoming while it has not ended (or, without an end, not started); past after. */
-export function splitByTime(items: HangoutSummary[], now = Date.now()) {
-  const over = (h: HangoutSummary) => Date.parse(h.endsAt ?? h.startsAt) < now;
-  const upcoming = items
-    .filter((h) => !over(h))
-    .sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt));
-  const past = items.filter(over).sort((a, b) => Date.parse(b.startsAt) - Date.parse(a.startsAt));
-  return { upcoming, past };
 }
 
 const RSVP_LABEL = { going: "Going", maybe: "Maybe", declined: "Not going", pending: "Invited" };

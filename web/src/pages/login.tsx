@@ -4,12 +4,7 @@ import { authApi, call } from "../api/client.ts";
 import { session, signedIn } from "../api/session.ts";
 import { Field, FormError } from "../components/field.tsx";
 import { useSubmit } from "../components/use-form.ts";
-
-/** Where to go after signing in: a path of this app only, never another site. */
-export function nextPath(query: Record<string, string>): string {
-  const next = query.next ?? "/";
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
-}
+import { nextPath } from "./next-path.ts";
 
 export function Login() {
   const { query, route } = useLocation();

@@ -4,7 +4,7 @@ import { authApi, call } from "../api/client.ts";
 import { session, signedIn } from "../api/session.ts";
 import { Field, FormError } from "../components/field.tsx";
 import { useSubmit } from "../components/use-form.ts";
-import { nextPath } from "./login.tsx";
+import { nextPath } from "./next-path.ts";
 
 /**
  * Sign up, then log in. An invitation email links here with the invited address and the
