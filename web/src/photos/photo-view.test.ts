@@ -1,0 +1,61 @@
+import { describe, expect, test } from "bun:test";
+import type { Memory } from "../api/types.ts";
+import { placeholderUrl, stateText, tileSource, viewerSource } from "./photo-view.ts";
+
+const HANGOUT = "h1";
+
+function memory(id: string, createdAt: string, change: Partial<Memory> = {}): Memory {
+  return {
+    id,
+    hangoutId: HANGOUT,
+    filename: `${id}.jpg`,
+    contentType: "image/jpeg",
+    size: 100,
+    uploadedBy: "u1",
+    createdAt,
+    status: "processing",
+    failureReason: null,
+    width: null,
+    height: null,
+    placeholder: null,
+    url: null,
+    urlExpiresAt: null,
+    preview: null,
+    thumbnail: null,
+    ...change,
+  };
+}
+
+describe("what a photo shows", () => {
+  const variant = (url: string) => ({ url, width: 10, height: 10, contentType: "image/webp" });
+
+  test("the thumbnail on its tile and the preview in the viewer, the photo's URL failing those", () => {
+    const ready = memory("a", "2026-01-01T00:00:00Z", {
+      status: "ready",
+      url: "u",
+      thumbnail: variant("t"),
+      preview: variant("p"),
+    });
+    expect(tileSource(ready)).toBe("t");
+    expect(viewerSource(ready)).toBe("p");
+    const plain = { ...ready, thumbnail: null, preview: null };
+    expect(tileSource(plain)).toBe("u");
+    expect(viewerSource(plain)).toBe("u");
+    expect(stateText(ready)).toBeUndefined();
+  });
+
+  test("its state in words while it has no image", () => {
+    expect(stateText(memory("a", "2026-01-01T00:00:00Z"))).toBe("Processing…");
+    const failed = memory("a", "2026-01-01T00:00:00Z", {
+      status: "failed",
+      failureReason: "too_large",
+    });
+    expect(stateText(failed)).toBe("Failed: too large to process");
+  });
+
+  test("a ThumbHash becomes a data URL; a broken one becomes none", () => {
+    expect(placeholderUrl("1QcSHQRnh493V4dIh4eXh1h4kJUI")).toStartWith("data:image/png;base64,");
+    expect(placeholderUrl("%%%")).toBeUndefined();
+    expect(placeholderUrl(null)).toBeUndefined();
+  });
+});
