@@ -7,7 +7,8 @@
 #   docker run IMAGE bun services/auth/src/migrate.ts       → one-shot migration (every service)
 #   docker run IMAGE bun envoy/dev-cert.ts /certs           → self-signed edge certificate
 #   docker run IMAGE bun step-ca/compose-init.ts …          → CA bootstrap and per-service keys
-# docker-compose.yml sets the command explicitly for each service.
+# docker-compose.yml sets the command explicitly for each service. The web app has its own image,
+# web/Dockerfile (its static files behind nginx).
 #
 # The Bun version matches package.json ("packageManager": "bun@1.4.5"); telemetry.test.ts checks it.
 ARG BUN_VERSION=1.4.5

@@ -325,6 +325,7 @@ describe("cross-references and policy", () => {
     memory_write: "hangout",
     notification_read: "notification",
     notification_write: "notification",
+    web: "web",
   };
   const id = "0195d3a4-7b2c-7c1e-9a3f-2b4c6d8e0f12";
   const other = "0195d3a4-7b2c-7c1e-9a3f-2b4c6d8e0f13";
@@ -374,26 +375,28 @@ describe("cross-references and policy", () => {
     ["PUT", "/notifications/preferences", "notification_write"],
     ["GET", "/notifications/unsubscribe?token=abc.def", "notification_read"],
     ["POST", "/notifications/unsubscribe?token=abc.def", "notification_write"],
-    // not public
-    ["GET", "/metrics", undefined],
-    ["GET", "/healthz", undefined],
-    ["GET", "/readyz", undefined],
-    ["GET", "/docs", undefined],
-    ["GET", "/docs/json", undefined],
-    ["GET", "/openapi", undefined],
-    ["GET", "/stats/prometheus", undefined],
+    // outside the API's paths: the web app's static files (index.html), never a service's
+    // /metrics, /healthz, /readyz or /docs
+    ["GET", "/metrics", "web"],
+    ["GET", "/healthz", "web"],
+    ["GET", "/readyz", "web"],
+    ["GET", "/docs", "web"],
+    ["GET", "/docs/json", "web"],
+    ["GET", "/openapi", "web"],
+    ["GET", "/stats/prometheus", "web"],
+    ["GET", "/authx", "web"],
+    ["GET", "/hangoutsx", "web"],
+    ["GET", "/memories", "web"],
+    ["GET", "/memoriesx/1", "web"],
+    ["GET", "/notificationsx/preferences", "web"],
+    ["GET", "/me", "web"],
+    ["GET", "/me/eventsx", "web"],
+    ["GET", "/mex/events", "web"],
+    // not routed: other methods there, and what the API's paths take from no route above
     ["POST", "/.well-known/jwks.json", undefined],
-    ["GET", "/authx", undefined],
-    ["GET", "/hangoutsx", undefined],
     ["POST", "/hangouts-admin", undefined],
-    ["GET", "/memories", undefined],
-    ["GET", "/memoriesx/1", undefined],
-    ["GET", "/notificationsx/preferences", undefined],
     ["POST", "/notification/unsubscribe", undefined],
-    ["GET", "/me", undefined],
     ["GET", "/me/events/x", undefined],
-    ["GET", "/me/eventsx", undefined],
-    ["GET", "/mex/events", undefined],
     ["POST", "/me/events", undefined],
     ["HEAD", "/me/events", undefined],
   ];
@@ -518,7 +521,11 @@ describe("cross-references and policy", () => {
       expect(tokenBucket(perRoute)!.maxTokens).toBeLessThanOrEqual(globalBucket.maxTokens);
     }
     for (const name of Object.keys(ROUTE_CLUSTERS).filter((n) => !n.startsWith("auth_")))
-      expect(routes[routeIndex(name)]!.route.typed_per_filter_config).toBeUndefined();
+      expect(
+        (routes[routeIndex(name)]!.route.typed_per_filter_config as Any)?.[
+          "envoy.filters.http.local_ratelimit"
+        ],
+      ).toBeUndefined();
     // the global bucket is enforced, not shadow mode
     expect(global.typed_config.filter_enforced.default_value.numerator).toBe(100);
   });
@@ -586,10 +593,13 @@ describe("cross-references and policy", () => {
   });
 
   test("the edge authenticates nothing: the one-click unsubscribe POST reaches the service as sent", () => {
-    // Only the rate limit and the router: no jwt_authn, ext_authz or body filter that would turn
-    // away a POST with a form body and no Authorization header (RFC 8058 one-click).
+    // Only the rate limit, the response compressors and the router: no jwt_authn, ext_authz or
+    // body filter that would turn away a POST with a form body and no Authorization header
+    // (RFC 8058 one-click).
     expect((https.hcm.http_filters as Any[]).map((f) => f.name)).toEqual([
       "envoy.filters.http.local_ratelimit",
+      "envoy.filters.http.compressor.brotli",
+      "envoy.filters.http.compressor.gzip",
       "envoy.filters.http.router",
     ]);
     const hit = matchRoute(https.hcm.route_config, "POST", "/notifications/unsubscribe?token=t")!;
@@ -725,11 +735,18 @@ describe("live streams (Server-Sent Events, issue 18)", () => {
       expect(action.retry_policy).toBeUndefined();
       expect(action.hedge_policy).toBeUndefined();
       expect(action.max_stream_duration).toBeUndefined();
-      // the same shape as the other routes: access log, tracing and the global bucket unchanged
-      expect(Object.keys(routes[routeIndex(name)]!.route).sort()).toEqual([
+      // the same shape as the other routes: access log, tracing and the global bucket unchanged;
+      // the per-route configs only turn the compressors off (compression.test.ts)
+      const route = routes[routeIndex(name)]!.route;
+      expect(Object.keys(route).sort()).toEqual([
         "match",
         "name",
         "route",
+        "typed_per_filter_config",
+      ]);
+      expect(Object.keys(route.typed_per_filter_config as Any).sort()).toEqual([
+        "envoy.filters.http.compressor.brotli",
+        "envoy.filters.http.compressor.gzip",
       ]);
       expect(Object.keys(action).sort()).toEqual(["cluster", "idle_timeout", "timeout"]);
     }
@@ -796,10 +813,22 @@ describe("live streams (Server-Sent Events, issue 18)", () => {
     }
     for (const filter of hcm.http_filters as Any[]) {
       const kind = `${filter.name} ${filter.typed_config["@type"]}`;
-      expect({ kind, buffers: /compress|gzip|buffer|lua|wasm|ext_proc/i.test(kind) }).toEqual({
+      expect({ kind, buffers: /buffer|lua|wasm|ext_proc/i.test(kind) }).toEqual({
         kind,
         buffers: false,
       });
+      // the compressors are on the chain, and off on each stream route
+      if (!/compressor/i.test(kind)) continue;
+      for (const { name } of STREAMS) {
+        const perRoute = (routes[routeIndex(name)]!.route.typed_per_filter_config as Any)?.[
+          filter.name
+        ];
+        expect({ name, filter: filter.name, disabled: perRoute?.disabled }).toEqual({
+          name,
+          filter: filter.name,
+          disabled: true,
+        });
+      }
     }
     expect(hcm.http_filters.at(-1).typed_config.suppress_envoy_headers).toBe(true);
   });

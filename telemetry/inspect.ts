@@ -39,6 +39,17 @@ export const NOTIFICATION_METRICS = new Set([
 /** The media worker's own metrics (services/media/src/services/job-metrics.ts), as PromQL names them. */
 export const MEDIA_METRICS = new Set(["media_jobs_total", "media_job_duration_seconds_bucket"]);
 
+/**
+ * Envoy's statistics of one upstream cluster, as its /stats/prometheus names them (the cluster in
+ * the label `envoy_cluster_name`, a status class in `envoy_response_code_class`).
+ */
+export const ENVOY_CLUSTER_METRICS = new Set([
+  "envoy_cluster_upstream_rq_total",
+  "envoy_cluster_upstream_rq_xx",
+  "envoy_cluster_upstream_rq_time_bucket",
+  "envoy_cluster_membership_healthy",
+]);
+
 /** Dashboard uid → exactly the metrics its panels query. */
 export const DASHBOARD_METRICS: Record<string, Set<string>> = {
   "hangout-auth": ALLOWED_DASHBOARD_METRICS,
@@ -51,6 +62,7 @@ export const DASHBOARD_METRICS: Record<string, Set<string>> = {
     "events_dead_lettered_total",
     "event_consume_duration_seconds_bucket",
   ]),
+  "hangout-web": ENVOY_CLUSTER_METRICS,
   "hangout-media": new Set([
     ...MEDIA_METRICS,
     "process_resident_memory_bytes",

@@ -321,7 +321,7 @@ describe("Grafana provisioning and dashboard", () => {
     for (const [, uid] of links) expect(provisioned).toContain(uid);
   });
 
-  test("there are the auth, notification and media dashboards, and no other", () => {
+  test("there are the auth, notification, media and web dashboards, and no other", () => {
     expect(dashboards.map((d) => d.json.uid).sort()).toEqual(Object.keys(DASHBOARD_METRICS).sort());
   });
 
@@ -441,6 +441,7 @@ describe("docker-compose.yml", () => {
         "step-ca-init",
         "tempo",
         "tempo-init",
+        "web",
       ].sort(),
     );
   });
