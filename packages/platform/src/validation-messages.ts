@@ -128,6 +128,8 @@ export function messageOf(error: SchemaError): string {
       return patternRules.get(String(s.pattern)) ?? "is not in the expected form";
     case ValueErrorType.StringFormat:
     case ValueErrorType.StringFormatUnknown:
+      // A form's field left blank arrives as "": the rule of the format would read as a riddle.
+      if (error.value === "") return "must not be empty";
       return formatRules[String(s.format)] ?? `must be a valid ${s.format}`;
     case ValueErrorType.NumberMaximum:
     case ValueErrorType.IntegerMaximum:

@@ -79,9 +79,23 @@ export function refresh(): Promise<boolean> {
   refreshing = pending;
   return pending;
 }
-/** Ends the login on the server (the cookie is cleared there) and here, in every tab. */
+/**
+ * Ends the login on the server (auth revokes it and clears the cookie; it asks for the access
+ * token, refreshed once if it expired meanwhile) and here, in every tab.
+ */
 export async function logout() {
-  await fetch("/auth/logout", { method: "POST", credentials: "same-origin" }).catch(() => {});
+  const revoke = () =>
+    fetch("/auth/logout", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+    });
+  try {
+    const response = await revoke();
+    if (response.status === 401 && (await refresh())) await revoke();
+  } catch {
+    // Offline: the session still ends here; the cookie lapses on its own.
+  }
   forget();
   tabs?.postMessage("logged-out");
 }
