@@ -1,7 +1,8 @@
 /**
  * Issue 20, the email links in the browser: the invitation email an address without an account
  * gets (caught by the SMTP sink) opens the app's sign-up with the address filled in, and signing
- * up lands in the hangout. The link an existing member gets opens the hangout after logging in.
+ * up lands in the hangout. The link an existing member gets opens the hangout after logging in;
+ * their unsubscribe link asks first, turns the kind off in one click, and the settings page shows it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { json, type Person, sentTo } from "./events-stack.fixture.ts";
@@ -104,6 +105,43 @@ describe("invitation emails open the app", () => {
     await page.getByRole("button", { name: "Log in" }).click();
     await page.waitForURL((url) => url.pathname === `/hangout/${hangoutId}`);
     await visible(page.getByRole("heading", { name: TITLE, level: 1 }));
+  }, 120_000);
+
+  test("the unsubscribe link: a page that asks, one click, and the settings page agrees", async () => {
+    const email = await web.stack.sink.waitFor(sentTo(member.email), { timeoutMs: 30_000 });
+    const escaped = web.app.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const link = new RegExp(`${escaped}/notifications/unsubscribe\\?token=[^\\s>"]+`).exec(
+      email.text,
+    )?.[0];
+    expect(link).toBeDefined();
+
+    const { page } = await person();
+    await page.goto(link!);
+    // Opening the link changes nothing (mail scanners open links); the button does.
+    await visible(page.getByRole("heading", { name: "Unsubscribe?" }));
+    await expectAxeClean(page, "unsubscribe");
+    await page.getByRole("button", { name: "Unsubscribe" }).click();
+    await visible(page.getByRole("heading", { name: "You're unsubscribed" }));
+    await expectAxeClean(page, "unsubscribed");
+
+    await page.getByRole("link", { name: "Choose which emails you get" }).click();
+    await page.waitForURL((url) => url.pathname === "/login");
+    await field(page, "Email").fill(member.email);
+    await field(page, "Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL((url) => url.pathname === "/settings/notifications");
+    const invitations = page.getByRole("checkbox", { name: "Invitations" });
+    await visible(invitations);
+    expect(await invitations.isChecked()).toBe(false);
+    expect(await page.getByRole("checkbox", { name: "Reminders" }).isChecked()).toBe(true);
+
+    // And back on, from the page.
+    await invitations.check();
+    await page.getByRole("button", { name: "Save" }).click();
+    await visible(page.getByText("Saved."));
+    await page.reload();
+    await visible(page.getByRole("checkbox", { name: "Invitations" }));
+    expect(await page.getByRole("checkbox", { name: "Invitations" }).isChecked()).toBe(true);
   }, 120_000);
 
   test("no console errors, and no request but to the app and the photo store", () => {

@@ -46,6 +46,7 @@ export function documentOf(title: string, body: Html, footer?: Html): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<link rel="icon" href="data:,">
 </head>
 <body style="margin:0;padding:24px;background:#f4f5f7;${FONT};color:#1f2328;line-height:1.5">
 <div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:24px">
