@@ -1,7 +1,12 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { useLocation } from "preact-iso";
 import { authApi, call } from "../api/client.ts";
-import { session, signedIn } from "../api/session.ts";
+import { signedIn } from "../api/session.ts";
+import {
+  CredentialFields,
+  useCredentials,
+  useLeaveWhenSignedIn,
+} from "../components/credentials.tsx";
 import { Field, FormError } from "../components/field.tsx";
 import { useSubmit } from "../components/use-form.ts";
 import { nextPath } from "./next-path.ts";
@@ -12,21 +17,17 @@ import { nextPath } from "./next-path.ts";
  * invitation, which follows the sign-up within moments).
  */
 export function Signup() {
-  const { query, route } = useLocation();
+  const { query } = useLocation();
   const [name, setName] = useState("");
-  const [email, setEmail] = useState(query.email ?? "");
-  const [password, setPassword] = useState("");
-  const destination = query.hangout
-    ? `/hangout/${encodeURIComponent(query.hangout)}`
-    : nextPath(query);
+  const credentials = useCredentials(query.email);
   const form = useSubmit(async () => {
+    const { email, password } = credentials;
     await call(() => authApi.POST("/auth/signup", { body: { name, email, password } }));
     signedIn(await call(() => authApi.POST("/auth/login", { body: { email, password } })));
   });
-  const status = session.value.status;
-  useEffect(() => {
-    if (status === "signed-in") route(destination, true);
-  }, [status]);
+  useLeaveWhenSignedIn(
+    query.hangout ? `/hangout/${encodeURIComponent(query.hangout)}` : nextPath(query),
+  );
 
   return (
     <section class="narrow">
@@ -43,27 +44,7 @@ export function Signup() {
           error={form.fieldErrors.name}
           onInput={(e) => setName(e.currentTarget.value)}
         />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          error={form.fieldErrors.email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint="At least 8 characters."
-          value={password}
-          error={form.fieldErrors.password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
+        <CredentialFields credentials={credentials} errors={form.fieldErrors} newPassword />
         <button type="submit" disabled={form.busy}>
           Sign up
         </button>

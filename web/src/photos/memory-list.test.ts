@@ -1,30 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Memory } from "../api/types.ts";
+import { HANGOUT, memory } from "./memory.fixture.ts";
 import { applyChange, newestFirst, upsertMemory } from "./memory-list.ts";
-
-const HANGOUT = "h1";
-
-function memory(id: string, createdAt: string, change: Partial<Memory> = {}): Memory {
-  return {
-    id,
-    hangoutId: HANGOUT,
-    filename: `${id}.jpg`,
-    contentType: "image/jpeg",
-    size: 100,
-    uploadedBy: "u1",
-    createdAt,
-    status: "processing",
-    failureReason: null,
-    width: null,
-    height: null,
-    placeholder: null,
-    url: null,
-    urlExpiresAt: null,
-    preview: null,
-    thumbnail: null,
-    ...change,
-  };
-}
 
 const ids = (items: Memory[]) => items.map((item) => item.id);
 

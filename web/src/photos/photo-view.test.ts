@@ -1,30 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { Memory } from "../api/types.ts";
+import { memory } from "./memory.fixture.ts";
 import { placeholderUrl, stateText, tileSource, viewerSource } from "./photo-view.ts";
-
-const HANGOUT = "h1";
-
-function memory(id: string, createdAt: string, change: Partial<Memory> = {}): Memory {
-  return {
-    id,
-    hangoutId: HANGOUT,
-    filename: `${id}.jpg`,
-    contentType: "image/jpeg",
-    size: 100,
-    uploadedBy: "u1",
-    createdAt,
-    status: "processing",
-    failureReason: null,
-    width: null,
-    height: null,
-    placeholder: null,
-    url: null,
-    urlExpiresAt: null,
-    preview: null,
-    thumbnail: null,
-    ...change,
-  };
-}
 
 describe("what a photo shows", () => {
   const variant = (url: string) => ({ url, width: 10, height: 10, contentType: "image/webp" });
