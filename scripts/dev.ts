@@ -192,8 +192,7 @@ const linkEnv = {
   NOTIFICATION_PUBLIC_URL: env.NOTIFICATION_PUBLIC_URL || webOrigin(env),
   // The app's pages PUT photos straight to the bucket, from either spelling of this machine.
   S3_CORS_ORIGINS:
-    env.S3_CORS_ORIGINS ||
-    `${webOrigin(env)},${webOrigin(env).replace("localhost", "127.0.0.1")}`,
+    env.S3_CORS_ORIGINS || `${webOrigin(env)},${webOrigin(env).replace("localhost", "127.0.0.1")}`,
   // Where scripts/ensure-clamav.sh (run by `npm run dev`) puts clamd unless told otherwise.
   CLAMD_SOCKET: env.CLAMD_SOCKET || `${env.CLAMD_DIR || "/tmp/hangout-clamd"}/clamd.sock`,
   // The media worker's malloc, as every launcher runs it (docs/decisions/0018-photo-pipeline.md).
