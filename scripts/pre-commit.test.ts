@@ -42,13 +42,21 @@ beforeAll(async () => {
   await symlink(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
   // tsconfig.json's `include` names the project's folders; one of them holds the file.
   await mkdir(join(dir, "scripts"));
+  // `bun run typecheck` checks the web app's own project too: a one-line app with its types.
+  await mkdir(join(dir, "web", "src"), { recursive: true });
+  await Bun.write(
+    join(dir, "web", "tsconfig.json"),
+    Bun.file(join(REPO_ROOT, "web", "tsconfig.json")),
+  );
+  await Bun.write(join(dir, "web", "src", "main.ts"), "export const app = 1;\n");
+  await symlink(join(REPO_ROOT, "web", "node_modules"), join(dir, "web", "node_modules"));
   mustRun("git", "init", "-q");
   mustRun("git", "config", "user.name", "Hook Test");
   mustRun("git", "config", "user.email", "hook-test@example.invalid");
   mustRun("git", "config", "commit.gpgsign", "false");
   // The locked lefthook, as install-hooks.sh runs it (that script itself skips under CI=true).
   mustRun(join(REPO_ROOT, "node_modules", ".bin", "lefthook"), "install");
-  mustRun("git", "add", "lefthook.yml", "biome.json", "package.json", "tsconfig.json");
+  mustRun("git", "add", "lefthook.yml", "biome.json", "package.json", "tsconfig.json", "web");
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
