@@ -17,7 +17,7 @@ export async function measureB0(logDir: string): Promise<Row> {
   );
   const url = `http://127.0.0.1:${port}`;
   await waitReady(b0, `${url}/healthz`);
-  const row = await measure("B0", { url: `${url}/`, connections: 32 });
+  const row = await measure("B0", { url: `${url}/`, connections: 32, pid: b0.proc.pid });
   await stopChild(b0);
   return row;
 }

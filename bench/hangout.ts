@@ -13,6 +13,7 @@ import {
 import { HANGOUTS, PAGE, seedHangouts, UPLOAD_FILES } from "./hangout-fixtures.ts";
 import { report, SERVICES, type ServiceName } from "./hangout-report.ts";
 import { sinkStats } from "./report.ts";
+import { recordRows } from "./results.ts";
 import { runScoped } from "./scope.ts";
 import { runningEnv, signUpAndLogIn, startAuth, startFile, startOnFreePort } from "./services.ts";
 import {
@@ -94,12 +95,13 @@ export async function runHangoutBench() {
     const { child: b1, url: b1Url } = await startB1(logDir, authDb.url, userId);
     rows.push(
       ...(await measureInterleaved([
-        { name: "B1", load: { url: b1Url, connections: 32 } },
+        { name: "B1", load: { url: b1Url, connections: 32, pid: b1.proc.pid } },
         {
           name: NAMES.get,
           load: {
             url: `${hangout.url}/hangouts/${hangoutIds[0]}`,
             connections: 32,
+            pid: hangout.child.proc.pid,
             headers: [bearer],
           },
         },
@@ -108,6 +110,7 @@ export async function runHangoutBench() {
           load: {
             url: `${hangout.url}/hangouts?limit=${PAGE}`,
             connections: 32,
+            pid: hangout.child.proc.pid,
             headers: [bearer],
           },
         },
@@ -131,6 +134,7 @@ export async function runHangoutBench() {
       await measureRounds(NAMES.upload, {
         url: hangout.url,
         connections: 16,
+        pid: hangout.child.proc.pid,
         headers: [bearer],
         script: join(BENCH, "uploads.lua"),
         env: { BENCH_UPLOAD_BODY: uploadBody, BENCH_UPLOAD_PATHS: uploadPaths.join(",") },
@@ -153,6 +157,7 @@ export async function runHangoutBench() {
     await stopChild(otlp);
     for (const name of SERVICES) logs[name] = await summarizeLog(services[name].child.logs);
 
+    recordRows("hangout", rows);
     report(rows, NAMES, { rssMb, spans, exits, logs });
   });
 }

@@ -56,7 +56,18 @@ export const targetsTable = (rows: string[][]) =>
 const flagRow = (row: Row) => (rowErrors(row).length > 0 ? " (!)" : "");
 const flagRun = (run: WrkResult) => (wrkErrors(run).length > 0 ? " (!)" : "");
 
-/** Every row beside the baseline `base`; the rows in `paired` also get their per-round ratios. */
+/** A value and, when the baseline has one, its ratio to the baseline's: "41 (1.93x)". */
+function withRatio(value: number | undefined, base: number | undefined, digits: number) {
+  if (value === undefined) return "-";
+  const ratio = base ? ` (${fmtRatio(value / base)}x)` : "";
+  return `${value.toFixed(digits)}${ratio}`;
+}
+
+/**
+ * Every row beside the baseline `base`; the rows in `paired` also get their per-round ratios.
+ * CPU is the server process's own time per request over the measured runs (the database's
+ * apart); peak RSS is the server's VmHWM after its row.
+ */
 export function rowsTable(rows: Row[], base: Row, paired: Map<Row, RoundRatios>) {
   return table(
     [
@@ -68,6 +79,9 @@ export function rowsTable(rows: Row[], base: Row, paired: Map<Row, RoundRatios>)
       "p99 ms",
       `ratio to ${base.name}`,
       "per-round ratio: median (min-max)",
+      "CPU µs/req",
+      "DB CPU µs/req",
+      "peak RSS MB",
     ],
     rows.map((row) => {
       const r = paired.get(row);
@@ -80,9 +94,12 @@ export function rowsTable(rows: Row[], base: Row, paired: Map<Row, RoundRatios>)
         fmtMs(row.p99Ms),
         fmtRatio(row.rps / base.rps),
         r ? `${fmtRatio(r.median)} (${fmtRatio(r.min)}-${fmtRatio(r.max)})` : "",
+        withRatio(row.cpuUsPerReq, base.cpuUsPerReq, 0),
+        withRatio(row.databaseCpuUsPerReq, base.databaseCpuUsPerReq, 0),
+        withRatio(row.peakRssMb, base.peakRssMb, 1),
       ];
     }),
-    ["l", "l", "r", "r", "r", "r", "r", "r"],
+    ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
 }
 

@@ -35,6 +35,7 @@ import {
   targetsTable,
   verdict,
 } from "./report.ts";
+import { parseArgs, recordRows, writeResults } from "./results.ts";
 import { runScoped } from "./scope.ts";
 import { PASSWORD, runningEnv, signUpAndLogIn, startAuth } from "./services.ts";
 import {
@@ -107,12 +108,13 @@ async function runHttpBench() {
     const meSampler = sampleRss(authPid);
     rows.push(
       ...(await measureInterleaved([
-        { name: "B1", load: { url: b1Url, connections: 32 } },
+        { name: "B1", load: { url: b1Url, connections: 32, pid: b1.proc.pid } },
         {
           name: "GET /auth/me",
           load: {
             url: `${auth.url}/auth/me`,
             connections: 32,
+            pid: authPid,
             headers: [`Authorization: Bearer ${accessToken}`],
           },
         },
@@ -128,6 +130,7 @@ async function runHttpBench() {
       await measure("POST /auth/login (c=4)", {
         url: `${auth.url}/auth/login`,
         connections: 4,
+        pid: authPid,
         script: join(BENCH, "login.lua"),
         env: { BENCH_LOGIN_BODY: loginBody },
       }),
@@ -143,6 +146,7 @@ async function runHttpBench() {
     const authExit = await stopChild(auth.child);
     await stopChild(otlp);
 
+    recordRows("http", rows);
     report(rows, {
       auth: authMemory,
       b1: b1Memory,
@@ -255,11 +259,18 @@ if (import.meta.main) {
     live: runLiveBench,
     media: runMediaBench,
   };
-  const only = process.argv[2];
+  const usage =
+    "usage: bun bench/run.ts [http|grpc|hangout|presign|events|live|media] [--json FILE]";
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`${usage}  (${(error as Error).message})`);
+    process.exit(2);
+  }
+  const only = args.section;
   if (only !== undefined && !Object.hasOwn(sections, only)) {
-    console.error(
-      `usage: bun bench/run.ts [http|grpc|hangout|presign|events|live|media]  (got "${only}")`,
-    );
+    console.error(`${usage}  (got "${only}")`);
     process.exit(2);
   }
   const run =
@@ -269,5 +280,6 @@ if (import.meta.main) {
       if (i > 0) console.log("");
       await section();
     }
+    if (args.json) await writeResults(args.json);
   });
 }

@@ -1,4 +1,4 @@
-import { median, positiveNumber, ROUNDS, WARMUP_S } from "./common.ts";
+import { median, peakRssMb, positiveNumber, procCpuSeconds, ROUNDS, WARMUP_S } from "./common.ts";
 
 // The wrk machinery both HTTP sections (run.ts: auth, hangout.ts: hangout) share: running wrk,
 // parsing its output, judging a run clean, and measuring one load or interleaved rounds of several.
@@ -18,6 +18,9 @@ export interface WrkResult {
   non2xx: number;
   /** Response statuses counted by a Lua script, when the script counts them. */
   statuses: Record<string, number>;
+  /** CPU time the server (`Load.pid`) and the database used during the run, when known. */
+  cpuSeconds?: number;
+  databaseCpuSeconds?: number;
   raw: string;
 }
 
@@ -49,7 +52,21 @@ export interface Load {
   headers?: string[];
   script?: string;
   env?: Record<string, string>;
+  /** The server's process: its CPU time and peak RSS are charged to the load's row. */
+  pid?: number;
 }
+
+/** The MariaDB/MySQL server's process, whose CPU time each row shows apart; once per run. */
+let databasePid: number | undefined | null = null;
+function database(): number | undefined {
+  if (databasePid === null) {
+    const found = Bun.spawnSync(["pgrep", "-o", "-x", "mariadbd|mysqld"]).stdout.toString().trim();
+    databasePid = found ? Number(found) : undefined;
+  }
+  return databasePid;
+}
+
+const cpuNow = (pid: number | undefined) => (pid ? procCpuSeconds(pid) : undefined);
 
 export async function runWrk(options: Load & { seconds: number }): Promise<WrkResult> {
   const args = [
@@ -64,6 +81,8 @@ export async function runWrk(options: Load & { seconds: number }): Promise<WrkRe
   for (const header of options.headers ?? []) args.push("-H", header);
   if (options.script) args.push("-s", options.script);
   args.push(options.url);
+  const cpuBefore = cpuNow(options.pid);
+  const databaseBefore = cpuNow(database());
   const proc = Bun.spawn(args, {
     stdout: "pipe",
     stderr: "pipe",
@@ -76,7 +95,14 @@ export async function runWrk(options: Load & { seconds: number }): Promise<WrkRe
     proc.exited,
   ]).finally(() => runningWrk.delete(proc));
   if (code !== 0) throw new Error(`wrk exited ${code}: ${stderr || stdout}`);
-  return parseWrk(stdout);
+  const result = parseWrk(stdout);
+  const cpuAfter = cpuNow(options.pid);
+  const databaseAfter = cpuNow(database());
+  if (cpuBefore !== undefined && cpuAfter !== undefined) result.cpuSeconds = cpuAfter - cpuBefore;
+  if (databaseBefore !== undefined && databaseAfter !== undefined) {
+    result.databaseCpuSeconds = databaseAfter - databaseBefore;
+  }
+  return result;
 }
 
 /** wrk processes still running, so that an interrupted bench can stop them too. */
@@ -152,22 +178,40 @@ export interface Row {
   rps: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * Server CPU microseconds per request: the process's CPU time over every measured run divided
+   * by their requests (and the database's, apart), when the load named its process.
+   */
+  cpuUsPerReq?: number;
+  databaseCpuUsPerReq?: number;
+  /** The server's peak RSS (VmHWM) in MB, read right after the row's last run. */
+  peakRssMb?: number;
   warmupProblems: string[];
 }
 
-export function rowOf(
-  name: string,
-  connections: number,
-  runs: WrkResult[],
-  warmup?: WrkResult,
-): Row {
+/** Total CPU seconds of `runs` over their total requests, in microseconds per request. */
+function usPerRequest(runs: WrkResult[], cpu: (run: WrkResult) => number | undefined) {
+  const seconds = runs.map(cpu);
+  if (seconds.some((value) => value === undefined)) return undefined;
+  const requests = runs.reduce((sum, run) => sum + run.requests, 0);
+  const total = seconds.reduce((sum: number, value) => sum + (value ?? 0), 0);
+  return requests > 0 ? (total / requests) * 1e6 : undefined;
+}
+
+export function rowOf(name: string, load: Load, runs: WrkResult[], warmup?: WrkResult): Row {
+  const cpuUsPerReq = usPerRequest(runs, (run) => run.cpuSeconds);
+  const databaseCpuUsPerReq = usPerRequest(runs, (run) => run.databaseCpuSeconds);
+  const peak = load.pid ? peakRssMb(load.pid) : 0;
   return {
     name,
-    connections,
+    connections: load.connections,
     runs,
     rps: median(runs.map((r) => r.rps)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
     p99Ms: median(runs.map((r) => r.p99Ms)),
+    ...(cpuUsPerReq === undefined ? {} : { cpuUsPerReq }),
+    ...(databaseCpuUsPerReq === undefined ? {} : { databaseCpuUsPerReq }),
+    ...(peak > 0 ? { peakRssMb: peak } : {}),
     warmupProblems: warmup ? wrkErrors(warmup) : [],
   };
 }
@@ -186,7 +230,7 @@ export async function measure(name: string, options: Load): Promise<Row> {
   process.stdout.write(`measuring ${DURATION_S}s ... `);
   const result = await runWrk({ ...options, seconds: DURATION_S });
   console.log(`${result.rps.toFixed(0)} req/s`);
-  return rowOf(name, options.connections, [result], warmup);
+  return rowOf(name, options, [result], warmup);
 }
 
 /**
@@ -204,7 +248,7 @@ export async function measureRounds(name: string, options: Load): Promise<Row> {
     process.stdout.write(`${round > 1 ? ", " : ""}${result.rps.toFixed(0)} req/s`);
   }
   console.log("");
-  return rowOf(name, options.connections, runs, warmup);
+  return rowOf(name, options, runs, warmup);
 }
 
 /**
@@ -231,5 +275,5 @@ export async function measureInterleaved(loads: { name: string; load: Load }[]):
     }
     console.log("");
   }
-  return loads.map(({ name, load }, i) => rowOf(name, load.connections, runs[i]!, warmups[i]));
+  return loads.map(({ name, load }, i) => rowOf(name, load, runs[i]!, warmups[i]));
 }
