@@ -17,11 +17,11 @@ ARG BUN_VERSION=1.4.5
 FROM oven/bun:${BUN_VERSION}-slim AS manifests
 WORKDIR /src
 COPY . .
-# Every workspace of package.json ("packages/*", "services/*", "proto"): a frozen install fails
-# when one the lockfile names is missing. patches/ belongs to the lockfile too.
+# Every workspace of package.json ("packages/*", "services/*", "proto", "web"): a frozen install
+# fails when one the lockfile names is missing. patches/ belongs to the lockfile too.
 RUN mkdir -p /manifests \
  && cp -r package.json bun.lock bunfig.toml patches /manifests/ \
- && find packages services proto -name package.json -not -path '*/node_modules/*' \
+ && find packages services proto web -name package.json -not -path '*/node_modules/*' \
       -exec cp --parents {} /manifests/ \;
 
 # --- 2. runtime image -----------------------------------------------------------------------
