@@ -12,8 +12,6 @@ export interface Skip {
   skip: string;
 }
 
-const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
-
 /** The user ids a delivery's email names besides its recipient: who invited or changed it. */
 export function actorOf(delivery: Delivery): string | undefined {
   const content = delivery.content as { invitedBy?: unknown; actorId?: unknown };
@@ -44,7 +42,7 @@ function readable(
  * the RFC 8058 one-click unsubscribe headers.
  */
 export function createEmailComposer(config: NotificationConfig, unsubscribe: Unsubscribe) {
-  const web = withoutTrailingSlash(config.WEB_APP_URL);
+  const web = config.WEB_APP_URL;
   return (delivery: Delivery, people: Map<string, DirectoryUser>): OutgoingMail | Skip => {
     let to: OutgoingMail["to"];
     let user: DirectoryUser | undefined;

@@ -1,10 +1,8 @@
 import { AppError } from "@hangout/platform/errors";
 import type { NotificationConfig } from "../config.ts";
-import { webLinks } from "../templates/web-links.ts";
+import { webLinks, withoutTrailingSlash } from "../templates/web-links.ts";
 import type { Preferences } from "./preferences.ts";
 import type { UnsubscribeClaim, UnsubscribeTokens } from "./unsubscribe-tokens.ts";
-
-const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
 
 /** The unsubscribe link of every email, and what following it does. */
 export function createUnsubscribe(deps: {
@@ -14,7 +12,6 @@ export function createUnsubscribe(deps: {
 }) {
   const { tokens, preferences } = deps;
   const base = `${withoutTrailingSlash(deps.config.NOTIFICATION_PUBLIC_URL)}/notifications/unsubscribe`;
-  const web = withoutTrailingSlash(deps.config.WEB_APP_URL);
 
   /** The 400 of a token this service did not sign. */
   const invalid = () =>
@@ -34,7 +31,7 @@ export function createUnsubscribe(deps: {
     /** The link in an email to `recipient` (a delivery's recipient key) about `kind`. */
     link: (claim: UnsubscribeClaim) => `${base}?token=${tokens.sign(claim)}`,
     /** The web app's page where a signed-in user chooses which emails they get. */
-    preferencesPage: webLinks.preferences(web),
+    preferencesPage: webLinks.preferences(deps.config.WEB_APP_URL),
     read,
     invalid,
     /** The claim of a link's token, or undefined for one this service did not sign. */

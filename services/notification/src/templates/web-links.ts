@@ -2,7 +2,8 @@
  * The web app's pages that emails link to. They must match the app's routes (web/src/app.tsx);
  * e2e/web-email.test.ts follows an invitation email's link in a browser to prove it.
  */
-const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
+/** A configured base URL written with or without its trailing slash, without it. */
+export const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
 
 export const webLinks = {
   /** A hangout's page: where an existing member goes from any email about it. */
