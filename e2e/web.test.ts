@@ -178,9 +178,11 @@ describe("two people planning a hangout in the browser", () => {
       await hangoutShown(person.page);
       await visible(person.page.getByRole("button", { name: "Log out" }));
     }
-    expect(await ben.page.getByRole("list", { name: "Photos" }).getByRole("listitem").count()).toBe(
-      2,
-    );
+    // The gallery loads after the heading: wait for its tiles before counting them.
+    const benGallery = ben.page.getByRole("list", { name: "Photos" });
+    await visible(benGallery.getByRole("button", { name: "Open lake.jpg" }));
+    await visible(benGallery.getByRole("button", { name: "Open route.png" }));
+    expect(await benGallery.getByRole("listitem").count()).toBe(2);
 
     for (const person of [ada, ben]) await logOutThenOpen(person, hangoutPath);
   }, 120_000);
