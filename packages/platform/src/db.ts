@@ -82,11 +82,23 @@ export const databaseCheck = (pool: mysql.Pool): ReadinessCheck => ({
 /** The MySQL error code of a failed statement, looking through drizzle's wrapper. */
 export function mysqlErrorCode(error: unknown): string | undefined {
   for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
+    const { code, errno } = e as { code?: unknown; errno?: unknown };
+    // Bun's client (hot-sql.ts) gives every server error one code; its errno says which.
+    if (code === "ERR_MYSQL_SERVER_ERROR" && typeof errno === "number") {
+      return SERVER_ERRORS[errno] ?? code;
+    }
     if (typeof code === "string") return code;
   }
   return undefined;
 }
+
+/** mysql2's names for the server errors callers tell apart. */
+const SERVER_ERRORS: Record<number, string> = {
+  1062: "ER_DUP_ENTRY",
+  1205: "ER_LOCK_WAIT_TIMEOUT",
+  1213: "ER_LOCK_DEADLOCK",
+  1452: "ER_NO_REFERENCED_ROW_2",
+};
 
 /**
  * Runs `work` in a transaction, and runs it again when InnoDB picks it as a deadlock victim: the

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { char, mysqlTable, varchar } from "drizzle-orm/mysql-core";
 import type mysql from "mysql2/promise";
 import { createDatabase, createPool, type Database, mysqlErrorCode } from "./db.ts";
+import { createHotSql } from "./hot-sql.ts";
 import { createLogger } from "./logger.ts";
 import { dbSpan } from "./telemetry.ts";
 import { createTestDatabase, type TestDatabase } from "./testing/database.ts";
@@ -68,5 +69,20 @@ describe("a failed statement's values stay out of errors", () => {
     expect(mysqlErrorCode(error)).toBe("ER_DUP_ENTRY");
     expect(logged(error)).not.toContain("alice");
     expect((error as { sql?: string }).sql).toBeUndefined();
+  });
+
+  test("Bun's client, used for hot statements, loses them too", async () => {
+    const hot = createHotSql(database.url, { max: 1 });
+    try {
+      const insert = () =>
+        hot.unsafe("INSERT INTO accounts (id, email) VALUES (?, ?)", ["4", SECRET]);
+      expect(String(await insert().catch((e: unknown) => e))).toContain("alice");
+      const error = await dbSpan("INSERT", "accounts", insert).catch((e: unknown) => e);
+      expect((error as { errno?: number }).errno).toBe(1062);
+      expect(logged(error)).not.toContain("alice");
+      expect(logged(error)).toContain("errno 1062");
+    } finally {
+      await hot.close();
+    }
   });
 });

@@ -27,9 +27,9 @@ export const authService = defineService({
   // Without a CA, auth still serves its HTTP API; only UserDirectory (gRPC) is off.
   certificates: "optional",
 
-  async build({ config, platform, clock, pool }) {
+  async build({ config, platform, clock, pool, hot }) {
     const db = createDatabase(pool, schema);
-    const users = createUsersRepository(db, pool);
+    const users = createUsersRepository(db, hot);
     const tokens = createAccessTokens(await loadSigningKey(config), config, clock);
     const sessions = createSessions(
       createRefreshTokensRepository(db),

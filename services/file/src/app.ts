@@ -35,10 +35,10 @@ export const fileService = defineService({
   databaseUrl: (config) => config.FILE_DATABASE_URL,
   certificates: "required",
 
-  build({ config, platform, clock, pool }) {
+  build({ config, platform, clock, pool, hot }) {
     const store = createObjectStore(config);
     platform.lifecycle.onClose("object-store", () => store.close());
-    const repo = createFilesRepository(createDatabase(pool, schema), pool);
+    const repo = createFilesRepository(createDatabase(pool, schema), hot);
     const files = createFiles({ repo, store, config, clock, logger: platform.logger });
     const processing = createProcessing({ repo, store, clock, logger: platform.logger });
     const requeue = createRequeue({

@@ -31,7 +31,7 @@ beforeAll(async () => {
   file = await startFileService(ca);
   media = await mediaClient(file);
   const pool = file.service.pool;
-  repo = createFilesRepository(createDatabase(pool, schema), pool);
+  repo = createFilesRepository(createDatabase(pool, schema), file.service.hot);
 });
 afterAll(async () => {
   await file.close();

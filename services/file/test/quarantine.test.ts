@@ -30,7 +30,7 @@ beforeAll(async () => {
   ca = await startTestCa();
   file = await startFileService(ca, { FILE_PROCESSING_STUCK_SECONDS: String(STUCK) });
   media = await mediaClient(file);
-  repo = createFilesRepository(createDatabase(file.service.pool, schema), file.service.pool);
+  repo = createFilesRepository(createDatabase(file.service.pool, schema), file.service.hot);
 });
 afterAll(async () => {
   await file.close();

@@ -28,7 +28,7 @@ const put = async (upload: PresignedUpload) =>
   fetch(upload.url, { method: "PUT", headers: upload.headers, body: await testImage("jpg") });
 const stored = (fileId: string) => isStored(file, incomingKey(fileId));
 const findRows = async (ids: string[]) =>
-  createFilesRepository(createDatabase(pool(), schema), pool()).findByIds(ids);
+  createFilesRepository(createDatabase(pool(), schema), file.service.hot).findByIds(ids);
 const rows = async (ids: string[]) => (await findRows(ids)).map((r) => r.id);
 const statusOf = async (id: string) => (await findRows([id]))[0]?.status;
 let sharedPool: ReturnType<typeof createPool> | undefined;
@@ -100,7 +100,7 @@ test("a delete that crashed after its claim is finished by the next reaper pass"
   expect((await file.client.getDownloadUrls({ fileIds: [upload.fileId] })).urls).toHaveLength(1);
   const keys = Object.values(variantKeys(upload.fileId));
   // The first step of DeleteFiles, then "crash": the row is DELETING, the objects still there.
-  await createFilesRepository(createDatabase(pool(), schema), pool()).claimForDeletion(
+  await createFilesRepository(createDatabase(pool(), schema), file.service.hot).claimForDeletion(
     [upload.fileId],
     new Date(),
   );

@@ -35,16 +35,16 @@ export const hangoutService = defineService({
   // It calls file and auth over mTLS.
   certificates: "required",
 
-  build({ config, platform, clock, pool, certificates }) {
+  build({ config, platform, clock, pool, hot, certificates }) {
     const db = createDatabase(pool, schema);
     // Publishes the outbox the use cases below write (docs/decisions/0014-outbox-relay.md).
     const relay = serviceRelay(platform, config, pool, clock);
     const clients = createServiceClients(config, certificates, platform);
-    const hangoutsRepo = createHangoutsRepository(db, pool);
+    const hangoutsRepo = createHangoutsRepository(db, hot);
     const access = createAccess(hangoutsRepo);
     const invitationsRepo = createInvitationsRepository(db);
     const invitations = createInvitations({ repo: invitationsRepo, access, clients, clock });
-    const memoriesRepo = createMemoriesRepository(db, pool);
+    const memoriesRepo = createMemoriesRepository(db, hot);
     // Takes up pending invitations when their address signs up (auth's `user.signed-up`), and
     // gives memories their photo's outcome (file's `file.processed`).
     const consumer = eventsConsumer(

@@ -29,7 +29,7 @@ export const notificationService = defineService({
   // It calls auth's UserDirectory over mTLS for recipients' addresses and names.
   certificates: "required",
 
-  build({ config, platform, clock, pool, certificates }) {
+  build({ config, platform, clock, pool, hot, certificates }) {
     const db = createDatabase(pool, schema);
     const { lifecycle, logger } = platform;
     // Closers run in reverse: the consumer stops first, then the mailer, then what it uses.
@@ -45,6 +45,7 @@ export const notificationService = defineService({
     const mailer = createMailer({
       db,
       pool,
+      hot,
       users,
       transport,
       compose: createEmailComposer(config, unsubscribe),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool } from "@hangout/platform/db";
+import { createHotSql, type HotSql } from "@hangout/platform/hot-sql";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { and, asc, eq, inArray, lte } from "drizzle-orm";
 import type { NotificationDatabase } from "../src/db/index.ts";
@@ -9,18 +10,22 @@ import { claimDue, type Delivery, markSent } from "../src/repositories/deliverie
 /*
  * docs/decisions/0019-notification-hot-statements.md: the mailer's hand-written statements
  * (src/repositories/deliveries.ts) must read and store exactly what the Drizzle queries they
- * replaced do. Those queries are kept here as the oracle.
+ * replaced do. Those queries are kept here as the oracle. markSent runs on Bun's client
+ * (docs/decisions/0021-hot-statements-on-bun-sql.md).
  */
 
 let database: TestDatabase;
 let pool: ReturnType<typeof createPool>;
+let hot: HotSql;
 let db: NotificationDatabase;
 beforeAll(async () => {
   database = await createTestDatabase("notification");
   pool = createPool(database.url, { connectionLimit: 4 });
+  hot = createHotSql(database.url, { max: 2 });
   db = createDatabase(pool, schema);
 });
 afterAll(async () => {
+  await hot?.close();
   await pool?.end();
   await database?.drop();
 });
@@ -96,7 +101,7 @@ describe("markSent", () => {
     await db.insert(deliveries).values([ours, theirs]);
     const at = T("2030-07-08T09:10:11.012Z");
     const messageId = `<${"x".repeat(300)}@hangout-planner.localhost>`;
-    await markSent(pool, ours, at, messageId);
+    expect(await markSent(hot, ours, at, messageId)).toBe(1);
     await db
       .update(deliveries)
       .set({
@@ -119,5 +124,21 @@ describe("markSent", () => {
     expect(what(a)).toStrictEqual(what(b));
     expect(a).toMatchObject({ status: "sent", attempts: 4, finishedAt: at });
     expect(a?.outcome).toHaveLength(255);
+  });
+
+  test("counts the rows it matched, as mysql2 does, also when nothing changed", async () => {
+    const delivery = row(T("2030-01-01T00:00:00.000Z"));
+    await db.insert(deliveries).values(delivery);
+    const at = T("2030-07-08T09:10:11.012Z");
+    expect(await markSent(hot, delivery, at, "<a@hangout-planner.localhost>")).toBe(1);
+    // The same call again: its row already holds those values, and still counts.
+    expect(await markSent(hot, delivery, at, "<a@hangout-planner.localhost>")).toBe(1);
+    // As Drizzle's update of the same values, on mysql2, reports the row it matched.
+    const [header] = await db
+      .update(deliveries)
+      .set({ status: "sent", attempts: delivery.attempts + 1, finishedAt: at })
+      .where(eq(deliveries.id, delivery.id));
+    expect(header).toMatchObject({ affectedRows: 1, changedRows: 0 });
+    expect(await markSent(hot, { ...delivery, id: Bun.randomUUIDv7() }, at, "<b@x>")).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool } from "@hangout/platform/db";
+import { createHotSql } from "@hangout/platform/hot-sql";
 import { createLogger } from "@hangout/platform/logger";
 import { schema } from "../src/db/schema.ts";
 import { createSmtpTransport } from "../src/repositories/smtp.ts";
@@ -213,14 +214,17 @@ describe("when the SMTP server refuses", () => {
   });
 });
 
-/** Another replica's mailer: its own pool and SMTP connections, on the same database. */
+/** Another replica's mailer: its own pools and SMTP connections, on the same database. */
 function replicaMailer(options: { clock?: () => Date; batchSize: number }) {
   const { config, platform, clock, unsubscribe } = env.deps;
-  const pool = createPool(env.service.config.NOTIFICATION_DATABASE_URL, { connectionLimit: 4 });
+  const url = env.service.config.NOTIFICATION_DATABASE_URL;
+  const pool = createPool(url, { connectionLimit: 4 });
+  const hot = createHotSql(url, { max: 2 });
   const transport = createSmtpTransport(config);
   const mailer = createMailer({
     db: createDatabase(pool, schema),
     pool,
+    hot,
     users: createUserDirectory(config, env.service.certificates!, platform),
     transport,
     compose: createEmailComposer(config, unsubscribe),
@@ -236,6 +240,7 @@ function replicaMailer(options: { clock?: () => Date; batchSize: number }) {
     async close() {
       await mailer.stop();
       transport.close();
+      await hot.close();
       await pool.end();
     },
   };

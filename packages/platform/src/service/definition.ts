@@ -4,6 +4,7 @@ import type { Server } from "nice-grpc";
 import type { CertificateManager } from "../certificates/certificate-manager.ts";
 import type { CertificateConfig, CommonConfig } from "../config.ts";
 import type { ReadinessCheck } from "../health.ts";
+import type { HotSql } from "../hot-sql.ts";
 import type { Platform } from "../platform.ts";
 
 /** What every service's config holds: the common variables and where its certificate comes from. */
@@ -30,6 +31,11 @@ export interface ServiceKit<
   clock: () => Date;
   /** The service's own database; none for `database: "none"`. */
   pool: B extends "database" ? mysql.Pool : undefined;
+  /**
+   * The same database through Bun's client, for the hot statements alone
+   * (docs/decisions/0021-hot-statements-on-bun-sql.md); none for `database: "none"`.
+   */
+  hot: B extends "database" ? HotSql : undefined;
   /** The service's mTLS identity; undefined only for `certificates: "optional"` without a CA. */
   certificates: N extends "required" ? CertificateManager : CertificateManager | undefined;
 }

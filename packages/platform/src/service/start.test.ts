@@ -37,7 +37,7 @@ function demo(events: string[], certificates: CertificateNeed = "optional") {
     http: () => ({ hostname: "127.0.0.1", port: 0 }),
     databaseUrl: (config) => config.DEMO_DATABASE_URL,
     certificates,
-    build({ pool, platform, clock }) {
+    build({ pool, hot, platform, clock }) {
       events.push(`build at ${clock().toISOString()}`);
       platform.lifecycle.onClose("demo-resource", () => void events.push("resource closed"));
       return {
@@ -46,6 +46,10 @@ function demo(events: string[], certificates: CertificateNeed = "optional") {
           new Elysia().get("/hello", async () => {
             const [rows] = await pool.query("SELECT 41 + 1 AS answer");
             return { answer: (rows as { answer: number }[])[0]?.answer };
+          }),
+          new Elysia().get("/hot", async () => {
+            const [row] = await hot.unsafe("SELECT ? + 1 AS answer", [41]);
+            return { answer: Number(row.answer) };
           }),
         ],
         readiness: [{ name: "demo-dependency", check: async () => {} }],
@@ -88,6 +92,7 @@ describe("startService", () => {
     expect(await response.json()).toEqual({ answer: 42 });
     expect(events[0]).toBe(`build at ${fixed.toISOString()}`);
     expect(service.deps).toEqual({ greeting: "hello" });
+    expect(await (await fetch(`${service.url}/hot`)).json()).toEqual({ answer: 42 });
   });
 
   test("readiness covers the database and the service's own checks", async () => {
@@ -113,6 +118,7 @@ describe("startService", () => {
     await service.shutdown("test finished");
     expect(events.at(-1)).toBe("resource closed");
     await expect(service.pool.query("SELECT 1")).rejects.toThrow();
+    await expect(service.hot.unsafe("SELECT 1")).rejects.toThrow();
     await expect(fetch(`${service.url}/hello`)).rejects.toThrow();
     const messages = lines.map((line) => JSON.parse(line).msg);
     expect(messages.indexOf("draining")).toBeLessThan(messages.indexOf("stopped"));
@@ -128,7 +134,7 @@ test("a service that needs its certificate refuses to start without a CA, naming
   expect(events).toEqual([]);
 });
 
-test("a service without a database gets no pool, and its readiness has no database check", async () => {
+test("a service without a database gets no pools, and its readiness has no database check", async () => {
   const config = loadDemoConfig({ DEMO_DATABASE_URL: database.url, LOG_LEVEL: "silent" });
   const pools: unknown[] = [];
   const worker = defineService({
@@ -138,15 +144,16 @@ test("a service without a database gets no pool, and its readiness has no databa
     http: () => ({ hostname: "127.0.0.1", port: 0 }),
     database: "none",
     certificates: "optional",
-    build({ pool }) {
-      pools.push(pool);
+    build({ pool, hot }) {
+      pools.push(pool, hot);
       return { deps: {}, routes: [], readiness: [{ name: "queue", check: async () => {} }] };
     },
   });
   const service = await startService(worker, config, { httpPort: 0, handleSignals: false });
   try {
-    expect(pools).toEqual([undefined]);
+    expect(pools).toEqual([undefined, undefined]);
     expect(service.pool).toBeUndefined();
+    expect(service.hot).toBeUndefined();
     const response = await fetch(`${service.url}/readyz`);
     expect(await response.json()).toEqual({ status: "ready", checks: { queue: "ok" } });
   } finally {

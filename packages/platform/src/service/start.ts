@@ -3,6 +3,7 @@ import type { CertificateManager } from "../certificates/certificate-manager.ts"
 import { certificatesFromConfig } from "../certificates/from-config.ts";
 import { createPool, databaseCheck } from "../db.ts";
 import { createGrpcServer } from "../grpc/server.ts";
+import { createHotSql } from "../hot-sql.ts";
 import { createHttpApp } from "../http-app.ts";
 import { startPeriodic } from "../periodic.ts";
 import { createPlatform, type Platform, type PlatformOptions } from "../platform.ts";
@@ -31,6 +32,7 @@ export interface RunningService<C extends ServiceConfig, D, B extends DatabaseNe
   deps: D;
   app: AnyElysia;
   pool: ServiceKit<C, CertificateNeed, B>["pool"];
+  hot: ServiceKit<C, CertificateNeed, B>["hot"];
   certificates: CertificateManager | undefined;
   /** The HTTP base URL. */
   url: string;
@@ -76,8 +78,11 @@ async function start<C extends ServiceConfig, D, N extends CertificateNeed, B ex
 ): Promise<RunningService<C, D, B>> {
   const { name } = definition;
   const { logger, lifecycle, metrics } = platform;
-  const pool = databasePool(definition, config);
+  const url = databaseUrl(definition, config);
+  const pool = url === undefined ? undefined : createPool(url);
   if (pool) lifecycle.onClose("database", () => pool.end());
+  const hot = url === undefined ? undefined : createHotSql(url);
+  if (hot) lifecycle.onClose("database (hot statements)", () => hot.close());
   const certificates = await certificatesFromConfig(name, config, logger, metrics.registry);
   if (!certificates && definition.certificates === "required") {
     throw new Error(`${name} needs its mTLS certificate: set STEP_CA_URL or LOCAL_CA_DIR`);
@@ -89,6 +94,7 @@ async function start<C extends ServiceConfig, D, N extends CertificateNeed, B ex
     platform,
     clock,
     pool: pool as ServiceKit<C, N, B>["pool"],
+    hot: hot as ServiceKit<C, N, B>["hot"],
     // Checked just above: a service that requires its certificate has one here.
     certificates: certificates as ServiceKit<C, N, B>["certificates"],
   });
@@ -143,6 +149,7 @@ async function start<C extends ServiceConfig, D, N extends CertificateNeed, B ex
     deps: parts.deps,
     app,
     pool: pool as ServiceKit<C, N, B>["pool"],
+    hot: hot as ServiceKit<C, N, B>["hot"],
     certificates,
     url: http.url,
     grpcPort,
@@ -150,7 +157,7 @@ async function start<C extends ServiceConfig, D, N extends CertificateNeed, B ex
   };
 }
 
-function databasePool<C extends ServiceConfig, B extends DatabaseNeed>(
+function databaseUrl<C extends ServiceConfig, B extends DatabaseNeed>(
   definition: ServiceDefinition<C, unknown, CertificateNeed, B>,
   config: C,
 ) {
@@ -158,5 +165,5 @@ function databasePool<C extends ServiceConfig, B extends DatabaseNeed>(
   if (!definition.databaseUrl) {
     throw new Error(`${definition.name} has no databaseUrl: give one, or say database: "none"`);
   }
-  return createPool(definition.databaseUrl(config));
+  return definition.databaseUrl(config);
 }

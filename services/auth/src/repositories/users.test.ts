@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool } from "@hangout/platform/db";
+import { createHotSql, type HotSql } from "@hangout/platform/hot-sql";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { eq } from "drizzle-orm";
 import type { AuthDatabase } from "../db/index.ts";
@@ -8,6 +9,7 @@ import { createUsersRepository, type User } from "./users.ts";
 
 let database: TestDatabase;
 let pool: ReturnType<typeof createPool>;
+let hot: HotSql;
 let db: AuthDatabase;
 let users: ReturnType<typeof createUsersRepository>;
 
@@ -35,12 +37,14 @@ beforeAll(async () => {
   database = await createTestDatabase("auth");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  users = createUsersRepository(db, pool);
+  hot = createHotSql(database.url, { max: 2 });
+  users = createUsersRepository(db, hot);
   await users.insert(user);
   await users.insert(other);
 });
 
 afterAll(async () => {
+  await hot.close();
   await pool.end();
   await database.drop();
 });

@@ -1,8 +1,8 @@
 import { runTransaction } from "@hangout/platform/db";
+import { type HotSql, hotRows } from "@hangout/platform/hot-sql";
 import { appendEvents, type OutboxEvent } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { inArray } from "drizzle-orm";
-import type { Pool, RowDataPacket } from "mysql2/promise";
 import type { AuthDatabase } from "../db/index.ts";
 import { users } from "../db/schema.ts";
 
@@ -12,21 +12,31 @@ const profile = { id: users.id, email: users.email, name: users.name, createdAt:
 /** A user without the password hash: all a response shows, and all any lookup but login's needs. */
 export type Profile = Pick<User, keyof typeof profile>;
 
-// The two lookups on hot paths (by id on every `GET /auth/me`, by email on every login) are
-// server-side prepared statements: docs/decisions/0002-hot-queries.md. Only login reads the
-// password hash. users.test.ts checks each returns what the Drizzle query would.
+// The two lookups on hot paths (by id on every `GET /auth/me`, by email on every login) are plain
+// SQL on Bun's client: docs/decisions/0002-hot-queries.md and
+// 0021-hot-statements-on-bun-sql.md. Only login reads the password hash. users.test.ts checks
+// each returns what the Drizzle query would.
 const PROFILE_BY_ID = "SELECT id, email, name, created_at FROM users WHERE id = ? LIMIT 1";
 const USER_BY_EMAIL = `SELECT id, email, name, password_hash, created_at, updated_at
   FROM users WHERE email = ? LIMIT 1`;
 
-const toProfile = (row: RowDataPacket): Profile => ({
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toProfile = (row: Omit<UserRow, "password_hash" | "updated_at">): Profile => ({
   id: row.id,
   email: row.email,
   name: row.name,
   createdAt: row.created_at,
 });
 
-const toUser = (row: RowDataPacket): User => ({
+const toUser = (row: UserRow): User => ({
   id: row.id,
   email: row.email,
   name: row.name,
@@ -35,7 +45,7 @@ const toUser = (row: RowDataPacket): User => ({
   updatedAt: row.updated_at,
 });
 
-export function createUsersRepository(db: AuthDatabase, pool: Pool) {
+export function createUsersRepository(db: AuthDatabase, hot: HotSql) {
   return {
     /**
      * The user and the events describing the sign-up, in one transaction: a duplicate email
@@ -51,7 +61,7 @@ export function createUsersRepository(db: AuthDatabase, pool: Pool) {
       ),
     findById: (id: string) =>
       dbSpan("SELECT", "users", async () => {
-        const [[row]] = await pool.execute<RowDataPacket[]>(PROFILE_BY_ID, [id]);
+        const [row] = await hotRows<UserRow>(hot, PROFILE_BY_ID, [id]);
         return row ? toProfile(row) : undefined;
       }),
     findByIds: (ids: string[]) =>
@@ -68,7 +78,7 @@ export function createUsersRepository(db: AuthDatabase, pool: Pool) {
       ),
     findByEmail: (email: string) =>
       dbSpan("SELECT", "users", async () => {
-        const [[row]] = await pool.execute<RowDataPacket[]>(USER_BY_EMAIL, [email]);
+        const [row] = await hotRows<UserRow>(hot, USER_BY_EMAIL, [email]);
         return row ? toUser(row) : undefined;
       }),
   };

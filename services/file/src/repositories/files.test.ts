@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool, mysqlErrorCode } from "@hangout/platform/db";
+import { createHotSql, type HotSql } from "@hangout/platform/hot-sql";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { storedRows, testInsertAgainstDrizzle } from "@hangout/platform/testing/drizzle-oracle";
 import type { FileDatabase } from "../db/index.ts";
@@ -8,6 +9,7 @@ import { createFilesRepository, type NewFileRow } from "./files.ts";
 
 let database: TestDatabase;
 let pool: ReturnType<typeof createPool>;
+let hot: HotSql;
 let db: FileDatabase;
 let repo: ReturnType<typeof createFilesRepository>;
 
@@ -15,10 +17,12 @@ beforeAll(async () => {
   database = await createTestDatabase("file");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  repo = createFilesRepository(db, pool);
+  hot = createHotSql(database.url, { max: 2 });
+  repo = createFilesRepository(db, hot);
 });
 
 afterAll(async () => {
+  await hot.close();
   await pool.end();
   await database.drop();
 });
@@ -55,8 +59,9 @@ const batch = (count: number): NewFileRow[] =>
 
 const stored = (ids: string[]) => storedRows(db, files, files.id, ids);
 
-// docs/decisions/0002-hot-queries.md: the batch INSERT is hand-written SQL, and must store
-// exactly what Drizzle's insert of the same rows stores.
+// docs/decisions/0002-hot-queries.md, 0021-hot-statements-on-bun-sql.md: the batch INSERT is
+// hand-written SQL on Bun's client, and must store exactly what Drizzle's insert of the same rows
+// stores.
 describe("insertMany (the upload intents)", () => {
   testInsertAgainstDrizzle(files, () => ({ db, batch, insert: (rows) => repo.insertMany(rows) }));
 
@@ -79,6 +84,8 @@ describe("insertMany (the upload intents)", () => {
     const [first, ...rest] = batch(3) as [NewFileRow, ...NewFileRow[]];
     await repo.insertMany([first]);
     const error = await repo.insertMany([...rest, first]).catch((e: unknown) => e);
+    // Bun's client gives every server error one code; mysqlErrorCode names it from the errno.
+    expect(error).toMatchObject({ errno: 1062, sqlState: "23000" });
     expect(mysqlErrorCode(error)).toBe("ER_DUP_ENTRY");
     expect(await stored(rest.map((row) => row.id))).toEqual([]);
   });

@@ -1,8 +1,8 @@
 import { runTransaction } from "@hangout/platform/db";
+import { type HotSql, hotRun } from "@hangout/platform/hot-sql";
 import { appendEvents, type OutboxEvent } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
-import type { Pool } from "mysql2/promise";
 import type { FileDatabase } from "../db/index.ts";
 import { files } from "../db/schema.ts";
 
@@ -37,9 +37,9 @@ export type CompletionResult =
 
 const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
 
-// The intents of one CreateUploads call are one multi-row INSERT, run as a server-side prepared
-// statement (one per batch size): docs/decisions/0002-hot-queries.md. files.test.ts checks it
-// stores what Drizzle's insert would.
+// The intents of one CreateUploads call are one multi-row INSERT, a hot statement on Bun's client
+// (one per batch size): docs/decisions/0002-hot-queries.md, 0021-hot-statements-on-bun-sql.md.
+// files.test.ts checks it stores what Drizzle's insert would.
 const INSERT_FILES = `INSERT INTO files
   (id, object_key, owner_ref, filename, content_type, size, sha256, status, expires_at,
    created_at, uploaded_at, claimed_at)
@@ -66,14 +66,14 @@ const fileValues = (row: NewFileRow) => [
  * concurrent confirms, deletes and reapers (on any number of instances) cannot overtake each
  * other: exactly one of them wins each row.
  */
-export function createFilesRepository(db: FileDatabase, pool: Pool) {
+export function createFilesRepository(db: FileDatabase, hot: HotSql) {
   return {
     /** One statement: all intents of a call are recorded, or none. */
     insertMany: (rows: NewFileRow[]) =>
       dbSpan("INSERT", "files", async () => {
         if (!rows.length) return;
         const placeholders = rows.map(() => FILE_PLACEHOLDERS).join(", ");
-        await pool.execute(`${INSERT_FILES} ${placeholders}`, rows.flatMap(fileValues));
+        await hotRun(hot, `${INSERT_FILES} ${placeholders}`, rows.flatMap(fileValues));
       }),
 
     findByIds: (ids: string[]) =>

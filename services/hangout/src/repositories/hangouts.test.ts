@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool } from "@hangout/platform/db";
+import { createHotSql, type HotSql } from "@hangout/platform/hot-sql";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, members, schema } from "../db/schema.ts";
 import { createHangoutsRepository, type HangoutRow, type MemberRow } from "./hangouts.ts";
 
 let database: TestDatabase;
 let pool: ReturnType<typeof createPool>;
+let hot: HotSql;
 let db: HangoutDatabase;
 let repo: ReturnType<typeof createHangoutsRepository>;
 
@@ -65,7 +67,8 @@ beforeAll(async () => {
   database = await createTestDatabase("hangout");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  repo = createHangoutsRepository(db, pool);
+  hot = createHotSql(database.url, { max: 2 });
+  repo = createHangoutsRepository(db, hot);
   for (const hangout of [full, bare, deleted])
     await repo.insertWithOwner(hangout, ownerOf(hangout.id));
   await db.insert(members).values({
@@ -79,6 +82,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await hot.close();
   await pool.end();
   await database.drop();
 });
@@ -135,5 +139,65 @@ describe("findForMember (the access check)", () => {
     ] as const) {
       expect(await repo.findForMember(...miss)).toBeUndefined();
     }
+  });
+});
+
+/** The list as a Drizzle query: what the hand-written SQL stands for. */
+const drizzleList = (
+  userId: string,
+  options: { status?: HangoutRow["status"]; after?: { startsAt: Date; id: string }; limit: number },
+) =>
+  db
+    .select({ hangout: hangouts, membership: { role: members.role, rsvp: members.rsvp } })
+    .from(members)
+    .innerJoin(hangouts, eq(hangouts.id, members.hangoutId))
+    .where(
+      and(
+        eq(members.userId, userId),
+        isNull(hangouts.deletedAt),
+        options.status ? eq(hangouts.status, options.status) : undefined,
+        options.after
+          ? or(
+              gt(hangouts.startsAt, options.after.startsAt),
+              and(eq(hangouts.startsAt, options.after.startsAt), gt(hangouts.id, options.after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(hangouts.startsAt), asc(hangouts.id))
+    .limit(options.limit);
+
+describe("listForMember (the home page's list)", () => {
+  // Two more of the owner's hangouts at the same instant as `bare`, so the id breaks the tie.
+  const twins = [Bun.randomUUIDv7(), Bun.randomUUIDv7()].map((id) => ({ ...bare, id }));
+  beforeAll(async () => {
+    for (const twin of twins) await repo.insertWithOwner(twin, ownerOf(twin.id));
+  });
+
+  const cases: [string, string, Parameters<typeof drizzleList>[1]][] = [
+    ["first page", owner, { limit: 20 }],
+    ["first page, cut short", owner, { limit: 2 }],
+    ["by status", owner, { status: "planning", limit: 20 }],
+    ["by a status nobody has", owner, { status: "done", limit: 20 }],
+    ["after a position", owner, { after: { startsAt: full.startsAt, id: full.id }, limit: 20 }],
+    ["after a tie", owner, { after: { startsAt: bare.startsAt, id: bare.id }, limit: 20 }],
+    [
+      "by status after a position",
+      owner,
+      { status: "planning", after: { startsAt: bare.startsAt, id: "0" }, limit: 2 },
+    ],
+    ["a member's", guest, { limit: 20 }],
+    ["a stranger's", stranger, { limit: 20 }],
+  ];
+  for (const [name, userId, options] of cases) {
+    test(`returns what Drizzle returns: ${name}`, async () => {
+      const expected = await drizzleList(userId, options);
+      expect(await repo.listForMember(userId, options)).toStrictEqual(expected);
+    });
+  }
+
+  test("soonest first, ties by id, deleted hangouts left out", async () => {
+    const ids = (await repo.listForMember(owner, { limit: 20 })).map((row) => row.hangout.id);
+    expect(ids).toEqual([full.id, ...[bare.id, ...twins.map((twin) => twin.id)].sort()]);
   });
 });

@@ -1,7 +1,7 @@
 import { runTransaction } from "@hangout/platform/db";
+import { type HotSql, hotRows } from "@hangout/platform/hot-sql";
 import { dbSpan } from "@hangout/platform/telemetry";
-import { and, asc, eq, gt, isNotNull, isNull, notExists, or, sql } from "drizzle-orm";
-import type { Pool, RowDataPacket } from "mysql2/promise";
+import { and, asc, eq, isNotNull, notExists } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { type HangoutStatus, hangouts, members, memories } from "../db/schema.ts";
 import { recordChanges } from "./live.ts";
@@ -19,24 +19,57 @@ export interface HangoutWithMembership {
   membership: Membership;
 }
 
-// Only the membership columns callers read: mapping each selected column costs CPU on every
-// request.
-const membership = { role: members.role, rsvp: members.rsvp };
-
 const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?.affectedRows ?? 0;
 
-// Every route's access check runs this, so it is a server-side prepared statement:
-// docs/decisions/0002-hot-queries.md. hangouts.test.ts checks it returns what the Drizzle query
-// would.
-const FOR_MEMBER = `SELECT h.id, h.owner_id, h.title, h.description, h.location_name,
-    h.location_address, h.location_lat, h.location_lng, h.starts_at, h.ends_at, h.status,
-    h.member_count, h.created_at, h.updated_at, h.deleted_at, m.role, m.rsvp
+// The hot statements: every route's access check runs FOR_MEMBER, the home page the list. Plain
+// SQL on Bun's client (docs/decisions/0002-hot-queries.md, 0021-hot-statements-on-bun-sql.md);
+// hangouts.test.ts checks each returns exactly what its Drizzle query would.
+const COLUMNS = `h.id, h.owner_id, h.title, h.description, h.location_name, h.location_address,
+    h.location_lat, h.location_lng, h.starts_at, h.ends_at, h.status, h.member_count,
+    h.created_at, h.updated_at, h.deleted_at, m.role, m.rsvp`;
+
+const FOR_MEMBER = `SELECT ${COLUMNS}
   FROM hangouts h
   JOIN members m ON m.hangout_id = h.id
   WHERE h.id = ? AND m.user_id = ? AND h.deleted_at IS NULL
   LIMIT 1`;
 
-const toHangoutWithMembership = (row: RowDataPacket): HangoutWithMembership => ({
+/** One statement per shape of the list: with or without a status, first page or a later one. */
+const listStatement = (byStatus: boolean, afterPosition: boolean) => `SELECT ${COLUMNS}
+  FROM members m
+  JOIN hangouts h ON h.id = m.hangout_id
+  WHERE m.user_id = ? AND h.deleted_at IS NULL${byStatus ? " AND h.status = ?" : ""}${
+    afterPosition ? " AND (h.starts_at > ? OR (h.starts_at = ? AND h.id > ?))" : ""
+  }
+  ORDER BY h.starts_at, h.id
+  LIMIT ?`;
+const LIST = [
+  [listStatement(false, false), listStatement(false, true)],
+  [listStatement(true, false), listStatement(true, true)],
+] as const;
+
+/** A row of COLUMNS as Bun's client returns it. */
+interface HangoutMemberRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  description: string | null;
+  location_name: string | null;
+  location_address: string | null;
+  location_lat: number | null;
+  location_lng: number | null;
+  starts_at: Date;
+  ends_at: Date | null;
+  status: HangoutStatus;
+  member_count: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+  role: Membership["role"];
+  rsvp: Membership["rsvp"];
+}
+
+const toHangoutWithMembership = (row: HangoutMemberRow): HangoutWithMembership => ({
   hangout: {
     id: row.id,
     ownerId: row.owner_id,
@@ -57,43 +90,12 @@ const toHangoutWithMembership = (row: RowDataPacket): HangoutWithMembership => (
   membership: { role: row.role, rsvp: row.rsvp },
 });
 
-export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
-  // Prepared once: the list runs on every request, and building a query's SQL costs more CPU
-  // here than the round trip to the database. One statement per shape of the list: with or without a status filter, first page or later.
-  const listQuery = (byStatus: boolean, afterPosition: boolean) =>
-    db
-      .select({ hangout: hangouts, membership })
-      .from(members)
-      .innerJoin(hangouts, eq(hangouts.id, members.hangoutId))
-      .where(
-        and(
-          eq(members.userId, sql.placeholder("userId")),
-          isNull(hangouts.deletedAt),
-          byStatus ? eq(hangouts.status, sql.placeholder("status")) : undefined,
-          afterPosition
-            ? or(
-                gt(hangouts.startsAt, sql.placeholder("afterAt")),
-                and(
-                  eq(hangouts.startsAt, sql.placeholder("afterAt")),
-                  gt(hangouts.id, sql.placeholder("afterId")),
-                ),
-              )
-            : undefined,
-        ),
-      )
-      .orderBy(asc(hangouts.startsAt), asc(hangouts.id))
-      .limit(sql.placeholder("limit"))
-      .prepare();
-  const listPage = [
-    [listQuery(false, false), listQuery(false, true)],
-    [listQuery(true, false), listQuery(true, true)],
-  ] as const;
-
+export function createHangoutsRepository(db: HangoutDatabase, hot: HotSql) {
   return {
     /** The hangout with the caller's membership, or undefined when either is missing. */
     findForMember: (hangoutId: string, userId: string) =>
       dbSpan("SELECT", "hangouts", async (): Promise<HangoutWithMembership | undefined> => {
-        const [[row]] = await pool.execute<RowDataPacket[]>(FOR_MEMBER, [hangoutId, userId]);
+        const [row] = await hotRows<HangoutMemberRow>(hot, FOR_MEMBER, [hangoutId, userId]);
         return row ? toHangoutWithMembership(row) : undefined;
       }),
 
@@ -131,15 +133,19 @@ export function createHangoutsRepository(db: HangoutDatabase, pool: Pool) {
       userId: string,
       options: { status?: HangoutStatus; after?: { startsAt: Date; id: string }; limit: number },
     ) =>
-      dbSpan("SELECT", "hangouts", () =>
-        listPage[options.status ? 1 : 0][options.after ? 1 : 0].execute({
-          userId,
-          status: options.status,
-          afterAt: options.after?.startsAt,
-          afterId: options.after?.id,
-          limit: options.limit,
-        }),
-      ),
+      dbSpan("SELECT", "hangouts", async () => {
+        const { status, after, limit } = options;
+        const values: unknown[] = [userId];
+        if (status) values.push(status);
+        if (after) values.push(after.startsAt, after.startsAt, after.id);
+        values.push(limit);
+        const rows = await hotRows<HangoutMemberRow>(
+          hot,
+          LIST[status ? 1 : 0][after ? 1 : 0],
+          values,
+        );
+        return rows.map(toHangoutWithMembership);
+      }),
 
     /**
      * Hides the hangout at once, with the events `describe` makes of it and its members; the

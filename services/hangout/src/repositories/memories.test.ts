@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createDatabase, createPool, mysqlErrorCode } from "@hangout/platform/db";
+import { createHotSql, type HotSql } from "@hangout/platform/hot-sql";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
 import { storedRows, testInsertAgainstDrizzle } from "@hangout/platform/testing/drizzle-oracle";
 import type { HangoutDatabase } from "../db/index.ts";
@@ -8,6 +9,7 @@ import { createMemoriesRepository, type NewMemoryRow } from "./memories.ts";
 
 let database: TestDatabase;
 let pool: ReturnType<typeof createPool>;
+let hot: HotSql;
 let db: HangoutDatabase;
 let repo: ReturnType<typeof createMemoriesRepository>;
 const hangoutId = Bun.randomUUIDv7();
@@ -16,7 +18,8 @@ beforeAll(async () => {
   database = await createTestDatabase("hangout");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  repo = createMemoriesRepository(db, pool);
+  hot = createHotSql(database.url, { max: 2 });
+  repo = createMemoriesRepository(db, hot);
   const at = new Date("2026-01-01T00:00:00.000Z");
   await db.insert(hangouts).values({
     id: hangoutId,
@@ -31,6 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await hot.close();
   await pool.end();
   await database.drop();
 });
@@ -71,8 +75,9 @@ const batch = (count: number): NewMemoryRow[] =>
 
 const stored = (ids: string[]) => storedRows(db, memories, memories.id, ids);
 
-// docs/decisions/0002-hot-queries.md: the batch INSERT is hand-written SQL, and must store
-// exactly what Drizzle's insert of the same rows stores.
+// docs/decisions/0002-hot-queries.md, 0021-hot-statements-on-bun-sql.md: the batch INSERT is
+// hand-written SQL on Bun's client, and must store exactly what Drizzle's insert of the same rows
+// stores.
 describe("insertMany (the upload batch)", () => {
   testInsertAgainstDrizzle(memories, () => ({
     db,
@@ -98,7 +103,24 @@ describe("insertMany (the upload batch)", () => {
     const [first, ...rest] = batch(3) as [NewMemoryRow, ...NewMemoryRow[]];
     await repo.insertMany([first]);
     const error = await repo.insertMany([...rest, first]).catch((e: unknown) => e);
+    // Bun's client gives every server error one code; mysqlErrorCode names it from the errno.
+    expect(error).toMatchObject({ errno: 1062, sqlState: "23000" });
     expect(mysqlErrorCode(error)).toBe("ER_DUP_ENTRY");
     expect(await stored(rest.map((row) => row.id))).toEqual([]);
+  });
+
+  test("binds dates as UTC whatever the process's time zone", async () => {
+    const rows = batch(1);
+    const zone = process.env.TZ;
+    process.env.TZ = "Pacific/Chatham";
+    try {
+      expect(new Date(0).getTimezoneOffset()).not.toBe(0);
+      await repo.insertMany(rows);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    const [row] = await stored(rows.map((r) => r.id));
+    expect(row?.createdAt.toISOString()).toBe("1999-12-31T23:59:59.999Z");
   });
 });

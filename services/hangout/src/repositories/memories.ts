@@ -1,7 +1,7 @@
 import { runTransaction } from "@hangout/platform/db";
+import { type HotSql, hotRun } from "@hangout/platform/hot-sql";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
-import type { Pool } from "mysql2/promise";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, type MemoryStatus, memories } from "../db/schema.ts";
 import { recordChanges } from "./live.ts";
@@ -10,9 +10,9 @@ import { type HangoutEvent, type HangoutTransaction, lockLiveHangout } from "./o
 export type MemoryRow = typeof memories.$inferSelect;
 export type NewMemoryRow = typeof memories.$inferInsert;
 
-// An upload batch is one multi-row INSERT, run as a server-side prepared statement (one per
-// batch size): docs/decisions/0002-hot-queries.md. memories.test.ts checks it stores what
-// Drizzle's insert would.
+// An upload batch is one multi-row INSERT, a hot statement on Bun's client (one per batch size):
+// docs/decisions/0002-hot-queries.md, 0021-hot-statements-on-bun-sql.md. memories.test.ts checks
+// it stores what Drizzle's insert would.
 const INSERT_MEMORIES = `INSERT INTO memories
   (id, hangout_id, file_id, uploaded_by, filename, content_type, size, status, created_at,
    confirmed_at, photo_status, failure_reason, width, height, placeholder, processed_at)
@@ -44,14 +44,14 @@ export type PhotoOutcome = Pick<
   "failureReason" | "width" | "height" | "placeholder" | "processedAt"
 > & { photoStatus: "ready" | "failed" };
 
-export function createMemoriesRepository(db: HangoutDatabase, pool: Pool) {
+export function createMemoriesRepository(db: HangoutDatabase, hot: HotSql) {
   return {
     /** An upload batch is one statement: all of its rows are stored, or none. */
     insertMany: (rows: NewMemoryRow[]) =>
       dbSpan("INSERT", "memories", async () => {
         if (!rows.length) return;
         const placeholders = rows.map(() => MEMORY_PLACEHOLDERS).join(", ");
-        await pool.execute(`${INSERT_MEMORIES} ${placeholders}`, rows.flatMap(memoryValues));
+        await hotRun(hot, `${INSERT_MEMORIES} ${placeholders}`, rows.flatMap(memoryValues));
       }),
 
     findById: (id: string) =>

@@ -1,3 +1,4 @@
+import { type HotSql, hotRun } from "@hangout/platform/hot-sql";
 import { dbSpan } from "@hangout/platform/telemetry";
 import { and, count, eq, inArray, min } from "drizzle-orm";
 import type { Pool, RowDataPacket } from "mysql2/promise";
@@ -16,9 +17,10 @@ export type Delivery = typeof deliveries.$inferSelect;
 type Runner = NotificationDatabase | NotificationTransaction;
 
 // The mailer's statements of every round and every email: hand-written SQL run as prepared
-// statements (docs/decisions/0019-notification-hot-statements.md);
-// test/hot-statements-mailer.test.ts checks that each reads or stores what the Drizzle query it
-// stands for does.
+// statements (docs/decisions/0019-notification-hot-statements.md), the claim's on a mysql2
+// connection of its own (its transaction), MARK_SENT on Bun's client like every other hot
+// statement (docs/decisions/0021-hot-statements-on-bun-sql.md). test/hot-statements-mailer.test.ts
+// checks that each reads or stores what the Drizzle query it stands for does.
 const DUE = `SELECT id, source_id, recipient, user_id, email, kind, hangout_id, content,
     traceparent, status, attempts, next_attempt_at, created_at, finished_at, outcome
   FROM deliveries
@@ -104,10 +106,13 @@ const finish = (
 ) =>
   dbSpan("UPDATE", "deliveries", () => tx.update(deliveries).set(set).where(eq(deliveries.id, id)));
 
-/** The SMTP server accepted it; `messageId` is the Message-ID it was sent with. */
-export const markSent = (pool: Pool, delivery: Delivery, at: Date, messageId: string) =>
+/**
+ * The SMTP server accepted it; `messageId` is the Message-ID it was sent with. Resolves to the
+ * rows changed: 0 when the delivery is gone, or when the same call ran already (see `hotRun`).
+ */
+export const markSent = (hot: HotSql, delivery: Delivery, at: Date, messageId: string) =>
   dbSpan("UPDATE", "deliveries", () =>
-    pool.execute(MARK_SENT, [delivery.attempts + 1, at, messageId.slice(0, 255), delivery.id]),
+    hotRun(hot, MARK_SENT, [delivery.attempts + 1, at, messageId.slice(0, 255), delivery.id]),
   );
 
 /** Not sent, on purpose (turned off, recipient gone): `why` says so. */

@@ -1,3 +1,4 @@
+import type { HotSql } from "@hangout/platform/hot-sql";
 import type { Logger } from "@hangout/platform/logger";
 import { inTraceOf } from "@hangout/platform/outbox/trace-context";
 import { SpanKind, withSpan } from "@hangout/platform/telemetry";
@@ -20,8 +21,10 @@ import type { EmailOutcome, MailerMetrics, SendResult } from "./mailer-metrics.t
 
 export interface MailerOptions {
   db: NotificationDatabase;
-  /** The pool under `db`: the hot statements run on it (repositories/deliveries.ts). */
+  /** The pool under `db`: the claim runs its transaction on it (repositories/deliveries.ts). */
   pool: Pool;
+  /** The same database on Bun's client, for the hot statement of every sent email. */
+  hot: HotSql;
   users: UserDirectory;
   transport: MailTransport;
   compose: EmailComposer;
@@ -77,7 +80,7 @@ const LOOP_RETRY = { initial: 500, max: 30_000 };
  * twice only when the process dies between that acceptance and that statement.
  */
 export function createMailer(options: MailerOptions): Mailer {
-  const { db, pool, users, transport, compose, clock, logger, metrics } = options;
+  const { db, pool, hot, users, transport, compose, clock, logger, metrics } = options;
   const batchSize = options.batchSize ?? 25;
   const { leaseMs } = options;
   const concurrency = options.concurrency ?? 1;
@@ -113,7 +116,7 @@ export function createMailer(options: MailerOptions): Mailer {
       const messageId = await send(delivery, mail);
       // Committed on its own right after the server's 250: the duplicate window is this one
       // statement (docs/decisions/0016-email-deliveries.md).
-      await markSent(pool, delivery, clock(), messageId);
+      await markSent(hot, delivery, clock(), messageId);
       return "sent";
     } catch (error) {
       if (!(error instanceof SmtpFailure)) throw error;

@@ -1,0 +1,30 @@
+import { SQL } from "bun";
+
+/**
+ * The service's database through Bun's built-in MySQL client, for its hot statements only: the
+ * few statements on the paths users feel most, each a SQL constant in its repository
+ * (docs/decisions/0021-hot-statements-on-bun-sql.md). Everything else goes through Drizzle on the
+ * mysql2 pool. Connections open on first use, so a service that
+ * runs no hot statement opens none.
+ */
+export type HotSql = SQL;
+
+/** Options the skeleton sets for every service; the pool's size matches mysql2's. */
+export function createHotSql(url: string, options: { max?: number } = {}): HotSql {
+  // foundRows: an UPDATE counts the rows it matched, as mysql2 does, not only those it changed.
+  return new SQL(url, { max: options.max ?? 10, foundRows: true });
+}
+
+/**
+ * The rows one statement returns. `statement` is a constant with `?` placeholders and `values`
+ * are bound by the server as parameters, never spliced into the text: that is why the client's
+ * raw-text method is safe here. Typed by the caller: the rows are exactly the selected columns.
+ */
+export function hotRows<Row>(sql: HotSql, statement: string, values: unknown[]): Promise<Row[]> {
+  return sql.unsafe(statement, values) as Promise<Row[]>;
+}
+
+/** Runs an INSERT, UPDATE or DELETE bound as in `hotRows`; the rows it matched. */
+export async function hotRun(sql: HotSql, statement: string, values: unknown[]): Promise<number> {
+  return (await sql.unsafe(statement, values)).affectedRows;
+}
