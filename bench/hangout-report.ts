@@ -18,8 +18,11 @@ import { ROUND_S, type Row, rowErrors } from "./wrk.ts";
 // services did meanwhile.
 
 const TARGETS = {
-  getRatioToB1: 0.4,
+  getRatioToB1: 0.6,
+  listRatioToB1: 0.25,
   uploadP99Ms: 50,
+  /** Each service's peak RSS over B1's, both read the same way in the same run. */
+  peakRssToB1: 1.3,
 };
 
 export const SERVICES = ["hangout", "file", "auth"] as const;
@@ -84,6 +87,21 @@ export function report(
         `${pct(getRow.rps / b1Row.rps)}: ${getRow.rps.toFixed(0)} / ${b1Row.rps.toFixed(0)}`,
         invalid(getRow, b1Row),
       ),
+      ratioTarget(
+        `${names.list} req/s >= ${TARGETS.listRatioToB1 * 100}% of B1`,
+        list,
+        TARGETS.listRatioToB1,
+        `${pct(listRow.rps / b1Row.rps)}: ${listRow.rps.toFixed(0)} / ${b1Row.rps.toFixed(0)}`,
+        invalid(listRow, b1Row),
+      ),
+      ...SERVICES.map((name) => {
+        const ratio = context.rssMb[name] / (b1Row.peakRssMb ?? Number.NaN);
+        return [
+          `${name} peak RSS <= ${TARGETS.peakRssToB1}x B1's peak RSS`,
+          `${context.rssMb[name].toFixed(1)} MB / ${b1Row.peakRssMb?.toFixed(1) ?? "-"} MB = ${ratio.toFixed(2)}x`,
+          verdict(ratio <= TARGETS.peakRssToB1, invalid(getRow, listRow, uploadRow, b1Row)),
+        ];
+      }),
       [
         `uploads x${UPLOAD_FILES} p99 < ${TARGETS.uploadP99Ms} ms at c=16`,
         `${fmtMs(uploadRow.p99Ms)} ms (median of ${uploadRow.runs.length} rounds, ${uploadP99s}; p50 ${fmtMs(uploadRow.p50Ms)} ms, ${uploadRow.rps.toFixed(0)} req/s)`,

@@ -946,8 +946,11 @@ describe("docker-compose.yml: the hangout service, and every service's environme
         PARSER_HEADER_LIMIT_FLAG,
         `dist/${name}/main.js`,
       ]);
-    const limit = /^(\d+)m$/.exec(services.auth.mem_limit)?.[1];
-    expect(Number(services.auth.environment.BUN_JSC_forceRAMSize)).toBe(Number(limit) * 2 ** 20);
+    // JavaScriptCore is told each loaded service's container limit (decision 0008).
+    for (const name of ["auth", "file", "hangout"]) {
+      const limit = /^(\d+)m$/.exec(services[name].mem_limit)?.[1];
+      expect(Number(services[name].environment.BUN_JSC_forceRAMSize)).toBe(Number(limit) * 2 ** 20);
+    }
     // argon2id holds 19 MiB per hash in progress: a bounded number, whatever the host's cores.
     expect(Number(services.auth.environment.AUTH_PASSWORD_CONCURRENCY)).toBe(1);
   });
