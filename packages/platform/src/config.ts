@@ -79,6 +79,8 @@ export const commonConfigSchema = {
   HTTP_BODY_LIMIT_BYTES: env.int(1024 * 1024, { minimum: 1024 }),
   SHUTDOWN_TIMEOUT_MS: env.int(10_000, { minimum: 100 }),
   DATA_DIR: env.string(".data"),
+  /** Connections of the hot statements' client (hot-sql.ts); each carries many statements. */
+  DATABASE_HOT_CONNECTIONS: env.int(4, { minimum: 1 }),
 };
 
 /**

@@ -9,10 +9,15 @@ import { SQL } from "bun";
  */
 export type HotSql = SQL;
 
-/** Options the skeleton sets for every service; the pool's size matches mysql2's. */
-export function createHotSql(url: string, options: { max?: number } = {}): HotSql {
+/**
+ * `connections` is `DATABASE_HOT_CONNECTIONS` in a service. The client sends a connection's
+ * statements one after another without waiting for each answer, so a few connections carry a
+ * busy replica's hot statements, and fewer connections cost both sides less CPU than many
+ * (docs/decisions/0021-hot-statements-on-bun-sql.md).
+ */
+export function createHotSql(url: string, options: { connections?: number } = {}): HotSql {
   // foundRows: an UPDATE counts the rows it matched, as mysql2 does, not only those it changed.
-  return new SQL(url, { max: options.max ?? 10, foundRows: true });
+  return new SQL(url, { max: options.connections ?? 4, foundRows: true });
 }
 
 /**

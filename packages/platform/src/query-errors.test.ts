@@ -72,7 +72,7 @@ describe("a failed statement's values stay out of errors", () => {
   });
 
   test("Bun's client, used for hot statements, loses them too", async () => {
-    const hot = createHotSql(database.url, { max: 1 });
+    const hot = createHotSql(database.url, { connections: 1 });
     try {
       const insert = () =>
         hot.unsafe("INSERT INTO accounts (id, email) VALUES (?, ?)", ["4", SECRET]);

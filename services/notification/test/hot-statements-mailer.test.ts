@@ -21,7 +21,7 @@ let db: NotificationDatabase;
 beforeAll(async () => {
   database = await createTestDatabase("notification");
   pool = createPool(database.url, { connectionLimit: 4 });
-  hot = createHotSql(database.url, { max: 2 });
+  hot = createHotSql(database.url, { connections: 2 });
   db = createDatabase(pool, schema);
 });
 afterAll(async () => {

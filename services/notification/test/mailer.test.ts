@@ -219,7 +219,7 @@ function replicaMailer(options: { clock?: () => Date; batchSize: number }) {
   const { config, platform, clock, unsubscribe } = env.deps;
   const url = env.service.config.NOTIFICATION_DATABASE_URL;
   const pool = createPool(url, { connectionLimit: 4 });
-  const hot = createHotSql(url, { max: 2 });
+  const hot = createHotSql(url, { connections: 2 });
   const transport = createSmtpTransport(config);
   const mailer = createMailer({
     db: createDatabase(pool, schema),

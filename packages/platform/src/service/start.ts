@@ -81,7 +81,10 @@ async function start<C extends ServiceConfig, D, N extends CertificateNeed, B ex
   const url = databaseUrl(definition, config);
   const pool = url === undefined ? undefined : createPool(url);
   if (pool) lifecycle.onClose("database", () => pool.end());
-  const hot = url === undefined ? undefined : createHotSql(url);
+  const hot =
+    url === undefined
+      ? undefined
+      : createHotSql(url, { connections: config.DATABASE_HOT_CONNECTIONS });
   if (hot) lifecycle.onClose("database (hot statements)", () => hot.close());
   const certificates = await certificatesFromConfig(name, config, logger, metrics.registry);
   if (!certificates && definition.certificates === "required") {

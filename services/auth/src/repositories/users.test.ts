@@ -37,7 +37,7 @@ beforeAll(async () => {
   database = await createTestDatabase("auth");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  hot = createHotSql(database.url, { max: 2 });
+  hot = createHotSql(database.url, { connections: 2 });
   users = createUsersRepository(db, hot);
   await users.insert(user);
   await users.insert(other);

@@ -17,7 +17,7 @@ beforeAll(async () => {
   database = await createTestDatabase("file");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  hot = createHotSql(database.url, { max: 2 });
+  hot = createHotSql(database.url, { connections: 2 });
   repo = createFilesRepository(db, hot);
 });
 

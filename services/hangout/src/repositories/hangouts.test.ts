@@ -67,7 +67,7 @@ beforeAll(async () => {
   database = await createTestDatabase("hangout");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  hot = createHotSql(database.url, { max: 2 });
+  hot = createHotSql(database.url, { connections: 2 });
   repo = createHangoutsRepository(db, hot);
   for (const hangout of [full, bare, deleted])
     await repo.insertWithOwner(hangout, ownerOf(hangout.id));

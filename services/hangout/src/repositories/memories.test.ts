@@ -18,7 +18,7 @@ beforeAll(async () => {
   database = await createTestDatabase("hangout");
   pool = createPool(database.url);
   db = createDatabase(pool, schema);
-  hot = createHotSql(database.url, { max: 2 });
+  hot = createHotSql(database.url, { connections: 2 });
   repo = createMemoriesRepository(db, hot);
   const at = new Date("2026-01-01T00:00:00.000Z");
   await db.insert(hangouts).values({
