@@ -24,9 +24,10 @@ const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?
 // The hot statements: every route's access check runs FOR_MEMBER, the home page the list. Plain
 // SQL on Bun's client (docs/decisions/0002-hot-queries.md, 0021-hot-statements-on-bun-sql.md);
 // hangouts.test.ts checks each returns exactly what its Drizzle query would.
+// No `deleted_at`: every hot statement reads live hangouts only, so it is NULL.
 const COLUMNS = `h.id, h.owner_id, h.title, h.description, h.location_name, h.location_address,
     h.location_lat, h.location_lng, h.starts_at, h.ends_at, h.status, h.member_count,
-    h.created_at, h.updated_at, h.deleted_at, m.role, m.rsvp`;
+    h.created_at, h.updated_at, m.role, m.rsvp`;
 
 const FOR_MEMBER = `SELECT ${COLUMNS}
   FROM hangouts h
@@ -64,7 +65,6 @@ interface HangoutMemberRow {
   member_count: number;
   created_at: Date;
   updated_at: Date;
-  deleted_at: Date | null;
   role: Membership["role"];
   rsvp: Membership["rsvp"];
 }
@@ -85,7 +85,7 @@ const toHangoutWithMembership = (row: HangoutMemberRow): HangoutWithMembership =
     memberCount: row.member_count,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    deletedAt: row.deleted_at,
+    deletedAt: null,
   },
   membership: { role: row.role, rsvp: row.rsvp },
 });
