@@ -76,7 +76,11 @@ describe("startService", () => {
   const fixed = new Date("2030-05-06T07:08:09.000Z");
 
   beforeAll(async () => {
-    const config = loadDemoConfig({ DEMO_DATABASE_URL: database.url, LOG_LEVEL: "info" });
+    const config = loadDemoConfig({
+      DEMO_DATABASE_URL: database.url,
+      LOG_LEVEL: "info",
+      DATABASE_HOT_CONNECTIONS: "2",
+    });
     service = await startService(demo(events), config, {
       clock: () => fixed,
       logDestination: { write: (line: string) => void lines.push(line) },
@@ -93,6 +97,8 @@ describe("startService", () => {
     expect(events[0]).toBe(`build at ${fixed.toISOString()}`);
     expect(service.deps).toEqual({ greeting: "hello" });
     expect(await (await fetch(`${service.url}/hot`)).json()).toEqual({ answer: 42 });
+    // The hot statements' client is sized by DATABASE_HOT_CONNECTIONS (4 when unset).
+    expect(service.hot.options.max).toBe(2);
   });
 
   test("readiness covers the database and the service's own checks", async () => {
