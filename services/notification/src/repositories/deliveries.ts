@@ -108,7 +108,7 @@ const finish = (
 
 /**
  * The SMTP server accepted it; `messageId` is the Message-ID it was sent with. Resolves to the
- * rows changed: 0 when the delivery is gone, or when the same call ran already (see `hotRun`).
+ * rows it matched: 0 when the delivery is gone.
  */
 export const markSent = (hot: HotSql, delivery: Delivery, at: Date, messageId: string) =>
   dbSpan("UPDATE", "deliveries", () =>
