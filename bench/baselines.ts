@@ -1,4 +1,4 @@
-// The two baselines every HTTP section measures against, each its own process (baselines/*.ts).
+// The baselines every HTTP section measures against, each its own process (baselines/*.ts).
 import { join } from "node:path";
 import { freePort } from "@hangout/platform/testing/ports";
 import { type Child, json, spawnChild, stopChild, waitReady } from "./common.ts";
@@ -23,24 +23,26 @@ export async function measureB0(logDir: string): Promise<Row> {
 }
 
 /**
- * B1, a bare `Bun.serve` doing one prepared mysql2 select by primary key, started and checked
- * against `userId` in `databaseUrl`'s users table; `url` is the URL to load.
+ * B1, a bare `Bun.serve` doing one prepared mysql2 select by primary key, or B2, the same select
+ * on Bun's client (`baseline: "b2"`), started and checked against `userId` in `databaseUrl`'s
+ * users table; `url` is the URL to load.
  */
 export async function startB1(
   logDir: string,
   databaseUrl: string,
   userId: string,
+  baseline: "b1" | "b2" = "b1",
 ): Promise<{ child: Child; url: string }> {
   const port = freePort();
   const child = spawnChild(
-    "b1",
-    ["bun", join(BASELINES, "b1.ts")],
+    baseline,
+    ["bun", join(BASELINES, `${baseline}.ts`)],
     { BENCH_PORT: String(port), BENCH_DATABASE_URL: databaseUrl },
     logDir,
   );
   const base = `http://127.0.0.1:${port}`;
   await waitReady(child, `${base}/healthz`);
   const url = `${base}/users/${userId}`;
-  await json(await fetch(url), 200, "B1 GET /users/:id");
+  await json(await fetch(url), 200, `${baseline.toUpperCase()} GET /users/:id`);
   return { child, url };
 }

@@ -45,7 +45,7 @@ export async function runHangoutBench() {
     scope.beforeChildrenStop(stopWrk);
     const { logDir } = scope;
     console.log(
-      `bench hangout: wrk -t1; B0 ${DURATION_S}s after a ${WARMUP_S}s warm-up; uploads ${ROUNDS} rounds of ${ROUND_S}s after a ${WARMUP_S}s warm-up; B1, ` +
+      `bench hangout: wrk -t1; B0 ${DURATION_S}s after a ${WARMUP_S}s warm-up; uploads ${ROUNDS} rounds of ${ROUND_S}s after a ${WARMUP_S}s warm-up; B1, B2, ` +
         `${NAMES.get} and ${NAMES.list} interleaved, ${ROUNDS} rounds of ${ROUND_S}s each after ` +
         `a ${WARMUP_S}s warm-up; logs in ${logDir}`,
     );
@@ -93,9 +93,11 @@ export async function runHangoutBench() {
 
     // B1 and the two reads: every server up, loaded in turn (the others idle), round after round.
     const { child: b1, url: b1Url } = await startB1(logDir, authDb.url, userId);
+    const { child: b2, url: b2Url } = await startB1(logDir, authDb.url, userId, "b2");
     rows.push(
       ...(await measureInterleaved([
         { name: "B1", load: { url: b1Url, connections: 32, pid: b1.proc.pid } },
+        { name: "B2", load: { url: b2Url, connections: 32, pid: b2.proc.pid } },
         {
           name: NAMES.get,
           load: {
@@ -117,6 +119,7 @@ export async function runHangoutBench() {
       ])),
     );
     await stopChild(b1);
+    await stopChild(b2);
 
     // Where the upload chain spends its CPU: each process's share of the 2 cores while it runs.
     const dbPid = Bun.spawnSync(["pgrep", "-o", "-x", "mariadbd|mysqld"]).stdout.toString().trim();

@@ -77,7 +77,7 @@ async function runHttpBench() {
     scope.beforeChildrenStop(stopWrk);
     const { logDir } = scope;
     console.log(
-      `bench http: wrk -t1; B0 and login ${DURATION_S}s after a ${WARMUP_S}s warm-up; B1 and /auth/me ` +
+      `bench http: wrk -t1; B0 and login ${DURATION_S}s after a ${WARMUP_S}s warm-up; B1, B2 and /auth/me ` +
         `interleaved, ${ROUNDS} rounds of ${ROUND_S}s each after a ${WARMUP_S}s warm-up; logs in ${logDir}`,
     );
     const database = await scope.database("auth");
@@ -104,11 +104,13 @@ async function runHttpBench() {
     // so that each /auth/me slice is compared with a B1 slice measured seconds before it. Both
     // processes' memory is sampled the same way throughout.
     const { child: b1, url: b1Url } = await startB1(logDir, database.url, userId);
+    const { child: b2, url: b2Url } = await startB1(logDir, database.url, userId, "b2");
     const b1Sampler = sampleRss(b1.proc.pid);
     const meSampler = sampleRss(authPid);
     rows.push(
       ...(await measureInterleaved([
         { name: "B1", load: { url: b1Url, connections: 32, pid: b1.proc.pid } },
+        { name: "B2", load: { url: b2Url, connections: 32, pid: b2.proc.pid } },
         {
           name: "GET /auth/me",
           load: {
@@ -124,6 +126,7 @@ async function runHttpBench() {
     const b1RssKb = b1Sampler.stop();
     const b1Memory = { peakMb: peakRssMb(b1.proc.pid, [b1RssKb]), roundsMb: b1RssKb / 1024 };
     await stopChild(b1);
+    await stopChild(b2);
 
     const loginSampler = sampleRss(authPid);
     rows.push(
