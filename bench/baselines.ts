@@ -36,8 +36,12 @@ export async function startB1(
   const port = freePort();
   const child = spawnChild(
     baseline,
-    ["bun", join(BASELINES, `${baseline}.ts`)],
-    { BENCH_PORT: String(port), BENCH_DATABASE_URL: databaseUrl },
+    ["bun", join(BASELINES, "b1.ts")],
+    {
+      BENCH_PORT: String(port),
+      BENCH_DATABASE_URL: databaseUrl,
+      ...(baseline === "b2" ? { BENCH_CLIENT: "bun" } : {}),
+    },
     logDir,
   );
   const base = `http://127.0.0.1:${port}`;

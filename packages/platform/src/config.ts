@@ -1,5 +1,6 @@
 import { type Static, type TObject, type TProperties, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { HOT_CONNECTIONS } from "./hot-sql.ts";
 
 /**
  * Typed environment config. Each service declares a TypeBox object whose keys are the
@@ -80,7 +81,7 @@ export const commonConfigSchema = {
   SHUTDOWN_TIMEOUT_MS: env.int(10_000, { minimum: 100 }),
   DATA_DIR: env.string(".data"),
   /** Connections of the hot statements' client (hot-sql.ts); each carries many statements. */
-  DATABASE_HOT_CONNECTIONS: env.int(4, { minimum: 1 }),
+  DATABASE_HOT_CONNECTIONS: env.int(HOT_CONNECTIONS, { minimum: 1 }),
 };
 
 /**

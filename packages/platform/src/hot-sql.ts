@@ -4,10 +4,12 @@ import { SQL } from "bun";
  * The service's database through Bun's built-in MySQL client, for its hot statements only: the
  * few statements on the paths users feel most, each a SQL constant in its repository
  * (docs/decisions/0021-hot-statements-on-bun-sql.md). Everything else goes through Drizzle on the
- * mysql2 pool. Connections open on first use, so a service that
- * runs no hot statement opens none.
+ * mysql2 pool. Connections open on first use, so a service that runs no hot statement opens none.
  */
 export type HotSql = SQL;
+
+/** `DATABASE_HOT_CONNECTIONS` when unset. */
+export const HOT_CONNECTIONS = 4;
 
 /**
  * `connections` is `DATABASE_HOT_CONNECTIONS` in a service. The client sends a connection's
@@ -17,7 +19,7 @@ export type HotSql = SQL;
  */
 export function createHotSql(url: string, options: { connections?: number } = {}): HotSql {
   // foundRows: an UPDATE counts the rows it matched, as mysql2 does, not only those it changed.
-  return new SQL(url, { max: options.connections ?? 4, foundRows: true });
+  return new SQL(url, { max: options.connections ?? HOT_CONNECTIONS, foundRows: true });
 }
 
 /**

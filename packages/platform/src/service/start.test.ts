@@ -97,8 +97,9 @@ describe("startService", () => {
     expect(events[0]).toBe(`build at ${fixed.toISOString()}`);
     expect(service.deps).toEqual({ greeting: "hello" });
     expect(await (await fetch(`${service.url}/hot`)).json()).toEqual({ answer: 42 });
-    // The hot statements' client is sized by DATABASE_HOT_CONNECTIONS (4 when unset).
+    // The hot statements' client is sized by DATABASE_HOT_CONNECTIONS, 4 when unset.
     expect(service.hot.options.max).toBe(2);
+    expect(loadDemoConfig({ DEMO_DATABASE_URL: database.url }).DATABASE_HOT_CONNECTIONS).toBe(4);
   });
 
   test("readiness covers the database and the service's own checks", async () => {
