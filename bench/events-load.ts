@@ -61,7 +61,7 @@ export function createInviter(hangoutDatabaseUrl: string, ownerId: string) {
     try {
       await connection.query("START TRANSACTION");
       const [live] = await connection.query<RowDataPacket[]>(
-        "SELECT id FROM hangouts WHERE id = ? AND deleted_at IS NULL FOR UPDATE",
+        "SELECT id, starts_at FROM hangouts WHERE id = ? AND deleted_at IS NULL FOR UPDATE",
         [hangoutId],
       );
       if (live.length === 0) throw new Error(`hangout ${hangoutId} is gone`);
@@ -72,8 +72,8 @@ export function createInviter(hangoutDatabaseUrl: string, ownerId: string) {
       if (already.length > 0) throw new Error(`${userId} is already a member of ${hangoutId}`);
       const now = new Date();
       await connection.query(
-        "INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at) VALUES (?, ?, 'member', 'pending', ?)",
-        [hangoutId, userId, now],
+        "INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at, starts_at) VALUES (?, ?, 'member', 'pending', ?, ?)",
+        [hangoutId, userId, now, live[0]?.starts_at],
       );
       await connection.query("UPDATE hangouts SET member_count = member_count + 1 WHERE id = ?", [
         hangoutId,

@@ -1,8 +1,9 @@
+import { createPool } from "@hangout/platform/db";
 import { sha256Base64 } from "@hangout/platform/testing/images";
 import { json } from "./common.ts";
 
 // What the hangout section loads: a member's hangouts and an upload request, made and checked
-// through the hangout service's public HTTP API.
+// through the hangout service's public HTTP API, among other people's plans.
 
 /** More than one page of 20, so that `GET /hangouts?limit=20` always returns a full page. */
 export const HANGOUTS = 25;
@@ -91,4 +92,45 @@ export async function seedHangouts(hangoutUrl: string, accessToken: string) {
     throw new Error(`${issued.uploads.length} uploads issued for ${UPLOAD_FILES} files`);
   }
   return { hangoutIds, uploadPaths, uploadBody: body };
+}
+
+/** Other people's plans beside the member's: OTHER_USERS owners of HANGOUTS hangouts each. */
+export const OTHER_USERS = 400;
+
+/**
+ * Writes OTHER_USERS other owners' hangouts straight into hangout's database, as the service
+ * writes a new hangout (the row and its owner's membership), so that the member's reads run
+ * against a table of many people's plans, not the member's alone. Their starts are spread over
+ * the same year as the member's.
+ */
+export async function seedOtherPlans(hangoutDatabaseUrl: string) {
+  const pool = createPool(hangoutDatabaseUrl);
+  try {
+    const year = Date.UTC(2031, 0, 1);
+    for (let u = 0; u < OTHER_USERS; u += 40) {
+      const hangouts: unknown[][] = [];
+      const members: unknown[][] = [];
+      for (let owner = u; owner < u + 40; owner++) {
+        const ownerId = Bun.randomUUIDv7();
+        for (let i = 0; i < HANGOUTS; i++) {
+          const id = Bun.randomUUIDv7();
+          const startsAt = new Date(year + (((owner * HANGOUTS + i) * 7_919_000) % 31_536_000_000));
+          const now = new Date();
+          hangouts.push([id, ownerId, `Plan ${i + 1}`, startsAt, "planning", 1, now, now]);
+          members.push([id, ownerId, "owner", "going", now, startsAt]);
+        }
+      }
+      await pool.query(
+        "INSERT INTO hangouts (id, owner_id, title, starts_at, status, member_count, created_at, updated_at) VALUES ?",
+        [hangouts],
+      );
+      await pool.query(
+        "INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at, starts_at) VALUES ?",
+        [members],
+      );
+    }
+    await pool.query("ANALYZE TABLE hangouts, members");
+  } finally {
+    await pool.end();
+  }
 }

@@ -10,7 +10,14 @@ import {
   summarizeLog,
   WARMUP_S,
 } from "./common.ts";
-import { HANGOUTS, PAGE, seedHangouts, UPLOAD_FILES } from "./hangout-fixtures.ts";
+import {
+  HANGOUTS,
+  OTHER_USERS,
+  PAGE,
+  seedHangouts,
+  seedOtherPlans,
+  UPLOAD_FILES,
+} from "./hangout-fixtures.ts";
 import { report, SERVICES, type ServiceName } from "./hangout-report.ts";
 import { sinkStats } from "./report.ts";
 import { recordRows } from "./results.ts";
@@ -79,10 +86,11 @@ export async function runHangoutBench() {
     // A member: signed up and logged in through the real API; owner of every hangout.
     const { userId, accessToken } = await signUpAndLogIn(auth.url);
     const bearer = `Authorization: Bearer ${accessToken}`;
+    await seedOtherPlans(hangoutDb.url);
     const { hangoutIds, uploadPaths, uploadBody } = await seedHangouts(hangout.url, accessToken);
     console.log(
       `services ready (${SERVICES.map((name) => `${name} pid ${services[name].child.proc.pid}`).join(", ")}); ` +
-        `user ${userId} owns ${HANGOUTS} hangouts; a full page of ${PAGE} and ${UPLOAD_FILES} upload URLs checked\n` +
+        `user ${userId} owns ${HANGOUTS} hangouts among ${OTHER_USERS * HANGOUTS} of ${OTHER_USERS} other people; a full page of ${PAGE} and ${UPLOAD_FILES} upload URLs checked\n` +
         [auth, file, hangout].map((s) => `  ${s.describe}`).join("\n"),
     );
 

@@ -1,5 +1,6 @@
 import { createPool } from "@hangout/platform/db";
 import type { Socket } from "bun";
+import type { RowDataPacket } from "../packages/platform/node_modules/mysql2/promise";
 import { json } from "./common.ts";
 
 // The live section's clients: thousands of idle Server-Sent Events streams in the bench process.
@@ -268,12 +269,16 @@ export async function accessTokens(authUrl: string, accounts: Account[], inFligh
 export async function addMembers(hangoutDatabaseUrl: string, hangoutId: string, userIds: string[]) {
   await withPool(hangoutDatabaseUrl, async (pool) => {
     const now = new Date();
+    const [[hangout]] = await pool.query<RowDataPacket[]>(
+      "SELECT starts_at FROM hangouts WHERE id = ?",
+      [hangoutId],
+    );
     for (let i = 0; i < userIds.length; i += 1000) {
       const rows = userIds
         .slice(i, i + 1000)
-        .map((id) => [hangoutId, id, "member", "pending", now]);
+        .map((id) => [hangoutId, id, "member", "pending", now, hangout?.starts_at]);
       await pool.query(
-        "INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at) VALUES ?",
+        "INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at, starts_at) VALUES ?",
         [rows],
       );
     }

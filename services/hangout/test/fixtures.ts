@@ -89,8 +89,9 @@ export async function invite(stack: Stack, owner: TestUser, hangoutId: string, u
 /** Makes `user` a plain member directly in the database, without auth's UserDirectory. */
 export async function addMember(stack: Stack, hangoutId: string, user: TestUser) {
   await stack.db.query(
-    "INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at) VALUES (?, ?, 'member', 'pending', NOW(3))",
-    [hangoutId, user.id],
+    `INSERT INTO members (hangout_id, user_id, role, rsvp, joined_at, starts_at)
+     SELECT id, ?, 'member', 'pending', NOW(3), starts_at FROM hangouts WHERE id = ?`,
+    [user.id, hangoutId],
   );
   await stack.db.query("UPDATE hangouts SET member_count = member_count + 1 WHERE id = ?", [
     hangoutId,

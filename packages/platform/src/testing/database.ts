@@ -1,5 +1,10 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { drizzle } from "drizzle-orm/mysql2";
+import { migrate } from "drizzle-orm/mysql2/migrator";
 import mysql from "mysql2/promise";
-import { createPool, ensureDatabase, migrateDatabase } from "../db.ts";
+import { createPool, ensureDatabase, migrateDatabase, migrationsFolder } from "../db.ts";
 
 /** The server tests run against; `.ci/run` and `npm test` make sure it answers. */
 export const testServerUrl =
@@ -59,4 +64,33 @@ export async function createTestDatabaseWith(
       await database.drop();
     },
   };
+}
+
+/**
+ * Applies a service's migrations up to and including the one tagged `lastTag` (its file name
+ * without `.sql`), from a copy of the folder whose journal ends there: a data migration's test
+ * writes the rows of the schema before it, then runs `migrateDatabase` for the rest.
+ */
+export async function migrateThrough(url: string, service: string, lastTag: string) {
+  const copy = await mkdtemp(join(tmpdir(), `migrations-${service}-`));
+  try {
+    await cp(migrationsFolder(service), copy, { recursive: true });
+    const journalPath = join(copy, "meta", "_journal.json");
+    const journal = JSON.parse(await readFile(journalPath, "utf8")) as {
+      entries: { tag: string }[];
+    };
+    const last = journal.entries.findIndex((entry) => entry.tag === lastTag);
+    if (last < 0) throw new Error(`no migration ${lastTag} in migrations/${service}`);
+    journal.entries = journal.entries.slice(0, last + 1);
+    await writeFile(journalPath, JSON.stringify(journal));
+    await ensureDatabase(url);
+    const pool = createPool(url, { connectionLimit: 1 });
+    try {
+      await migrate(drizzle(pool), { migrationsFolder: copy });
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
 }

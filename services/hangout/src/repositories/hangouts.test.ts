@@ -6,6 +6,7 @@ import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, members, schema } from "../db/schema.ts";
 import { createHangoutsRepository, type HangoutRow, type MemberRow } from "./hangouts.ts";
+import { createInvitationsRepository } from "./invitations.ts";
 
 let database: TestDatabase;
 let pool: ReturnType<typeof createPool>;
@@ -55,7 +56,7 @@ const bare: HangoutRow = {
 };
 const deleted: HangoutRow = { ...bare, id: Bun.randomUUIDv7(), title: "deleted" };
 
-const ownerOf = (hangoutId: string): MemberRow => ({
+const ownerOf = (hangoutId: string): Omit<MemberRow, "startsAt"> => ({
   hangoutId,
   userId: owner,
   role: "owner",
@@ -77,6 +78,7 @@ beforeAll(async () => {
     role: "member",
     rsvp: "maybe",
     joinedAt: new Date("2026-02-02T00:00:00.000Z"),
+    startsAt: full.startsAt,
   });
   await repo.markDeleted(deleted.id, new Date("2026-05-05T05:05:05.505Z"));
 });
@@ -199,5 +201,57 @@ describe("listForMember (the home page's list)", () => {
   test("soonest first, ties by id, deleted hangouts left out", async () => {
     const ids = (await repo.listForMember(owner, { limit: 20 })).map((row) => row.hangout.id);
     expect(ids).toEqual([full.id, ...[bare.id, ...twins.map((twin) => twin.id)].sort()]);
+  });
+});
+
+describe("a membership's copy of the hangout's start (what the list orders by)", () => {
+  const mover = Bun.randomUUIDv7();
+  const joiner = Bun.randomUUIDv7();
+  const early: HangoutRow = {
+    ...bare,
+    id: Bun.randomUUIDv7(),
+    ownerId: mover,
+    startsAt: new Date("2030-01-01T10:00:00.000Z"),
+  };
+  const late: HangoutRow = { ...early, id: Bun.randomUUIDv7(), startsAt: new Date("2030-06-01") };
+  const copies = async () =>
+    db
+      .select({ copy: members.startsAt, start: hangouts.startsAt })
+      .from(members)
+      .innerJoin(hangouts, eq(hangouts.id, members.hangoutId))
+      .where(eq(hangouts.ownerId, mover));
+  const listed = async (userId: string) =>
+    (await repo.listForMember(userId, { limit: 20 })).map((row) => row.hangout.id);
+
+  beforeAll(async () => {
+    for (const hangout of [early, late]) {
+      await repo.insertWithOwner(hangout, { ...ownerOf(hangout.id), userId: mover });
+    }
+    const invited = await createInvitationsRepository(db).invite(
+      early.id,
+      { users: [{ id: joiner, email: "joiner@example.com" }], emails: [] },
+      { invitedBy: mover, at: new Date(), expiresAt: new Date(Date.now() + 86_400_000) },
+      () => [],
+    );
+    expect(invited).toBeDefined();
+  });
+
+  test("is the hangout's for the owner and for a member who joined", async () => {
+    const rows = await copies();
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row.copy).toEqual(row.start);
+    expect(await listed(mover)).toEqual([early.id, late.id]);
+  });
+
+  test("follows the hangout when it moves, for every member, in the same change", async () => {
+    const moved = new Date("2030-12-24T18:00:00.000Z");
+    await repo.updateLocked(early.id, () => ({ changes: { startsAt: moved }, events: [] }));
+    const rows = await copies();
+    for (const row of rows) expect(row.copy).toEqual(row.start);
+    expect(rows.filter((row) => row.copy.getTime() === moved.getTime())).toHaveLength(2);
+    expect(await listed(mover)).toEqual([late.id, early.id]);
+    expect(await repo.listForMember(joiner, { limit: 20 })).toStrictEqual(
+      await drizzleList(joiner, { limit: 20 }),
+    );
   });
 });

@@ -35,14 +35,18 @@ const FOR_MEMBER = `SELECT ${COLUMNS}
   WHERE h.id = ? AND m.user_id = ? AND h.deleted_at IS NULL
   LIMIT 1`;
 
-/** One statement per shape of the list: with or without a status, first page or a later one. */
+/**
+ * One statement per shape of the list: with or without a status, first page or a later one. It
+ * orders by the member's copy of `starts_at` (the same value, kept in step), so the page is read
+ * in order from `members_user_starts_idx` and stops at `LIMIT`.
+ */
 const listStatement = (byStatus: boolean, afterPosition: boolean) => `SELECT ${COLUMNS}
   FROM members m
   JOIN hangouts h ON h.id = m.hangout_id
   WHERE m.user_id = ? AND h.deleted_at IS NULL${byStatus ? " AND h.status = ?" : ""}${
-    afterPosition ? " AND (h.starts_at > ? OR (h.starts_at = ? AND h.id > ?))" : ""
+    afterPosition ? " AND (m.starts_at > ? OR (m.starts_at = ? AND m.hangout_id > ?))" : ""
   }
-  ORDER BY h.starts_at, h.id
+  ORDER BY m.starts_at, m.hangout_id
   LIMIT ?`;
 const LIST = [
   [listStatement(false, false), listStatement(false, true)],
@@ -100,11 +104,15 @@ export function createHangoutsRepository(db: HangoutDatabase, hot: HotSql) {
       }),
 
     /** The hangout, its owner's membership and its events, in one transaction. */
-    insertWithOwner: (hangout: NewHangoutRow, owner: MemberRow, events: HangoutEvent[] = []) =>
+    insertWithOwner: (
+      hangout: NewHangoutRow,
+      owner: Omit<MemberRow, "startsAt">,
+      events: HangoutEvent[] = [],
+    ) =>
       dbSpan("INSERT", "hangouts", () =>
         runTransaction(db, async (tx) => {
           await tx.insert(hangouts).values(hangout);
-          await tx.insert(members).values(owner);
+          await tx.insert(members).values({ ...owner, startsAt: hangout.startsAt });
           await recordChanges(tx, events);
         }),
       ),
@@ -123,6 +131,12 @@ export function createHangoutsRepository(db: HangoutDatabase, hot: HotSql) {
           if (!current) return false;
           const { changes, events } = plan(current);
           await tx.update(hangouts).set(changes).where(eq(hangouts.id, id));
+          if (changes.startsAt) {
+            await tx
+              .update(members)
+              .set({ startsAt: changes.startsAt })
+              .where(eq(members.hangoutId, id));
+          }
           await recordChanges(tx, events);
           return true;
         }),

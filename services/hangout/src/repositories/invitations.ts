@@ -102,9 +102,10 @@ export function createInvitationsRepository(db: HangoutDatabase) {
     ) =>
       dbSpan("INSERT", "members", () =>
         runTransaction(db, async (tx): Promise<InviteOutcome | undefined> => {
-          if (!(await lockLiveHangout(tx, hangoutId))) return undefined;
+          const hangout = await lockLiveHangout(tx, hangoutId);
+          if (!hangout) return undefined;
           const userIds = invitees.users.map((user) => user.id);
-          const added = await addMembersIn(tx, hangoutId, userIds, invitation.at);
+          const added = await addMembersIn(tx, hangout, userIds, invitation.at);
           await dropPending(
             tx,
             hangoutId,
@@ -176,7 +177,8 @@ export function createInvitationsRepository(db: HangoutDatabase) {
         const joined: InvitationRow[] = [];
         for (const candidate of candidates) {
           // A deleted hangout's invitations go with it when it is purged.
-          if (!(await lockLiveHangout(tx, candidate.hangoutId))) continue;
+          const hangout = await lockLiveHangout(tx, candidate.hangoutId);
+          if (!hangout) continue;
           const [invitation] = await tx
             .select()
             .from(pendingInvitations)
@@ -184,7 +186,7 @@ export function createInvitationsRepository(db: HangoutDatabase) {
             .for("update");
           if (!invitation || invitation.expiresAt <= at) continue;
           await tx.delete(pendingInvitations).where(eq(pendingInvitations.id, invitation.id));
-          const { invited } = await addMembersIn(tx, invitation.hangoutId, [userId], at);
+          const { invited } = await addMembersIn(tx, hangout, [userId], at);
           if (invited.length) {
             await recordChanges(tx, describe(invitation));
             joined.push(invitation);

@@ -4,7 +4,12 @@ import { and, asc, eq, gt, inArray, or, type SQL, sql } from "drizzle-orm";
 import type { HangoutDatabase } from "../db/index.ts";
 import { hangouts, members, type Rsvp } from "../db/schema.ts";
 import { recordChanges } from "./live.ts";
-import { type HangoutEvent, type HangoutTransaction, lockLiveHangout } from "./outbox.ts";
+import {
+  type HangoutEvent,
+  type HangoutRow,
+  type HangoutTransaction,
+  lockLiveHangout,
+} from "./outbox.ts";
 
 export type MemberRow = typeof members.$inferSelect;
 
@@ -12,14 +17,16 @@ const affected = (result: unknown) => (result as [{ affectedRows: number }])[0]?
 
 /**
  * Adds the users not yet members (role member, RSVP pending) and raises `member_count` by as
- * many, in a transaction that has locked the hangout's row, so concurrent additions count right.
+ * many, in a transaction that has locked the hangout's row (`hangout`, as it read it), so
+ * concurrent additions count right.
  */
 export async function addMembersIn(
   tx: HangoutTransaction,
-  hangoutId: string,
+  hangout: Pick<HangoutRow, "id" | "startsAt">,
   userIds: string[],
   joinedAt: Date,
 ) {
+  const hangoutId = hangout.id;
   const existing = userIds.length
     ? await tx
         .select({ userId: members.userId })
@@ -36,6 +43,7 @@ export async function addMembersIn(
         role: "member" as const,
         rsvp: "pending" as const,
         joinedAt,
+        startsAt: hangout.startsAt,
       })),
     );
     await tx

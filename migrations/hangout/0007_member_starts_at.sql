@@ -1,0 +1,1 @@
+ALTER TABLE `members` ADD `starts_at` datetime(3);
