@@ -94,6 +94,8 @@ export function mysqlErrorCode(error: unknown): string | undefined {
 
 /** mysql2's names for the server errors callers tell apart. */
 const SERVER_ERRORS: Record<number, string> = {
+  1040: "ER_CON_COUNT_ERROR",
+  1053: "ER_SERVER_SHUTDOWN",
   1062: "ER_DUP_ENTRY",
   1205: "ER_LOCK_WAIT_TIMEOUT",
   1213: "ER_LOCK_DEADLOCK",

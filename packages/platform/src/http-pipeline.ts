@@ -13,6 +13,7 @@ import { bodyParser, type ParsedRoute } from "./json-body.ts";
 import type { Platform } from "./platform.ts";
 import { currentRequest, type RequestState, withRequestState } from "./request-context.ts";
 import { oversizedHead, withinBodyLimit } from "./request-limits.ts";
+import { isUnreachable, unreachableError } from "./unreachable.ts";
 import { fieldErrors } from "./validation-messages.ts";
 
 /*
@@ -140,14 +141,16 @@ export function pipelineHooks(
           );
         }
       }
-      if (error instanceof AppError) {
+      const known =
+        error instanceof AppError ? error : isUnreachable(error) ? unreachableError(error) : null;
+      if (known) {
         // A dependency that is down (503) is an expected, retryable state: one warn line with its
         // reason, not an error with a stack on every request until it is back.
-        if (error.code === "unavailable") {
-          const cause = error.cause instanceof Error ? error.cause.message : undefined;
-          logger.warn({ cause }, error.message);
-        } else if (error.status >= 500) logger.error({ err: error.cause ?? error }, error.message);
-        return problemResponse(error);
+        if (known.code === "unavailable") {
+          const cause = known.cause instanceof Error ? known.cause.message : undefined;
+          logger.warn({ cause }, known.message);
+        } else if (known.status >= 500) logger.error({ err: known.cause ?? known }, known.message);
+        return problemResponse(known);
       }
       logger.error({ err: error }, "unhandled error");
       return problemResponse(error);

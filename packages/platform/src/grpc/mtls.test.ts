@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, TLSSocket } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
-import { createChannel, createClient, Status } from "nice-grpc";
+import { ClientError, createChannel, createClient, Status } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import type { CertificateManager } from "../certificates/certificate-manager.ts";
 import { x509 } from "../certificates/pem.ts";
+import { createPool } from "../db.ts";
 import { createLogger } from "../logger.ts";
+import { freePort } from "../testing/ports.ts";
 import { startTestCa, type TestCa } from "../testing/step-ca.ts";
 import { createMtlsChannel } from "./client.ts";
+import { EchoDefinition, type EchoRequest } from "./echo-service.ts";
 import { createGrpcServer } from "./server.ts";
 
 // Real step-ca certificates, real grpc-js over mTLS on loopback: the file service's shape
@@ -204,6 +207,42 @@ describe("gRPC over mTLS", () => {
     } finally {
       channel.close();
       await aged.shutdown();
+    }
+  });
+
+  test("a handler whose database is down answers UNAVAILABLE; a bug stays UNKNOWN", async () => {
+    const dead = createPool(`mysql://hangout:hangout@127.0.0.1:${freePort()}/gone`);
+    const dependent = createGrpcServer({
+      certificates: managers.file!,
+      allowedCallers: ["hangout"],
+      logger,
+    });
+    dependent.server.add(EchoDefinition, {
+      async echo(request: EchoRequest) {
+        if (request.text === "bug") throw new Error("a bug");
+        await dead.query("SELECT 1");
+        return { text: request.text, traceId: "", spanId: "", caller: null };
+      },
+    });
+    const channel = createMtlsChannel(
+      `localhost:${await dependent.listen("127.0.0.1:0")}`,
+      "file",
+      managers.hangout!,
+    );
+    const codeOf = (text: string) =>
+      createClient(EchoDefinition, channel)
+        .echo({ text })
+        .then(
+          () => Status.OK,
+          (error) => (error instanceof ClientError ? error.code : undefined),
+        );
+    try {
+      expect(await codeOf("query")).toBe(Status.UNAVAILABLE);
+      expect(await codeOf("bug")).toBe(Status.UNKNOWN);
+    } finally {
+      channel.close();
+      await dependent.shutdown();
+      await dead.end();
     }
   });
 

@@ -11,6 +11,7 @@ import {
   type CallContext,
   createServer,
   type Server,
+  ServerError,
   type ServerMiddleware,
   Status,
 } from "nice-grpc";
@@ -23,6 +24,7 @@ import { HealthDefinition, HealthServiceImpl } from "nice-grpc-server-health";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { CertificateManager } from "../certificates/certificate-manager.ts";
+import { isUnreachable } from "../unreachable.ts";
 import { type GrpcServerMetrics, grpcMethodLabels, grpcServerMetrics } from "./grpc-metrics.ts";
 
 export interface GrpcServerOptions {
@@ -118,6 +120,23 @@ const callerAttribute: ServerMiddleware = async function* callerAttribute(call, 
 };
 
 /**
+ * A handler whose database (or other dependency) cannot be reached answers UNAVAILABLE, which
+ * the caller may retry and maps to its own 503, instead of UNKNOWN, which reads as a bug; the
+ * reason goes to this service's log once, without a stack.
+ */
+const unreachableAsUnavailable = (logger: Logger): ServerMiddleware =>
+  async function* unreachableAsUnavailable(call, context) {
+    try {
+      return yield* call.next(call.request, context);
+    } catch (error) {
+      if (error instanceof ServerError || !isUnreachable(error)) throw error;
+      const cause = error instanceof Error ? error.message : undefined;
+      logger.warn({ cause, method: call.method.path }, "a dependency is unreachable");
+      throw new ServerError(Status.UNAVAILABLE, "a dependency of this service is unreachable");
+    }
+  };
+
+/**
  * A refused call never reaches the nice-grpc middleware, so the interceptor records it itself:
  * a server span (child of the caller's, from `traceparent`) and the RED metrics, both with
  * PERMISSION_DENIED.
@@ -206,7 +225,8 @@ export function createGrpcServer(options: GrpcServerOptions): {
   } as grpc.ServerOptions)
     .use(openTelemetryServerMiddleware())
     .use(prometheusServerMiddleware(metrics))
-    .use(callerAttribute);
+    .use(callerAttribute)
+    .use(unreachableAsUnavailable(options.logger));
   server.add(HealthDefinition, HealthServiceImpl());
 
   // The same provider for both arguments: grpc-js 1.14 swaps them internally.
