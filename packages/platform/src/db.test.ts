@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import type mysql from "mysql2/promise";
-import { createDatabase, createPool, type Database, mysqlErrorCode, runTransaction } from "./db.ts";
+import {
+  createDatabase,
+  createPool,
+  type Database,
+  mysqlErrorCode,
+  PREPARED_STATEMENTS_PER_CONNECTION,
+  runTransaction,
+} from "./db.ts";
 import { createTestDatabase, type TestDatabase } from "./testing/database.ts";
 
 let database: TestDatabase;
@@ -81,5 +88,30 @@ describe("runTransaction", () => {
     });
     await expect(attempt).rejects.toThrow();
     expect(runs).toBe(1);
+  });
+});
+
+describe("createPool", () => {
+  const preparedOnServer = async () => {
+    const [rows] = await pool.query("SHOW GLOBAL STATUS LIKE 'Prepared_stmt_count'");
+    return Number((rows as { Value: string }[])[0]?.Value);
+  };
+
+  test(`a connection keeps at most ${PREPARED_STATEMENTS_PER_CONNECTION} prepared statements, closing the least used`, async () => {
+    const one = createPool(database.url, { connectionLimit: 1 });
+    try {
+      const before = await preparedOnServer();
+      const distinct = PREPARED_STATEMENTS_PER_CONNECTION + 44;
+      for (let i = 0; i < distinct; i++) {
+        const [rows] = await one.execute(`SELECT ? + ${i} AS n`, [1]);
+        expect((rows as { n: number }[])[0]?.n).toBe(1 + i);
+      }
+      expect((await preparedOnServer()) - before).toBe(PREPARED_STATEMENTS_PER_CONNECTION);
+      // The first statement was closed; running it again prepares it again.
+      const [again] = await one.execute("SELECT ? + 0 AS n", [41]);
+      expect((again as { n: number }[])[0]?.n).toBe(41);
+    } finally {
+      await one.end();
+    }
   });
 });

@@ -25,6 +25,14 @@ export function migrationsFolder(service: string) {
   return folder;
 }
 
+/**
+ * Prepared statements a pooled connection keeps (mysql2's default is 16,000, for which its LRU
+ * allocates its arrays up front on every connection). The services prepare a few dozen distinct
+ * statements; past this the least used is closed on the server and prepared again when needed
+ * (docs/decisions/0011-hot-path-settings.md).
+ */
+export const PREPARED_STATEMENTS_PER_CONNECTION = 256;
+
 export function createPool(url: string, options: { connectionLimit?: number } = {}) {
   return mysql.createPool({
     uri: url,
@@ -35,6 +43,7 @@ export function createPool(url: string, options: { connectionLimit?: number } = 
     // mysql2's long stack traces capture a stack on every query; the request id and span already
     // say where a failed query came from (docs/decisions/0011-hot-path-settings.md).
     trace: false,
+    maxPreparedStatements: PREPARED_STATEMENTS_PER_CONNECTION,
   });
 }
 
