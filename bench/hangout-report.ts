@@ -33,6 +33,8 @@ export function report(
   names: { get: string; list: string; upload: string },
   context: {
     rssMb: Record<ServiceName, number>;
+    /** VmRSS before any load (B1 once started, the services once seeded). */
+    idleMb: Record<ServiceName | "B1", number>;
     spans: SinkStats | undefined;
     exits: Record<ServiceName, number | null>;
     logs: Record<ServiceName, LogSummary>;
@@ -111,8 +113,13 @@ export function report(
   );
 
   console.log("");
+  const memory = (name: string, idle: number, peak: number | undefined) =>
+    `${name} ${idle.toFixed(1)} -> ${peak?.toFixed(1) ?? "-"} MB (+${((peak ?? Number.NaN) - idle).toFixed(1)})`;
   console.log(
-    `memory (VmHWM): ${SERVICES.map((name) => `${name} ${context.rssMb[name].toFixed(1)} MB`).join(", ")}`,
+    `memory, idle VmRSS -> peak VmHWM (what the load added): ${[
+      memory("B1", context.idleMb.B1, b1Row.peakRssMb),
+      ...SERVICES.map((name) => memory(name, context.idleMb[name], context.rssMb[name])),
+    ].join(", ")}`,
   );
   printTelemetry(context.spans, " from the three services");
   const uploads: Record<string, number> = {};

@@ -4,6 +4,7 @@ import {
   type LogSummary,
   peakRssMb,
   procCpuSeconds,
+  procStatusKb,
   ROUNDS,
   runAlone,
   stopChild,
@@ -102,6 +103,12 @@ export async function runHangoutBench() {
     // B1 and the two reads: every server up, loaded in turn (the others idle), round after round.
     const { child: b1, url: b1Url } = await startB1(logDir, authDb.url, userId);
     const { child: b2, url: b2Url } = await startB1(logDir, authDb.url, userId, "b2");
+    // What each holds before any load: the peak minus this is what the load added.
+    const idleMb = (pid: number) => (procStatusKb(pid, "VmRSS") ?? Number.NaN) / 1024;
+    const idle = {
+      B1: idleMb(b1.proc.pid),
+      ...Object.fromEntries(SERVICES.map((name) => [name, idleMb(services[name].child.proc.pid)])),
+    } as Record<ServiceName | "B1", number>;
     rows.push(
       ...(await measureInterleaved([
         { name: "B1", load: { url: b1Url, connections: 32, pid: b1.proc.pid } },
@@ -169,7 +176,7 @@ export async function runHangoutBench() {
     for (const name of SERVICES) logs[name] = await summarizeLog(services[name].child.logs);
 
     recordRows("hangout", rows);
-    report(rows, NAMES, { rssMb, spans, exits, logs });
+    report(rows, NAMES, { rssMb, idleMb: idle, spans, exits, logs });
   });
 }
 
