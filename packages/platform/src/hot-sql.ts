@@ -19,7 +19,14 @@ export const HOT_CONNECTIONS = 4;
  */
 export function createHotSql(url: string, options: { connections?: number } = {}): HotSql {
   // foundRows: an UPDATE counts the rows it matched, as mysql2 does, not only those it changed.
-  return new SQL(url, { max: options.connections ?? HOT_CONNECTIONS, foundRows: true });
+  // allowPublicKeyRetrieval: over plain TCP a MySQL 8 `caching_sha2_password` account's full
+  // authentication needs the server's RSA key; mysql2, the services' other client, asks for it
+  // without an opt-in, so both trust the network between the services and their database alike.
+  return new SQL(url, {
+    max: options.connections ?? HOT_CONNECTIONS,
+    foundRows: true,
+    allowPublicKeyRetrieval: true,
+  });
 }
 
 /**
