@@ -19,14 +19,8 @@ import {
   summarizeLog,
 } from "./common.ts";
 import { deleteBrokerObjects } from "./events-publish.ts";
-import {
-  accessTokens,
-  addMembers,
-  createAccounts,
-  openStreams,
-  type StreamSet,
-  sampleLogins,
-} from "./live-clients.ts";
+import { accessTokens, addMembers, createAccounts, sampleLogins } from "./live-accounts.ts";
+import { openStreams, type StreamSet } from "./live-clients.ts";
 import { type EventResult, type Phase, report } from "./live-report.ts";
 import { sinkStats } from "./report.ts";
 import { runScoped } from "./scope.ts";
