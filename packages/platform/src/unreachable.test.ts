@@ -63,6 +63,23 @@ describe("isUnreachable", () => {
     }
     expect(isUnreachable(new Error("a bug"))).toBe(false);
   });
+
+  test("a server out of connections or shutting down, as mysql2 and Bun's client name it", () => {
+    // The server's refusals cannot be provoked here without starving the shared test server; these
+    // are the shapes the two clients give them (mysql2 a name, Bun one code and the errno).
+    const bun = (errno: number) =>
+      Object.assign(new Error("x"), { code: "ERR_MYSQL_SERVER_ERROR", errno });
+    const mysql2 = (code: string) => Object.assign(new Error("x"), { code });
+    for (const error of [
+      mysql2("ER_CON_COUNT_ERROR"),
+      bun(1040),
+      mysql2("ER_SERVER_SHUTDOWN"),
+      bun(1053),
+    ]) {
+      expect(isUnreachable(new Error("wrapped", { cause: error }))).toBe(true);
+    }
+    expect(isUnreachable(bun(1062))).toBe(false);
+  });
 });
 
 describe("a route whose database is down", () => {

@@ -31,7 +31,7 @@ const UNREACHABLE = new Set([
 ]);
 
 /** How long a client should wait before trying again, in the 503's Retry-After. */
-export const RETRY_AFTER_UNREACHABLE_SECONDS = 5;
+const RETRY_AFTER_UNREACHABLE_SECONDS = 5;
 
 /** True when `error` (or a cause it wraps) says a dependency could not be reached. */
 export const isUnreachable = (error: unknown) => UNREACHABLE.has(mysqlErrorCode(error) ?? "");

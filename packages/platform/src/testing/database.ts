@@ -1,10 +1,14 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { drizzle } from "drizzle-orm/mysql2";
-import { migrate } from "drizzle-orm/mysql2/migrator";
 import mysql from "mysql2/promise";
-import { createPool, ensureDatabase, migrateDatabase, migrationsFolder } from "../db.ts";
+import {
+  createPool,
+  ensureDatabase,
+  migrateDatabase,
+  migrateFrom,
+  migrationsFolder,
+} from "../db.ts";
 
 /** The server tests run against; `.ci/run` and `npm test` make sure it answers. */
 export const testServerUrl =
@@ -83,13 +87,7 @@ export async function migrateThrough(url: string, service: string, lastTag: stri
     if (last < 0) throw new Error(`no migration ${lastTag} in migrations/${service}`);
     journal.entries = journal.entries.slice(0, last + 1);
     await writeFile(journalPath, JSON.stringify(journal));
-    await ensureDatabase(url);
-    const pool = createPool(url, { connectionLimit: 1 });
-    try {
-      await migrate(drizzle(pool), { migrationsFolder: copy });
-    } finally {
-      await pool.end();
-    }
+    await migrateFrom(url, copy);
   } finally {
     await rm(copy, { recursive: true, force: true });
   }
