@@ -43,9 +43,11 @@ export const fileService = defineService({
     const processing = createProcessing({ repo, store, clock, logger: platform.logger });
     const requeue = createRequeue({
       repo,
+      processing,
       clock,
       logger: platform.logger,
       stuckSeconds: config.FILE_PROCESSING_STUCK_SECONDS,
+      giveUpSeconds: config.FILE_PROCESSING_GIVE_UP_SECONDS,
       registry: platform.metrics.registry,
     });
     // Publishes file.uploaded and file.processed (docs/decisions/0014-outbox-relay.md, 0018).

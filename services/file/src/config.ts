@@ -27,8 +27,13 @@ export const fileConfigSchema = configSchema({
   FILE_REAPER_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
   /** How long after its upload URL expired a PENDING file may still be confirmed. */
   FILE_REAPER_GRACE_SECONDS: env.int(300, { minimum: 0 }),
-  /** A file PROCESSING this long since its confirm or last re-queue gets file.uploaded again. */
+  /**
+   * A file PROCESSING this long since its confirm gets file.uploaded again, then after waits
+   * that double (docs/decisions/0018-photo-pipeline.md).
+   */
   FILE_PROCESSING_STUCK_SECONDS: env.int(600, { minimum: 1 }),
+  /** A file still PROCESSING this long after its confirm fails as `timeout`. */
+  FILE_PROCESSING_GIVE_UP_SECONDS: env.int(86_400, { minimum: 1 }),
   FILE_PROCESSING_SWEEP_INTERVAL_SECONDS: env.int(60, { minimum: 1 }),
   ...s3ConfigSchema,
   /** The URL clients use in presigned URLs (a public host); S3_ENDPOINT when unset. */

@@ -6,12 +6,15 @@ import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
 import type { FileServiceClient } from "@hangout/proto/file/v1/file";
 import { schema } from "../src/db/schema.ts";
 import { createFilesRepository, type NewFileRow } from "../src/repositories/files.ts";
+import { incomingKey } from "../src/services/object-keys.ts";
 import { type FileHarness, startFileService } from "./harness.ts";
 import {
   confirmedJpeg,
   finishReady,
+  isStored,
   mediaClient,
   outboxOf,
+  PROCESSED,
   UPLOADED,
   writeObject,
 } from "./pipeline.ts";
@@ -20,6 +23,7 @@ import {
 // (docs/decisions/0018-photo-pipeline.md).
 
 const STUCK = 600;
+const GIVE_UP = 6 * STUCK;
 
 let ca: TestCa;
 let file: FileHarness;
@@ -28,7 +32,10 @@ let repo: ReturnType<typeof createFilesRepository>;
 
 beforeAll(async () => {
   ca = await startTestCa();
-  file = await startFileService(ca, { FILE_PROCESSING_STUCK_SECONDS: String(STUCK) });
+  file = await startFileService(ca, {
+    FILE_PROCESSING_STUCK_SECONDS: String(STUCK),
+    FILE_PROCESSING_GIVE_UP_SECONDS: String(GIVE_UP),
+  });
   media = await mediaClient(file);
   repo = createFilesRepository(createDatabase(file.service.pool, schema), file.service.hot);
 });
@@ -39,13 +46,13 @@ afterAll(async () => {
 
 const jobsOf = async (fileId: string) =>
   (await outboxOf(file, fileId)).filter((e) => e.type === UPLOADED);
-const sweep = () => file.service.deps.requeue.sweep();
-const requeuedTotal = async () => {
-  const metric = file.service.platform.metrics.registry.getSingleMetric(
-    "file_processing_requeued_total",
-  ) as Counter;
+const sweepBoth = () => file.service.deps.requeue.sweep();
+const sweep = async () => (await sweepBoth()).requeued;
+const counted = async (name: string) => {
+  const metric = file.service.platform.metrics.registry.getSingleMetric(name) as Counter;
   return (await metric.get()).values[0]?.value ?? 0;
 };
+const requeuedTotal = () => counted("file_processing_requeued_total");
 /** Runs `work` with the service's clock `seconds` ahead, then puts it back. */
 async function later<T>(seconds: number, work: () => Promise<T>): Promise<T> {
   file.advance(seconds);
@@ -162,9 +169,10 @@ describe("the sweep of files stuck in processing", () => {
     expect(await jobsOf(fresh)).toHaveLength(1);
     expect(await jobsOf(finished.fileId)).toHaveLength(1);
 
-    // A period after the re-queue (not after the confirm) it is sent again.
+    // A period after the re-queue (not after the confirm) it is sent again. (The seconds over
+    // the period cover the test's own running time, which the service's clock also counts.)
     expect(await later(STUCK + STUCK / 2, sweep)).not.toContain(stuck.fileId);
-    const third = await later(2 * STUCK + 2, sweep);
+    const third = await later(2 * STUCK + 10, sweep);
     expect(third).toContain(stuck.fileId);
     expect(third).toContain(fresh);
     expect(await jobsOf(stuck.fileId)).toHaveLength(3);
@@ -178,5 +186,47 @@ describe("the sweep of files stuck in processing", () => {
     const both = [...(a ?? []), ...(b ?? [])].filter((id) => ids.includes(id));
     expect(both.sort()).toEqual([...ids].sort());
     for (const id of ids) expect(await jobsOf(id)).toHaveLength(2);
+  });
+
+  test("waits twice as long before each further re-send", async () => {
+    const { fileId } = await confirmedJpeg(file);
+    expect(await later(STUCK + 1, sweep)).toContain(fileId);
+    expect(await later(2 * STUCK + 10, sweep)).toContain(fileId);
+    // A period after that re-send is not enough any more: it waits as long as it has waited.
+    expect(await later(3 * STUCK + 20, sweep)).not.toContain(fileId);
+    expect(await later(4 * STUCK + 30, sweep)).toContain(fileId);
+    expect(await jobsOf(fileId)).toHaveLength(4);
+  });
+
+  test("fails a file still processing after the give-up time as the worker's timeout", async () => {
+    const { fileId, keys } = await confirmedJpeg(file);
+    const finished = await confirmedJpeg(file);
+    await finishReady(file, media, finished.fileId);
+    const before = await counted("file_processing_given_up_total");
+
+    const { givenUp, requeued } = await later(GIVE_UP + 1, sweepBoth);
+    expect(givenUp).toContain(fileId);
+    expect(givenUp).not.toContain(finished.fileId);
+    expect(requeued).not.toContain(fileId);
+    expect(await counted("file_processing_given_up_total")).toBe(before + givenUp.length);
+    const [row] = await repo.findByIds([fileId]);
+    expect(row).toMatchObject({ status: "FAILED", failureReason: "timeout" });
+    // What the worker's own failure report does: the upload goes, hangout is told.
+    expect(await isStored(file, incomingKey(fileId))).toBe(false);
+    const processed = (await outboxOf(file, fileId)).filter((e) => e.type === PROCESSED);
+    expect(processed.map((e) => e.event.data)).toEqual([
+      expect.objectContaining({ fileId, status: "failed", failureReason: "timeout" }),
+    ]);
+
+    // Given up once: later sweeps leave it, and a late report from the worker changes nothing.
+    const again = await later(2 * GIVE_UP, sweepBoth);
+    expect([...again.givenUp, ...again.requeued]).not.toContain(fileId);
+    await writeObject(file, keys.preview);
+    expect(await finishReady(file, media, fileId)).toMatchObject({
+      status: "failed",
+      failureReason: "timeout",
+    });
+    expect(await isStored(file, keys.preview)).toBe(false);
+    expect((await outboxOf(file, fileId)).filter((e) => e.type === PROCESSED)).toHaveLength(1);
   });
 });

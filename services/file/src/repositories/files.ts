@@ -2,7 +2,7 @@ import { runTransaction } from "@hangout/platform/db";
 import { type HotSql, hotRun } from "@hangout/platform/hot-sql";
 import { appendEvents, type OutboxEvent } from "@hangout/platform/outbox/append";
 import { dbSpan } from "@hangout/platform/telemetry";
-import { and, asc, eq, inArray, isNull, lt, lte, or } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { FileDatabase } from "../db/index.ts";
 import { files } from "../db/schema.ts";
 
@@ -117,8 +117,11 @@ export function createFilesRepository(db: FileDatabase, hot: HotSql) {
 
     /**
      * The sweep: up to `limit` PROCESSING rows queued before `cutoff` get `queued_at = at` and
-     * their event again, in one transaction. SKIP LOCKED: a row another sweep is re-queueing is
-     * left to it; READ COMMITTED takes no gap locks, so confirms are not held up meanwhile.
+     * their event again, in one transaction. A row is due once at least half its time in
+     * PROCESSING has passed since it was last queued, so the waits double (a period, then two,
+     * four, …): a job that keeps failing is not sent every period until the sweep gives up on
+     * it. SKIP LOCKED: a row another sweep is re-queueing is left to it; READ COMMITTED takes no
+     * gap locks, so confirms are not held up meanwhile.
      */
     requeueStuck: (
       cutoff: Date,
@@ -136,7 +139,14 @@ export function createFilesRepository(db: FileDatabase, hot: HotSql) {
               .where(
                 and(
                   eq(files.status, "PROCESSING"),
-                  or(isNull(files.queuedAt), lt(files.queuedAt, cutoff)),
+                  or(
+                    isNull(files.queuedAt),
+                    and(
+                      lt(files.queuedAt, cutoff),
+                      sql`2 * timestampdiff(microsecond, ${files.uploadedAt}, ${files.queuedAt})
+                        <= timestampdiff(microsecond, ${files.uploadedAt}, ${sql.param(at, files.queuedAt)})`,
+                    ),
+                  ),
                 ),
               )
               .orderBy(asc(files.queuedAt))
@@ -153,6 +163,19 @@ export function createFilesRepository(db: FileDatabase, hot: HotSql) {
         },
         { isolationLevel: "read committed" },
       ),
+
+    /** Up to `limit` files PROCESSING since a confirm before `cutoff`, the oldest first. */
+    processingSince: async (cutoff: Date, limit: number): Promise<string[]> => {
+      const rows = await dbSpan("SELECT", "files", () =>
+        db
+          .select({ id: files.id })
+          .from(files)
+          .where(and(eq(files.status, "PROCESSING"), lt(files.uploadedAt, cutoff)))
+          .orderBy(asc(files.uploadedAt))
+          .limit(limit),
+      );
+      return rows.map((row) => row.id);
+    },
 
     /** Claims rows for deletion (any state but DELETING → DELETING) and returns every claimed row. */
     claimForDeletion: (ids: string[], at: Date) =>

@@ -4,6 +4,7 @@ import type { Logger } from "@hangout/platform/logger";
 import { Counter, type HttpMetrics } from "@hangout/platform/metrics";
 import { currentTraceparent } from "@hangout/platform/outbox/trace-context";
 import type { FileRow, FilesRepository } from "../repositories/files.ts";
+import { type Processing, ProcessingRefused } from "./processing.ts";
 
 /**
  * `file.uploaded.v1`, the media worker's job, from the file's row: appended at confirm and again
@@ -27,26 +28,59 @@ export const uploadedEvent = (
 
 /**
  * The sweep of files stuck in PROCESSING: a job lost on the way (the broker, a crashed worker)
- * is sent again once `stuckSeconds` passed since the file was confirmed or last re-queued, so
- * a file the worker never finishes is retried once per period, never by two replicas at once.
+ * is sent again once `stuckSeconds` passed since the file was confirmed, then after waits that
+ * double, never by two replicas at once. A file still PROCESSING `giveUpSeconds` after its
+ * confirm fails as `timeout`, through the same path as the worker's own report (the upload is
+ * deleted, `file.processed` tells hangout, the uploader is emailed): a job that can never finish
+ * is not sent forever, and no photo stays "processing" for good.
  */
 export function createRequeue(deps: {
   repo: FilesRepository;
+  processing: Pick<Processing, "complete">;
   clock: () => Date;
   logger: Logger;
   stuckSeconds: number;
+  giveUpSeconds: number;
   registry: HttpMetrics["registry"];
 }) {
-  const { repo, clock, logger, stuckSeconds, registry } = deps;
+  const { repo, processing, clock, logger, stuckSeconds, giveUpSeconds, registry } = deps;
   const requeued = new Counter({
     name: "file_processing_requeued_total",
     help: "Files stuck in processing whose file.uploaded event the sweep appended again",
     registers: [registry],
   });
+  const givenUp = new Counter({
+    name: "file_processing_given_up_total",
+    help: "Files the sweep failed as timeout after FILE_PROCESSING_GIVE_UP_SECONDS in processing",
+    registers: [registry],
+  });
+
+  async function giveUp(now: Date, batchSize: number): Promise<string[]> {
+    const cutoff = new Date(now.getTime() - giveUpSeconds * 1000);
+    const ids = await repo.processingSince(cutoff, batchSize);
+    const failed: string[] = [];
+    for (const fileId of ids) {
+      try {
+        // The worker may report at the same moment: whichever commits first is recorded.
+        const completion = await processing.complete({ fileId, failureReason: "timeout" });
+        if (completion.failureReason === "timeout") failed.push(fileId);
+      } catch (error) {
+        // Deleted (or claimed for deletion) since it was read: nothing left to give up on.
+        if (!(error instanceof ProcessingRefused)) throw error;
+      }
+    }
+    if (failed.length > 0) {
+      givenUp.inc(failed.length);
+      logger.warn({ fileIds: failed }, "failed files stuck in processing too long");
+    }
+    return failed;
+  }
+
   return {
-    /** One batch; returns the ids it re-queued. */
-    async sweep(batchSize = 100): Promise<string[]> {
+    /** One batch of each; returns the ids it re-queued and those it gave up on. */
+    async sweep(batchSize = 100): Promise<{ requeued: string[]; givenUp: string[] }> {
       const now = clock();
+      const gaveUp = await giveUp(now, batchSize);
       const cutoff = new Date(now.getTime() - stuckSeconds * 1000);
       const rows = await repo.requeueStuck(cutoff, now, batchSize, (row) =>
         uploadedEvent(row, now),
@@ -55,7 +89,7 @@ export function createRequeue(deps: {
         requeued.inc(rows.length);
         logger.warn({ fileIds: rows.map((row) => row.id) }, "re-queued files stuck in processing");
       }
-      return rows.map((row) => row.id);
+      return { requeued: rows.map((row) => row.id), givenUp: gaveUp };
     },
   };
 }

@@ -1,7 +1,10 @@
 import type { ServiceTask } from "@hangout/platform/service/definition";
 import type { Requeue } from "../services/requeue.ts";
 
-/** Re-queues stuck files every `intervalSeconds`; a backlog drains batch by batch in one pass. */
+/**
+ * Re-queues stuck files, and fails those stuck too long, every `intervalSeconds`; a backlog
+ * drains batch by batch in one pass.
+ */
 export const processingSweepTask = (
   requeue: Requeue,
   intervalSeconds: number,
@@ -10,6 +13,9 @@ export const processingSweepTask = (
   name: "processing-sweep",
   intervalSeconds,
   async run() {
-    while ((await requeue.sweep(batchSize)).length === batchSize) {}
+    for (;;) {
+      const { requeued, givenUp } = await requeue.sweep(batchSize);
+      if (requeued.length < batchSize && givenUp.length < batchSize) return;
+    }
   },
 });
