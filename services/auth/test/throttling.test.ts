@@ -198,6 +198,42 @@ describe("login throttling: the per-address bound against spraying", () => {
   });
 });
 
+describe("login throttling: an IPv6 /64 is one address", () => {
+  // One /64 per test, outside the allow-listed 2001:db8::/32; each failure from a new address in it.
+  let network = 0;
+  const newNetwork = () => {
+    const n = ++network;
+    let host = 0;
+    return { next: () => from(`2a00:1450:${n.toString(16)}:7::${(++host).toString(16)}`), n };
+  };
+
+  test("failures against one account from addresses of one /64 add up to the pair limit", async () => {
+    const user = await auth.signup();
+    const home = newNetwork();
+    for (let i = 0; i < 3; i++)
+      expect((await fail(auth, user.email, home.next())).status).toBe(401);
+    await expectLocked(await attempt(auth, user.email, user.password, home.next()));
+    // The neighbouring /64 is someone else: its right password goes through.
+    const neighbour = from(`2a00:1450:${home.n.toString(16)}:8::1`);
+    expect((await attempt(auth, user.email, user.password, neighbour)).status).toBe(200);
+  });
+
+  test("spraying from changing addresses of one /64 trips the address bound", async () => {
+    const sprayer = newNetwork();
+    for (let i = 0; i < 4; i++)
+      expect((await fail(auth, uniqueEmail("spray6"), sprayer.next())).status).toBe(401);
+    const user = await auth.signup();
+    await expectLocked(await attempt(auth, user.email, user.password, sprayer.next()));
+  });
+
+  test("an IPv4 address written as IPv6 is that IPv4 address", async () => {
+    const user = await auth.signup();
+    const { "x-forwarded-for": v4 } = newAddress() as { "x-forwarded-for": string };
+    for (let i = 0; i < 3; i++) await fail(auth, user.email, from(v4));
+    await expectLocked(await attempt(auth, user.email, user.password, from(`::ffff:${v4}`)));
+  });
+});
+
 describe("login throttling settings", () => {
   test("default to a tight pair limit and high account and address bounds", () => {
     const config = loadAuthConfig({});

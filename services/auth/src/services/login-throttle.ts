@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { AppError } from "@hangout/platform/errors";
+import ipaddr from "ipaddr.js";
 import type { AuthConfig } from "../config.ts";
 import type {
   LoginThrottlesRepository,
@@ -16,6 +17,21 @@ import { sha256Hex } from "./hash.ts";
  * the distinct accounts failing from one address (against spraying; allow-listed addresses skip
  * it). Checked before the password hash is computed, so a locked login costs the server nothing.
  */
+/**
+ * What the pair and address counters count as one client address: an IPv4 address, or the /64
+ * an IPv6 address is in. A subscriber is handed a whole /64 (RFC 6177) and may use any address
+ * in it, so counted one by one, a single host could dodge both limits by changing its address.
+ * An IPv4 address written as IPv6 (`::ffff:203.0.113.5`) is that IPv4 address; anything that is
+ * not an IP address is kept as it is.
+ */
+export function throttledNetwork(address: string): string {
+  if (isIP(address) === 0) return address;
+  const ip = ipaddr.process(address);
+  if (ip.kind() === "ipv4") return ip.toString();
+  const prefix = (ip as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...prefix, 0, 0, 0, 0]).toString()}/64`;
+}
+
 export function createLoginThrottle(
   repo: LoginThrottlesRepository,
   config: AuthConfig,
@@ -44,7 +60,7 @@ export function createLoginThrottle(
   const key = (scope: ThrottleScope, subject: string): ThrottleKey => ({ scope, subject });
   const keys = (email: string, address: string | undefined) => {
     const account = sha256Hex(email);
-    const from = address ? sha256Hex(address) : "";
+    const from = address ? sha256Hex(throttledNetwork(address)) : "";
     return {
       pair: key("pair", sha256Hex(`${account}:${from}`)),
       account: key("account", account),
