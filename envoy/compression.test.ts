@@ -3,19 +3,12 @@
  * checked against envoy.yaml and, through validate.ts, against Envoy's own compressor protos.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse } from "yaml";
-import { findHttpConnectionManagers, listRoutes, matchRoute } from "./checks.ts";
+import { matchRoute } from "./checks.ts";
+import { type Any, config, hcmIn, routes as routeEntries } from "./config.fixture.ts";
 import { validateEnvoyConfig } from "./validate.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through a parsed YAML document
-type Any = any;
-const config: Any = parse(readFileSync(join(import.meta.dir, "envoy.yaml"), "utf8"));
-const httpsIndex = findHttpConnectionManagers(config).findIndex((h) => h.listener === "https");
-const hcmIn = (doc: Any): Any => findHttpConnectionManagers(doc)[httpsIndex]!.hcm;
 const hcm = hcmIn(config);
-const routes = listRoutes(hcm.route_config, "").map((r) => r.route as Any);
+const routes = routeEntries.map((r) => r.route as Any);
 
 const COMPRESSOR = "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor";
 const PER_ROUTE =

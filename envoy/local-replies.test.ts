@@ -1,6 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   type ErrorCode,
   errorCodes,
@@ -12,13 +10,10 @@ import {
   MAX_URL_LENGTH,
   PARSER_HEADER_LIMIT_FLAG,
 } from "@hangout/platform/request-limits";
-import { parse } from "yaml";
 import { findHttpConnectionManagers, type JsonObject, tokenBucket } from "./checks.ts";
+import { type Any, config } from "./config.fixture.ts";
 import { localReplyFor } from "./local-replies.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through a parsed YAML document
-type Any = any;
-const config: Any = parse(readFileSync(join(import.meta.dir, "envoy.yaml"), "utf8"));
 const PUBLIC_LISTENERS = ["https", "http_redirect"];
 const publicHcms = findHttpConnectionManagers(config).filter((h) =>
   PUBLIC_LISTENERS.includes(h.listener),
