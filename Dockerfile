@@ -10,7 +10,7 @@
 # docker-compose.yml sets the command explicitly for each service. The web app has its own image,
 # web/Dockerfile (its static files behind nginx).
 #
-# The Bun version matches package.json ("packageManager": "bun@1.4.5"); telemetry.test.ts checks it.
+# The Bun version matches package.json ("packageManager": "bun@1.4.5"); deploy/compose/stack.test.ts checks it.
 ARG BUN_VERSION=1.4.5
 
 # --- 1. only the manifests, so the dependency layer is cached until a package.json changes ---

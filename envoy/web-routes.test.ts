@@ -5,11 +5,10 @@
  * (web/src/app.tsx) and the links in emails (services/notification/src/templates/web-links.ts).
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { type Any, read } from "@hangout/platform/testing/repository";
 import { parse } from "yaml";
+import { resolveComposeVars } from "../deploy/compose/compose.ts";
 import { webLinks } from "../services/notification/src/templates/web-links.ts";
-import { resolveComposeVars } from "../telemetry/inspect.ts";
 import { apiProxy } from "../web/build/api-proxy.ts";
 import {
   clusterShape,
@@ -19,10 +18,6 @@ import {
   routeMethods,
 } from "./checks.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through parsed YAML documents
-type Any = any;
-const ROOT = join(import.meta.dir, "..");
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const config: Any = parse(read("envoy/envoy.yaml"));
 const hcm: Any = findHttpConnectionManagers(config).find((h) => h.listener === "https")!.hcm;
 const table = hcm.route_config;

@@ -4,17 +4,10 @@
  * cluster. Read by nginx-conf.ts everywhere; run by a real nginx where one is installed.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Any, read } from "@hangout/platform/testing/repository";
 import { parse } from "yaml";
 import { clusterEndpoints } from "./checks.ts";
 import {
@@ -26,10 +19,6 @@ import {
   serveStatic,
 } from "./nginx-conf.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through parsed YAML documents
-type Any = any;
-const ROOT = join(import.meta.dir, "..");
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const NGINX_CONF = read("web/nginx.conf");
 const conf = parseNginxConf(NGINX_CONF);
 const http = only(conf, "http");

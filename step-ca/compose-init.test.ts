@@ -1,7 +1,7 @@
 // compose-init.ts against the real step-ca: the CA runs from the CA folder alone (no root key, no
 // provisioner key), and a service gets its certificate with nothing but its own folder, through
 // the same issuer and certificate manager the services use. The compose wiring itself (which
-// volume each container mounts) is checked in telemetry/telemetry.test.ts.
+// volume each container mounts) is checked in deploy/compose/step-ca.test.ts.
 import "reflect-metadata";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cp, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";

@@ -1,6 +1,11 @@
-/** Helpers for the telemetry tests: read Grafana dashboards, PromQL, compose values, sources. */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+/**
+ * Helpers for the telemetry tests: Grafana dashboards, PromQL, the metrics each service
+ * registers, Alloy sources.
+ */
+import { readFileSync } from "node:fs";
+import { filesUnder } from "@hangout/platform/testing/repository";
+
+export const TELEMETRY = import.meta.dir;
 
 /** The live streams' metrics (packages/platform/src/live/stream-metrics.ts), as PromQL names them. */
 export const LIVE_METRICS = new Set([
@@ -150,16 +155,6 @@ export function metricNames(expr: string): Set<string> {
   return names;
 }
 
-/** Resolves compose interpolation with defaults only (the environment is ignored on purpose). */
-export function resolveComposeVars(value: string): string {
-  return value
-    .replace(
-      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g,
-      (_, _name: string, dflt?: string) => dflt ?? "",
-    )
-    .replace(/\$\$/g, "$");
-}
-
 /** Alloy (River) source with comments removed and every string literal emptied to `""`. */
 export function stripAlloyCommentsAndStrings(source: string): string {
   let out = "";
@@ -185,12 +180,7 @@ export function stripAlloyCommentsAndStrings(source: string): string {
 
 /** The `.ts` sources under a folder, joined: where a service's metric names are registered. */
 export function sourcesUnder(dir: string): string {
-  const files = (folder: string): string[] =>
-    readdirSync(folder).flatMap((name) => {
-      const path = join(folder, name);
-      return statSync(path).isDirectory() ? files(path) : [path];
-    });
-  return files(dir)
+  return filesUnder(dir)
     .filter((path) => path.endsWith(".ts"))
     .map((path) => readFileSync(path, "utf8"))
     .join("\n");

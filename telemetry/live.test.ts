@@ -3,21 +3,15 @@
  * HangoutLiveSlowClients alert, checked against the metrics the platform's stream hub really
  * registers. The hub runs here on the registry every service exposes at /metrics, so renaming a
  * metric, a label or the slow-client reason fails this file. (promtool runs the alert's unit
- * tests in telemetry.test.ts.)
+ * tests in prometheus.test.ts.)
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { type Any, read } from "@hangout/platform/testing/repository";
 import { parse as parseYaml } from "yaml";
 import { createStreamHub } from "../packages/platform/src/live/event-stream.ts";
 import { createLogger } from "../packages/platform/src/logger.ts";
 import { createHttpMetrics } from "../packages/platform/src/metrics.ts";
 import { DASHBOARD_METRICS, LIVE_METRICS, metricNames, prometheusExpressions } from "./inspect.ts";
-
-const ROOT = join(import.meta.dir, "..");
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through parsed YAML/JSON documents
-type Any = any;
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 
 // The service's own registry (default label `service`), with a hub whose streams nobody reads.
 const metrics = createHttpMetrics("hangout");

@@ -2,26 +2,22 @@
  * The media worker in the compose stack, checked without running it: its environment against
  * file, the bucket, the broker and clamav; its dashboard and alerts against the metrics the worker
  * and the platform's consumer export (docs/decisions/0018-photo-pipeline.md). The lists every
- * service is in (ports, step-ca volumes, environment contracts) are in telemetry.test.ts.
+ * service is in (ports, step-ca volumes, environment contracts) are in deploy/compose/.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Any, ROOT, read } from "@hangout/platform/testing/repository";
 import { parse as parseYaml } from "yaml";
+import { resolveComposeVars } from "../deploy/compose/compose.ts";
 import { loadMediaConfig } from "../services/media/src/config.ts";
 import {
   MEDIA_METRICS,
   prometheusExpressions,
-  resolveComposeVars,
   sourcesUnder,
   unknownAlertMetrics,
   unregistered,
 } from "./inspect.ts";
 
-const ROOT = join(import.meta.dir, "..");
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through parsed YAML/JSON documents
-type Any = any;
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const services: Record<string, Any> = parseYaml(read("docker-compose.yml"), {
   merge: true,
 }).services;

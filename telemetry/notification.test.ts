@@ -2,12 +2,13 @@
  * The notification service in the compose stack, checked without running it: its environment
  * against auth, Mailpit, the broker and the edge; its dashboard and alerts against the metrics the
  * service and the platform's consumer export. (The lists every service is in — ports, step-ca
- * volumes, database users, environment contracts — are in telemetry.test.ts.)
+ * volumes, database users, environment contracts — are in deploy/compose/.)
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Any, ROOT, read } from "@hangout/platform/testing/repository";
 import { parse as parseYaml } from "yaml";
+import { resolveComposeVars } from "../deploy/compose/compose.ts";
 import {
   loadNotificationConfig,
   notificationConfigSchema,
@@ -15,16 +16,11 @@ import {
 import {
   NOTIFICATION_METRICS,
   prometheusExpressions,
-  resolveComposeVars,
   sourcesUnder,
   unknownAlertMetrics,
   unregistered,
 } from "./inspect.ts";
 
-const ROOT = join(import.meta.dir, "..");
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through parsed YAML/JSON documents
-type Any = any;
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const services: Record<string, Any> = parseYaml(read("docker-compose.yml"), {
   merge: true,
 }).services;

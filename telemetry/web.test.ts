@@ -4,15 +4,10 @@
  * stats listener, and Envoy's access log lines for that cluster in Loki.
  */
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { type Any, read } from "@hangout/platform/testing/repository";
 import { parse as parseYaml } from "yaml";
 import { ENVOY_CLUSTER_METRICS, metricNames, prometheusExpressions } from "./inspect.ts";
 
-const ROOT = join(import.meta.dir, "..");
-// biome-ignore lint/suspicious/noExplicitAny: test navigation through parsed YAML/JSON documents
-type Any = any;
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
 const dashboard: Any = JSON.parse(read("telemetry/grafana/dashboards/web.json"));
 const exprs = prometheusExpressions(dashboard);
 const envoy: Any = parseYaml(read("envoy/envoy.yaml"));
