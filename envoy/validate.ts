@@ -20,7 +20,7 @@
  * - deprecated fields are reported as warnings.
  *
  * Only the protos reachable from `envoy.config.bootstrap.v3.Bootstrap` plus the files declaring the
- * `@type`s used in the document are loaded (≈200 ms).
+ * `@type`s used in the document are loaded.
  *
  * This module is the public API; the work is in `protos.ts` (finding and loading the protos),
  * `proto-walk.ts` (the walk), `proto-json.ts` (JSON forms of scalars and well-known types),
