@@ -19,6 +19,7 @@ describe("Prometheus", () => {
     expect(ruleFiles.sort()).toEqual([
       "auth.rules.yml",
       "events.rules.yml",
+      "file.rules.yml",
       "hangout.rules.yml",
       "media.rules.yml",
       "notification.rules.yml",
