@@ -1,10 +1,11 @@
 /**
- * The authorization matrix's table (one row per HTTP route of the hangout service) and the
- * helpers its test (authorization.test.ts) runs every row with.
+ * The authorization matrix's table (one row per HTTP route of the hangout service), the helpers
+ * its test (authorization-matrix.test.ts) runs every row with, and the stack and cast that test
+ * and authorization-members-memories.test.ts each start.
  */
 import { expect } from "bun:test";
 import { createHangout, invite, uploadMemories } from "./fixtures.ts";
-import type { Stack, TestUser } from "./harness.ts";
+import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 export type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
@@ -236,4 +237,19 @@ export function matrix(stack: Stack, { owner, member, peer }: Cast) {
   }
 
   return { newWorld, call, snapshot, uploadMemory };
+}
+
+/**
+ * A stack with the cast and an outsider (a member of none of their worlds), and the matrix's
+ * helpers bound to them.
+ */
+export async function startMatrix() {
+  const stack = await startStack();
+  const [owner, member, peer, outsider] = await Promise.all([
+    stack.user("Owner"),
+    stack.user("Member"),
+    stack.user("Peer"),
+    stack.user("Outsider"),
+  ]);
+  return { stack, owner, member, peer, outsider, ...matrix(stack, { owner, member, peer }) };
 }

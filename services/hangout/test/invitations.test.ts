@@ -2,153 +2,35 @@
  * Invitations to addresses with no account: made by an invite, listed to the owner only, taken
  * up when auth's `user.signed-up` for that address arrives through the broker (hangout's own
  * consumer, its inbox and auth's UserDirectory), never honoured once expired, swept, and gone
- * with their hangout.
+ * with their hangout. With auth's UserDirectory unreachable: invitations-directory-down.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createEvent } from "@hangout/events/create";
-import { publish, until } from "@hangout/platform/inbox/inbox.fixture";
+import { until } from "@hangout/platform/inbox/inbox.fixture";
 import { sweeperTask } from "../src/tasks/sweeper.ts";
-import {
-  addMember,
-  count,
-  createHangout,
-  expectProblem,
-  getHangout,
-  query,
-  walk,
-} from "./fixtures.ts";
+import { addMember, count, createHangout, expectProblem, getHangout, walk } from "./fixtures.ts";
 import type { Stack, TestUser } from "./harness.ts";
-import { startStack, startStackWithPeople } from "./harness.ts";
+import { startStackWithPeople } from "./harness.ts";
+import {
+  DAY_MS,
+  type Invitation,
+  type InviteResult,
+  invitationHelpers,
+  newAddress,
+  TTL_DAYS,
+} from "./invitations.fixture.ts";
 import { expectStatus, outboxReader } from "./outbox-reader.ts";
-
-const TTL_DAYS = 30;
-const DAY_MS = 86_400_000;
-
-interface InviteResult {
-  invited: string[];
-  alreadyMembers: string[];
-  pendingEmails: string[];
-}
-interface Invitation {
-  id: string;
-  email: string;
-  invitedBy: string;
-  createdAt: string;
-  expiresAt: string;
-}
-interface InvitationRow {
-  id: string;
-  hangout_id: string;
-  email: string;
-  invited_by: string;
-  created_at: Date;
-  expires_at: Date;
-}
-
-let counter = 0;
-/** An address nobody has signed up with, in mixed case. */
-const newAddress = () => `New.Comer-${Date.now().toString(36)}-${++counter}@Example.com`;
-
-/** Helpers bound to one stack. */
-function helpers(stack: Stack) {
-  const config = stack.hangout.config;
-  const h = {
-    async invite(owner: TestUser, hangoutId: string, emails: string[]) {
-      const response = await stack.as(owner).post(`/hangouts/${hangoutId}/invites`, { emails });
-      expect(response.status).toBe(200);
-      return (await response.json()) as InviteResult;
-    },
-
-    rows: (hangoutId: string) =>
-      query<InvitationRow>(
-        stack,
-        "SELECT * FROM pending_invitations WHERE hangout_id = ? ORDER BY created_at, id",
-        [hangoutId],
-      ),
-
-    /** Signs `email` up with auth (as given) and logs in. */
-    async signUp(email: string, name = "Newcomer"): Promise<TestUser> {
-      const post = async (path: string, body: unknown) => {
-        const response = await fetch(`${stack.auth.url}${path}`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-        });
-        expect(response.status).toBeLessThan(300);
-        return response.json() as Promise<Record<string, string>>;
-      };
-      const password = "correct horse battery";
-      const user = await post("/auth/signup", { email, password, name });
-      const { accessToken } = await post("/auth/login", { email, password });
-      return { id: user.id ?? "", email: user.email ?? "", name, token: accessToken ?? "" };
-    },
-
-    /**
-     * auth's `user.signed-up` for `userId`, published to this stack's exchange as auth's relay
-     * does (the test's auth process publishes to an exchange of its own); `id` repeats one.
-     */
-    async announce(userId: string, id?: string) {
-      const event = createEvent(
-        "dev.hangout-planner.user.signed-up.v1",
-        { userId },
-        id ? { id } : {},
-      );
-      await publish(config.EVENTS_EXCHANGE, [event]);
-      return event.id;
-    },
-
-    /** How many events the consumer acknowledged with `outcome`. */
-    async consumed(outcome: "processed" | "duplicate") {
-      const metric =
-        stack.hangout.platform.metrics.registry.getSingleMetric("events_consumed_total");
-      const { values } = (await metric?.get()) ?? { values: [] };
-      return values
-        .filter(
-          (v) => v.labels.outcome === outcome && v.labels.consumer === config.HANGOUT_EVENTS_QUEUE,
-        )
-        .reduce((sum, v) => sum + v.value, 0);
-    },
-
-    /** Publishes a sign-up and waits until its inbox row (committed with its effect) is there. */
-    async announceAndWait(userId: string) {
-      const id = await h.announce(userId);
-      await until(
-        async () =>
-          (await count(stack, "SELECT COUNT(*) AS n FROM inbox WHERE event_id = ?", [id])) === 1,
-        15_000,
-        "the sign-up to be handled",
-      );
-      return id;
-    },
-
-    /** Waits for the consumer's queue to be bound, so nothing published before is lost. */
-    async consumerReady() {
-      await until(
-        async () => {
-          const body = (await (await fetch(`${stack.hangoutUrl}/readyz`)).json()) as {
-            checks: Record<string, string>;
-          };
-          return body.checks[`consumer ${config.HANGOUT_EVENTS_QUEUE}`] === "ok";
-        },
-        15_000,
-        "the events consumer",
-      );
-    },
-  };
-  return h;
-}
 
 describe("invitations to addresses with no account", () => {
   let stack: Stack;
   let owner: TestUser;
   let friend: TestUser;
   let stranger: TestUser;
-  let h: ReturnType<typeof helpers>;
+  let h: ReturnType<typeof invitationHelpers>;
   let reader: ReturnType<typeof outboxReader>;
 
   beforeAll(async () => {
     ({ stack, owner, friend, stranger } = await startStackWithPeople());
-    h = helpers(stack);
+    h = invitationHelpers(stack);
     reader = outboxReader(stack, [owner, friend, stranger]);
     await h.consumerReady();
   });
@@ -340,41 +222,5 @@ describe("invitations to addresses with no account", () => {
     ).run();
     expect((await h.rows(id)).map((row) => row.id)).toEqual([fresh?.id ?? "missing"]);
     expect(lapsedRow?.email).toBe(lapsed.toLowerCase());
-  });
-});
-
-describe("invitations with auth's UserDirectory unreachable", () => {
-  let stack: Stack;
-  let h: ReturnType<typeof helpers>;
-  beforeAll(async () => {
-    stack = await startStack({ AUTH_GRPC_TARGET: "localhost:1", GRPC_TIMEOUT_MS: "1000" });
-    h = helpers(stack);
-    await h.consumerReady();
-  });
-  afterAll(() => stack?.stop());
-
-  test("a sign-up is retried, not dropped: no inbox row, the invitation stays", async () => {
-    const owner = await stack.user("Owner");
-    const { id } = await createHangout(stack, owner);
-    const email = newAddress().toLowerCase();
-    const newcomer = await h.signUp(email);
-    // Inviting needs auth too, so the invitation is arranged in the database.
-    await stack.db.query(
-      `INSERT INTO pending_invitations (id, hangout_id, email, invited_by, created_at, expires_at)
-       VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
-      [Bun.randomUUIDv7(), id, email, owner.id],
-    );
-    const failed = async () => {
-      const metric = stack.hangout.platform.metrics.registry.getSingleMetric("events_failed_total");
-      const { values } = (await metric?.get()) ?? { values: [] };
-      return values.reduce((sum, v) => sum + v.value, 0);
-    };
-    const eventId = await h.announce(newcomer.id);
-    // The first attempt and the one after the first back-off both fail.
-    await until(async () => (await failed()) >= 2, 20_000, "two failed attempts");
-    expect(
-      await count(stack, "SELECT COUNT(*) AS n FROM inbox WHERE event_id = ?", [eventId]),
-    ).toBe(0);
-    expect(await h.rows(id)).toHaveLength(1);
   });
 });

@@ -10,7 +10,7 @@ import {
 import { type Stack, startStack, type TestUser } from "./harness.ts";
 
 /*
- * Cursors and limits of the paginated lists (see pagination-walks.test.ts): what is refused,
+ * Cursors and limits of the paginated lists (see pagination-walks-*.test.ts): what is refused,
  * and why a cursor from one list is harmless on another.
  */
 

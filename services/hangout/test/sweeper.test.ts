@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import mysql from "mysql2/promise";
-import { createHangout, query, uploadMemories } from "./fixtures.ts";
 import { type Stack, startStack, type TestUser } from "./harness.ts";
+import { sweeperHelpers, TTL_SECONDS } from "./sweeper.fixture.ts";
 
 /*
  * The sweeper (src/tasks/sweeper.ts → memories.sweep in src/services/memories.ts) settles
@@ -9,113 +8,21 @@ import { type Stack, startStack, type TestUser } from "./harness.ts";
  * (confirmed if the file service confirms them, otherwise removed with their files), memories
  * stuck in `deleting`, and deleted hangouts not yet purged.
  *
- * Most tests call the same sweep the timer runs, through `stack.hangout.deps.memories`, with the
- * cutoff sweeper.ts computes (the stack's timer is set to an hour, so it never interferes); the
- * last describe starts a stack with a 1-second interval and only waits for the timer.
+ * These tests call the same sweep the timer runs, through `stack.hangout.deps.memories`, with the
+ * cutoff sweeper.ts computes (the stack's timer is set to an hour, so it never interferes). They
+ * share one stack and its clock and run in order: a later test's counts assume the earlier ones
+ * left nothing unsettled, so this describe stays whole. The timer itself: sweeper-timer.test.ts.
  */
-
-const TTL_SECONDS = 60;
-
-/** Helpers bound to one stack. */
-function harness(stack: Stack) {
-  const fileDb = mysql.createPool({ uri: stack.file.database.url, timezone: "Z" });
-  const fileQuery = async <T = Record<string, unknown>>(sql: string, values: unknown[] = []) =>
-    (await fileDb.query(sql, values))[0] as T[];
-
-  const helpers = {
-    query: <T = Record<string, unknown>>(sql: string, values: unknown[] = []) =>
-      query<T>(stack, sql, values),
-    close: () => fileDb.end(),
-
-    createHangout: async (user: TestUser, title = "Sweep me") =>
-      (await createHangout(stack, user, { title, startsAt: "2028-04-04T12:00:00Z" })).id,
-
-    /** Upload URLs for `count` PNGs; `put` uploads the bytes, `confirm` confirms them too. */
-    memories: (
-      user: TestUser,
-      hangoutId: string,
-      count: number,
-      { put = false, confirm = false } = {},
-    ) => uploadMemories(stack, user, hangoutId, { count, put, confirm }),
-
-    /** memory id → its row's status and file id (absent when the row is gone). */
-    async memoryRows(ids: string[]) {
-      if (!ids.length) return new Map<string, { status: string; fileId: string }>();
-      const rows = await helpers.query<{ id: string; status: string; file_id: string }>(
-        "SELECT id, status, file_id FROM memories WHERE id IN (?)",
-        [ids],
-      );
-      return new Map(rows.map((r) => [r.id, { status: r.status, fileId: r.file_id }]));
-    },
-
-    async fileIdsOf(memoryIds: string[]) {
-      const rows = await helpers.memoryRows(memoryIds);
-      const fileIds = memoryIds.map((id) => rows.get(id)?.fileId);
-      expect(fileIds.every((id) => id !== undefined)).toBe(true);
-      return fileIds as string[];
-    },
-
-    /** file id → status in the file service's database (absent when the row is gone). */
-    async fileRows(fileIds: string[]) {
-      if (!fileIds.length) return new Map<string, string>();
-      const rows = await fileQuery<{ id: string; status: string }>(
-        "SELECT id, status FROM files WHERE id IN (?)",
-        [fileIds],
-      );
-      return new Map(rows.map((r) => [r.id, r.status]));
-    },
-
-    /**
-     * Whether an object of `fileId` is in the S3-compatible store: its upload (quarantined under
-     * `incoming/` until processed) or its metadata-free copy (docs/decisions/0018).
-     */
-    inStore: async (fileId: string) =>
-      (await stack.file.hasObject(`incoming/${fileId}`)) ||
-      stack.file.hasObject(`media/${fileId}/original`),
-
-    /**
-     * Moves an upload's expiry further into the past than the file service's grace period
-     * (FILE_REAPER_GRACE_SECONDS), so the file service no longer confirms it.
-     */
-    async expireUpload(fileId: string) {
-      const [result] = await fileDb.query<mysql.ResultSetHeader>(
-        "UPDATE files SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 HOUR WHERE id = ? AND status = 'PENDING'",
-        [fileId],
-      );
-      expect(result.affectedRows).toBe(1);
-    },
-
-    /** Everything of these memories is gone: rows, file rows and objects. */
-    async expectGone(memoryIds: string[], fileIds: string[]) {
-      expect([...(await helpers.memoryRows(memoryIds)).keys()]).toEqual([]);
-      expect([...(await helpers.fileRows(fileIds)).entries()]).toEqual([]);
-      for (const fileId of fileIds) expect(await helpers.inStore(fileId)).toBe(false);
-    },
-
-    async hangoutRow(id: string) {
-      return (await helpers.query("SELECT id, deleted_at FROM hangouts WHERE id = ?", [id]))[0];
-    },
-
-    /** One sweep as the timer runs it: pending memories older than the TTL are settled. */
-    sweep() {
-      const { memories, clock, config } = stack.hangout.deps;
-      return memories.sweep(
-        new Date(clock().getTime() - config.HANGOUT_PENDING_MEMORY_TTL_SECONDS * 1000),
-      );
-    },
-  };
-  return helpers;
-}
 
 describe("a sweep", () => {
   let stack: Stack;
-  let h: ReturnType<typeof harness>;
+  let h: ReturnType<typeof sweeperHelpers>;
   let owner: TestUser;
   let hangoutId: string;
 
   beforeAll(async () => {
     stack = await startStack({ HANGOUT_PENDING_MEMORY_TTL_SECONDS: String(TTL_SECONDS) });
-    h = harness(stack);
+    h = sweeperHelpers(stack);
     owner = await stack.user("Sweeper owner");
     hangoutId = await h.createHangout(owner);
   });
@@ -286,64 +193,5 @@ describe("a sweep", () => {
 
     // Nothing left for a further sweep.
     expect(await h.sweep()).toEqual({ deleted: 0, settled: 0, hangoutsRemoved: 0 });
-  });
-});
-
-describe("the sweeper on its timer", () => {
-  let stack: Stack;
-  let h: ReturnType<typeof harness>;
-  let owner: TestUser;
-
-  beforeAll(async () => {
-    stack = await startStack({
-      HANGOUT_SWEEP_INTERVAL_SECONDS: "1",
-      HANGOUT_PENDING_MEMORY_TTL_SECONDS: String(TTL_SECONDS),
-    });
-    h = harness(stack);
-    owner = await stack.user("Timer owner");
-  });
-  afterAll(async () => {
-    await h.close();
-    await stack.stop();
-  });
-
-  /** Polls until `check` holds, or fails at the deadline. */
-  async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-      await Bun.sleep(100);
-    }
-  }
-
-  test("settles stale pending, stuck deleting and deleted hangouts; leaves fresh pending alone", async () => {
-    const hangoutId = await h.createHangout(owner, "Timer");
-    const stale = await h.memories(owner, hangoutId, 2);
-    const stuck = await h.memories(owner, hangoutId, 1, { confirm: true });
-    const doomed = await h.createHangout(owner, "Timer doomed");
-    const doomedMemories = await h.memories(owner, doomed, 1, { confirm: true });
-    const [staleFiles, stuckFiles, doomedFiles] = await Promise.all(
-      [stale, stuck, doomedMemories].map((ids) => h.fileIdsOf(ids)),
-    );
-    stack.advance(TTL_SECONDS + 1);
-    const fresh = await h.memories(owner, hangoutId, 1);
-    const [freshFile] = await h.fileIdsOf(fresh);
-    // Crashes simulated after the fresh memory exists, so the sweep that finishes them ran
-    // after it was there too.
-    await h.query("UPDATE memories SET status = 'deleting' WHERE id IN (?)", [
-      [...stuck, ...doomedMemories],
-    ]);
-    await h.query("UPDATE hangouts SET deleted_at = UTC_TIMESTAMP(3) WHERE id = ?", [doomed]);
-
-    const all = [...stale, ...stuck, ...doomedMemories];
-    await eventually(
-      async () =>
-        (await h.memoryRows(all)).size === 0 && (await h.hangoutRow(doomed)) === undefined,
-      "the timer's sweep settled everything",
-    );
-    await h.expectGone(all, [...staleFiles!, ...stuckFiles!, ...doomedFiles!]);
-    expect((await h.memoryRows(fresh)).get(fresh[0]!)?.status).toBe("pending");
-    expect((await h.fileRows([freshFile!])).get(freshFile!)).toBe("PENDING");
-    expect(stack.hangoutLogs.filter((l) => /"level":"(error|fatal)"/.test(l))).toEqual([]);
   });
 });
