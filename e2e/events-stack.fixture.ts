@@ -12,11 +12,7 @@ import { join } from "node:path";
 import { createPool } from "@hangout/platform/db";
 import { cleanUp } from "@hangout/platform/inbox/inbox.fixture";
 import { createTestDatabase, type TestDatabase } from "@hangout/platform/testing/database";
-import {
-  type MailSink,
-  type SunkMessage,
-  startMailSink,
-} from "@hangout/platform/testing/mail-sink";
+import { type MailSink, startMailSink } from "@hangout/platform/testing/mail-sink";
 import { freePorts } from "@hangout/platform/testing/ports";
 import {
   type ServiceProcess,
@@ -28,25 +24,25 @@ import {
   startMediaPeer,
 } from "@hangout/platform/testing/stack-peers";
 import { startTestCa, type TestCa } from "@hangout/platform/testing/step-ca";
+import { type StackClient, stackClient, until } from "./events-stack-client.fixture.ts";
 
-export type { SunkMessage };
+// The tests import what they do with a stack from here too, with the stack itself.
+export {
+  type CallOptions,
+  json,
+  type Person,
+  type SunkMessage,
+  sentTo,
+  until,
+} from "./events-stack-client.fixture.ts";
 
 /** Links in emails point here; nothing needs to answer at it. */
 export const WEB_APP_URL = "https://web.e2e.example.test";
 
-const WAIT_MS = 20_000;
-
 /** clamd as scripts/ensure-clamav.sh starts it (the test runners run the script first). */
 const CLAMD_SOCKET = process.env.CLAMD_SOCKET ?? "/tmp/hangout-clamd/clamd.sock";
 
-export interface Person {
-  id: string;
-  email: string;
-  name: string;
-  token: string;
-}
-
-export interface EventsStack {
+export interface EventsStack extends StackClient {
   ca: TestCa;
   sink: MailSink;
   broker: { exchange: string; hangoutQueue: string; notificationQueue: string };
@@ -58,14 +54,6 @@ export interface EventsStack {
   file: FilePeer | undefined;
   /** The media worker, when started with `photos`. */
   media: ServiceProcess | undefined;
-  /** Signs `email` up with auth exactly as given (a fresh address by default) and logs in. */
-  signUp(name: string, email?: string): Promise<Person>;
-  /** A JSON request to `url` as `person` (anonymous without one). */
-  call(method: string, url: string, body?: unknown, options?: CallOptions): Promise<Response>;
-  /** Deliveries the notification service has queued and not yet sent, skipped or given up. */
-  pendingDeliveries(): Promise<number>;
-  /** Rows of a query on the notification service's database (its projection, its deliveries). */
-  notificationRows<T>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
 
@@ -78,44 +66,6 @@ export interface EventsStackOptions {
    */
   webAppUrl?: string;
 }
-
-export interface CallOptions {
-  as?: Person;
-  headers?: Record<string, string>;
-}
-
-/** The body of `response` as JSON, after checking its status (the body is in the failure). */
-export async function json<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  if (response.status !== status) {
-    throw new Error(`${response.url}: expected ${status}, got ${response.status}: ${text}`);
-  }
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** Polls `probe` until it gives something other than undefined. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = "no answer";
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (${last})`);
-    await Bun.sleep(100);
-  }
-}
-
-/** Whether a message went to `address` (case-insensitively, as mail does). */
-export const sentTo = (address: string) => (message: SunkMessage) =>
-  message.envelope.to.some((to) => to.toLowerCase() === address.toLowerCase());
 
 /** Undoes what a start made so far, newest first, so a failed start leaves nothing behind. */
 function undoList() {
@@ -136,8 +86,6 @@ async function allChecksOk(service: ServiceProcess) {
     return Object.values(body.checks).every((status) => status === "ok") ? true : undefined;
   });
 }
-
-let people = 0;
 
 /**
  * Starts the three services (five with `photos`). `env` is added to every one of them (e.g.
@@ -258,18 +206,6 @@ export async function startEventsStack(
     const pool = createPool(databases.notification!.url, { connectionLimit: 2 });
     undo.add(() => pool.end());
 
-    const call: EventsStack["call"] = (method, url, body, options = {}) =>
-      fetch(url, {
-        method,
-        headers: {
-          ...(options.as ? { authorization: `Bearer ${options.as.token}` } : {}),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-          ...options.headers,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-
     return {
       ca,
       sink,
@@ -280,29 +216,7 @@ export async function startEventsStack(
       processes,
       file,
       media,
-      call,
-      async signUp(name, email = `person-${tag}-${++people}@example.com`) {
-        const password = "correct horse battery staple";
-        const created = await json<{ id: string; email: string }>(
-          await call("POST", `${authUrl}/auth/signup`, { email, password, name }),
-          201,
-        );
-        const { accessToken } = await json<{ accessToken: string }>(
-          await call("POST", `${authUrl}/auth/login`, { email, password }),
-          200,
-        );
-        return { id: created.id, email: created.email, name, token: accessToken };
-      },
-      async pendingDeliveries() {
-        const [rows] = await pool.query(
-          "SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'",
-        );
-        return Number((rows as { n: number }[])[0]?.n ?? 0);
-      },
-      async notificationRows<T>(sql: string, params: unknown[] = []) {
-        const [rows] = await pool.query(sql, params);
-        return rows as T[];
-      },
+      ...stackClient(authUrl, tag, pool),
       stop: () => undo.run(),
     };
   } catch (error) {

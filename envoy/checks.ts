@@ -1,57 +1,33 @@
 /**
  * Semantic checks on an Envoy bootstrap that the proto walk in validate.ts cannot do: references
- * between resources (clusters, filter names), the admin binding, and a small route-table simulator
- * used by the tests to assert which requests reach which cluster.
+ * between resources (clusters, filter names) and the admin binding.
  */
+import { findHttpConnectionManagers, ROUTER_TYPE } from "./connection-managers.ts";
+import { asArray, isObject, type JsonObject, typeName } from "./json-object.ts";
 import type { Issue } from "./validate.ts";
 
-export type JsonObject = { [key: string]: unknown };
-
-const isObject = (v: unknown): v is JsonObject =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
-
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-const typeName = (v: JsonObject): string | undefined => {
-  const url = v["@type"];
-  return typeof url === "string" ? url.slice(url.lastIndexOf("/") + 1) : undefined;
-};
-
-export const HCM_TYPE =
-  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
-export const LOCAL_RATELIMIT_TYPE =
-  "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
-export const ROUTER_TYPE = "envoy.extensions.filters.http.router.v3.Router";
-
-export interface HcmRef {
-  listener: string;
-  path: string;
-  hcm: JsonObject;
-}
-
-/** Every HttpConnectionManager in the static listeners. */
-export function findHttpConnectionManagers(config: unknown): HcmRef[] {
-  const out: HcmRef[] = [];
-  const listeners = asArray(
-    isObject(config) ? (config.static_resources as JsonObject)?.listeners : [],
-  );
-  listeners.forEach((listener, li) => {
-    if (!isObject(listener)) return;
-    asArray(listener.filter_chains).forEach((chain, ci) => {
-      if (!isObject(chain)) return;
-      asArray(chain.filters).forEach((filter, fi) => {
-        if (!isObject(filter) || !isObject(filter.typed_config)) return;
-        if (typeName(filter.typed_config) !== HCM_TYPE) return;
-        out.push({
-          listener: String(listener.name),
-          path: `static_resources.listeners[${li}].filter_chains[${ci}].filters[${fi}].typed_config`,
-          hcm: filter.typed_config,
-        });
-      });
-    });
-  });
-  return out;
-}
+// The tests and e2e/ read every helper of the edge config through this one module.
+export {
+  type Bucket,
+  LOCAL_RATELIMIT_TYPE,
+  retryConditions,
+  tokenBucket,
+} from "./buckets-and-retries.ts";
+export { clusterEndpoints, clusterShape } from "./clusters.ts";
+export {
+  findHttpConnectionManagers,
+  HCM_TYPE,
+  type HcmRef,
+  ROUTER_TYPE,
+} from "./connection-managers.ts";
+export type { JsonObject } from "./json-object.ts";
+export {
+  listRoutes,
+  matchRoute,
+  type RouteHit,
+  routeMethods,
+  routesToCluster,
+} from "./route-table.ts";
 
 /** Walks the whole document, calling `visit` on every object with its path. */
 function walk(value: unknown, path: string, visit: (obj: JsonObject, path: string) => void): void {
@@ -191,173 +167,4 @@ export function crossReferenceIssues(config: unknown): Issue[] {
     });
   }
   return issues;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Route simulation
-
-export interface RouteHit {
-  name: string | undefined;
-  route: JsonObject;
-  /** The upstream cluster, when the route forwards. */
-  cluster: string | undefined;
-}
-
-function stringMatches(m: JsonObject, value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (typeof m.exact === "string") return value === m.exact;
-  if (typeof m.prefix === "string") return value.startsWith(m.prefix);
-  if (typeof m.suffix === "string") return value.endsWith(m.suffix);
-  if (typeof m.contains === "string") return value.includes(m.contains);
-  if (isObject(m.safe_regex) && typeof m.safe_regex.regex === "string") {
-    return new RegExp(`^(?:${m.safe_regex.regex})$`).test(value);
-  }
-  return false;
-}
-
-function headerMatches(h: JsonObject, headers: Record<string, string>): boolean {
-  const value = headers[String(h.name).toLowerCase()];
-  let ok: boolean;
-  if (isObject(h.string_match)) ok = stringMatches(h.string_match, value);
-  else if (typeof h.exact_match === "string") ok = value === h.exact_match;
-  else if (h.present_match === true) ok = value !== undefined;
-  else ok = value !== undefined;
-  return h.invert_match === true ? !ok : ok;
-}
-
-function routeMatches(match: JsonObject, method: string, path: string): boolean {
-  const pathOnly = path.split("?")[0] ?? path;
-  let ok = false;
-  if (typeof match.prefix === "string") ok = pathOnly.startsWith(match.prefix);
-  else if (typeof match.path === "string") ok = pathOnly === match.path;
-  else if (isObject(match.safe_regex) && typeof match.safe_regex.regex === "string") {
-    ok = new RegExp(`^(?:${match.safe_regex.regex})$`).test(pathOnly);
-  } else if (typeof match.path_separated_prefix === "string") {
-    const p = match.path_separated_prefix;
-    ok = pathOnly === p || pathOnly.startsWith(`${p}/`);
-  }
-  if (!ok) return false;
-  const headers = { ":method": method, ":path": path };
-  return asArray(match.headers).every((h) => isObject(h) && headerMatches(h, headers));
-}
-
-/** The first route of the first virtual host matching `host` (Envoy's first-match semantics). */
-export function matchRoute(
-  routeConfig: unknown,
-  method: string,
-  path: string,
-  host = "localhost",
-): RouteHit | undefined {
-  if (!isObject(routeConfig)) return undefined;
-  const vhost = asArray(routeConfig.virtual_hosts)
-    .filter(isObject)
-    .find((vh) => asArray(vh.domains).some((d) => d === "*" || d === host));
-  if (!vhost) return undefined;
-  for (const route of asArray(vhost.routes)) {
-    if (!isObject(route) || !isObject(route.match)) continue;
-    if (!routeMatches(route.match, method, path)) continue;
-    const action = isObject(route.route) ? route.route : undefined;
-    return {
-      name: typeof route.name === "string" ? route.name : undefined,
-      route,
-      cluster: typeof action?.cluster === "string" ? action.cluster : undefined,
-    };
-  }
-  return undefined;
-}
-
-/** Methods a route can receive, from its `:method` header matchers (undefined = any method). */
-export function routeMethods(route: JsonObject): string[] | undefined {
-  const match = isObject(route.match) ? route.match : {};
-  const all = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"];
-  const methodMatchers = asArray(match.headers).filter((h) => isObject(h) && h.name === ":method");
-  if (methodMatchers.length === 0) return undefined;
-  return all.filter((m) =>
-    methodMatchers.every((h) => headerMatches(h as JsonObject, { ":method": m })),
-  );
-}
-
-/** Every route of a route configuration, with its JSON path. */
-export function listRoutes(
-  routeConfig: unknown,
-  basePath: string,
-): { route: JsonObject; path: string }[] {
-  const out: { route: JsonObject; path: string }[] = [];
-  if (!isObject(routeConfig)) return out;
-  asArray(routeConfig.virtual_hosts).forEach((vh, vi) => {
-    if (!isObject(vh)) return;
-    asArray(vh.routes).forEach((r, ri) => {
-      if (isObject(r))
-        out.push({ route: r, path: `${basePath}.virtual_hosts[${vi}].routes[${ri}]` });
-    });
-  });
-  return out;
-}
-
-export interface Bucket {
-  maxTokens: number;
-  tokensPerSecond: number;
-}
-
-/** Reads a LocalRateLimit token bucket (Envoy defaults tokens_per_fill to 1). */
-export function tokenBucket(localRateLimit: unknown): Bucket | undefined {
-  if (!isObject(localRateLimit) || !isObject(localRateLimit.token_bucket)) return undefined;
-  const b = localRateLimit.token_bucket;
-  const seconds = Number(String(b.fill_interval ?? "").replace(/s$/, ""));
-  const perFill = b.tokens_per_fill === undefined ? 1 : Number(b.tokens_per_fill);
-  return { maxTokens: Number(b.max_tokens), tokensPerSecond: perFill / seconds };
-}
-
-/** Splits a `retry_on` string into its conditions. */
-export const retryConditions = (retryOn: unknown): string[] =>
-  typeof retryOn === "string"
-    ? retryOn
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
-
-/** Names of the routes (in table order) that forward to `cluster`. */
-export function routesToCluster(routeConfig: unknown, cluster: string): string[] {
-  return listRoutes(routeConfig, "")
-    .filter(({ route }) => isObject(route.route) && route.route.cluster === cluster)
-    .map(({ route }) => String(route.name));
-}
-
-/** The upstream endpoints (host:port) of a cluster's load assignment. */
-export function clusterEndpoints(cluster: unknown): string[] {
-  if (!isObject(cluster) || !isObject(cluster.load_assignment)) return [];
-  return asArray(cluster.load_assignment.endpoints).flatMap((group) =>
-    asArray(isObject(group) ? group.lb_endpoints : []).flatMap((lb) => {
-      const endpoint = isObject(lb) && isObject(lb.endpoint) ? lb.endpoint : undefined;
-      const sa =
-        endpoint && isObject(endpoint.address) ? endpoint.address.socket_address : undefined;
-      return isObject(sa) ? [`${String(sa.address)}:${String(sa.port_value)}`] : [];
-    }),
-  );
-}
-
-/**
- * A cluster's settings without what names it (name, load_assignment's cluster name and endpoint
- * addresses): two upstreams with the same policy (timeouts, health checks, circuit breakers,
- * protocol options) give equal shapes.
- */
-export function clusterShape(cluster: unknown): JsonObject {
-  const copy = structuredClone(isObject(cluster) ? cluster : {});
-  delete copy.name;
-  if (isObject(copy.load_assignment)) {
-    delete copy.load_assignment.cluster_name;
-    for (const group of asArray(copy.load_assignment.endpoints)) {
-      for (const lb of asArray(isObject(group) ? group.lb_endpoints : [])) {
-        const endpoint = isObject(lb) && isObject(lb.endpoint) ? lb.endpoint : undefined;
-        const sa =
-          endpoint && isObject(endpoint.address) ? endpoint.address.socket_address : undefined;
-        if (isObject(sa)) {
-          delete sa.address;
-          delete sa.port_value;
-        }
-      }
-    }
-  }
-  return copy;
 }

@@ -3,12 +3,7 @@
  * headers Envoy sends when it answers a request itself with a given status. The tests use it to
  * hold every such reply to the services' problem+json shape without running Envoy.
  */
-import type { JsonObject } from "./checks.ts";
-
-const isObject = (v: unknown): v is JsonObject =>
-  v !== null && typeof v === "object" && !Array.isArray(v);
-
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+import { asArray, isObject, type JsonObject } from "./json-object.ts";
 
 export interface LocalReply {
   /** Index of the mapper that matched, undefined when none did. */
