@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { PAGE_POLICY } from "../src/routes/html-response.ts";
 import { createUnsubscribeTokens } from "../src/services/unsubscribe-tokens.ts";
 import {
   hangoutContent,
@@ -62,6 +63,10 @@ describe("a user's unsubscribe link", () => {
       const response = await env.as().get(path);
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      // Nothing but its own markup and form; no other site may frame the one-click button.
+      expect(response.headers.get("content-security-policy")).toBe(PAGE_POLICY);
+      expect(PAGE_POLICY).toContain("frame-ancestors 'none'");
+      expect(PAGE_POLICY).toContain("form-action 'self'");
       const page = await response.text();
       expect(page).toContain("Stop emails about invitations.");
       expect(page).toContain(`<form method="post" action="${path}"`);
@@ -156,6 +161,7 @@ describe("a link that is not valid", () => {
       const page = await env.as().get(`/notifications/unsubscribe${query}`, browser);
       expect(page.status).toBe(400);
       expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(page.headers.get("content-security-policy")).toBe(PAGE_POLICY);
       expect(await page.text()).toContain("This unsubscribe link doesn't work");
 
       const problem = await env.as().get(`/notifications/unsubscribe${query}`);
