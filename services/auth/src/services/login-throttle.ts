@@ -11,13 +11,6 @@ import type {
 import { sha256Hex } from "./hash.ts";
 
 /**
- * Login throttling, kept in the database so it holds across restarts and instances, with three
- * counters (docs/decisions/0012-login-throttling.md): an account from one client address (the
- * tight limit), an account from anywhere (a high bound, since its lock hits the owner too), and
- * the distinct accounts failing from one address (against spraying; allow-listed addresses skip
- * it). Checked before the password hash is computed, so a locked login costs the server nothing.
- */
-/**
  * What the pair and address counters count as one client address: an IPv4 address, or the /64
  * an IPv6 address is in. A subscriber is handed a whole /64 (RFC 6177) and may use any address
  * in it, so counted one by one, a single host could dodge both limits by changing its address.
@@ -32,6 +25,13 @@ export function throttledNetwork(address: string): string {
   return `${new ipaddr.IPv6([...prefix, 0, 0, 0, 0]).toString()}/64`;
 }
 
+/**
+ * Login throttling, kept in the database so it holds across restarts and instances, with three
+ * counters (docs/decisions/0012-login-throttling.md): an account from one client address (the
+ * tight limit), an account from anywhere (a high bound, since its lock hits the owner too), and
+ * the distinct accounts failing from one address (against spraying; allow-listed addresses skip
+ * it). Checked before the password hash is computed, so a locked login costs the server nothing.
+ */
 export function createLoginThrottle(
   repo: LoginThrottlesRepository,
   config: AuthConfig,
